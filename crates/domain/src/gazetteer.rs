@@ -262,3 +262,16 @@ mod tests {
         assert_eq!(field_of(s), "vaccinationtypeID");
     }
 }
+
+impl Gazetteer {
+    /// Loads the reference data from a store and indexes it.
+    pub async fn load(store: &dyn crate::store::Store) -> Result<Self, DomainError> {
+        Ok(Self::new(
+            store.states().await?,
+            store.districts().await?,
+            store.blocks().await?,
+            store.pincode_areas().await?,
+            store.vaccines().await?,
+        ))
+    }
+}

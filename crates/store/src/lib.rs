@@ -1,1 +1,14 @@
-//! placeholder
+//! sehat's storage on SQLite and PostgreSQL: the [`SqlStore`] implementation of
+//! [`sehat_domain::store::Store`], its migrations, and the shipped master data.
+
+mod db;
+mod facilities;
+/// Reading the master data compiled into the binary.
+pub mod master_data;
+mod reference;
+mod store_impl;
+
+/// Fresh databases for tests.
+pub mod testing;
+
+pub use db::{Backend, ConnectOptions, SqlStore};

@@ -1,0 +1,241 @@
+//! The connection pool for either database, chosen once from the URL scheme, and the two small
+//! macros that run one body of SQL code on whichever backend is in use.
+
+use sehat_domain::DomainError;
+use sehat_domain::clock::Clock;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite (WAL).
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// How to connect.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// `sqlite://file.db`, `sqlite::memory:` or `postgres://…`.
+    pub url: String,
+    /// Most connections in the pool.
+    pub max_connections: u32,
+    /// How long a request waits for a connection before the store reports itself unavailable.
+    pub acquire_timeout: Duration,
+}
+
+impl ConnectOptions {
+    /// Defaults for a URL.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+pub(crate) enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$pool` bound to the concrete pool: the SQL is written once and compiled
+/// for each backend.
+macro_rules! on_pool {
+    ($pool:expr, $p:ident => $body:expr) => {
+        match $pool {
+            $crate::db::Pool::Sqlite($p) => $body,
+            $crate::db::Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` with `$c` bound to the open transaction's connection.
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(tx) => {
+                let $c = &mut **tx;
+                $body
+            }
+            $crate::db::Tx::Postgres(tx) => {
+                let $c = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+pub(crate) use {on_pool, on_tx};
+
+impl Tx {
+    pub(crate) async fn commit(self) -> Result<(), DomainError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await.map_err(db_error),
+            Tx::Postgres(tx) => tx.commit().await.map_err(db_error),
+        }
+    }
+}
+
+/// The store on SQLite or PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct SqlStore {
+    pub(crate) pool: Pool,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+impl SqlStore {
+    /// Connects (creating a SQLite file if missing). Does not migrate.
+    pub async fn connect(options: &ConnectOptions, clock: Arc<dyn Clock>) -> Result<Self, DomainError> {
+        let url = options.url.as_str();
+        let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let connect = PgConnectOptions::from_str(url).map_err(|e| DomainError::Internal(e.into()))?;
+            Pool::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(options.max_connections)
+                    .acquire_timeout(options.acquire_timeout)
+                    .connect_with(connect)
+                    .await
+                    .map_err(db_error)?,
+            )
+        } else if url.starts_with("sqlite:") {
+            // One place for SQLite's tuning: WAL so readers never wait for the writer, NORMAL
+            // sync (durable at checkpoints, safe in WAL), a busy timeout for the write lock that
+            // every write transaction takes first, and foreign keys on.
+            let connect = SqliteConnectOptions::from_str(url)
+                .map_err(|e| DomainError::Internal(e.into()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .pragma("cache_size", "-32768")
+                .pragma("temp_store", "memory");
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            Pool::Sqlite(
+                SqlitePoolOptions::new()
+                    // An in-memory database lives as long as its connection: keep exactly one.
+                    .max_connections(if in_memory { 1 } else { options.max_connections })
+                    .min_connections(u32::from(in_memory))
+                    .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
+                    .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(3600)) })
+                    .acquire_timeout(options.acquire_timeout)
+                    .connect_with(connect)
+                    .await
+                    .map_err(db_error)?,
+            )
+        } else {
+            return Err(DomainError::invalid(
+                "database",
+                "must be a sqlite:// or postgres:// URL",
+            ));
+        };
+        Ok(Self { pool, clock })
+    }
+
+    /// Which database this store runs on.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies pending migrations.
+    pub async fn migrate(&self) -> Result<(), DomainError> {
+        match &self.pool {
+            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await,
+            Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
+        }
+        .map_err(|e| DomainError::Internal(e.into()))
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        on_pool!(&self.pool, p => p.close().await);
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock first (`BEGIN IMMEDIATE`),
+    /// so two writers never deadlock upgrading read locks.
+    pub(crate) async fn begin_write(&self) -> Result<Tx, DomainError> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.map_err(db_error)?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await.map_err(db_error)?),
+        })
+    }
+
+    /// The size of the database in bytes (for operators and the closing report).
+    pub async fn size_bytes(&self) -> Result<i64, DomainError> {
+        on_pool!(&self.pool, p => {
+            let sql = match self.backend() {
+                Backend::Sqlite => "SELECT CAST(page_count * page_size AS BIGINT) FROM pragma_page_count(), pragma_page_size()",
+                Backend::Postgres => "SELECT CAST(pg_database_size(current_database()) AS BIGINT)",
+            };
+            sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await.map_err(db_error)
+        })
+    }
+}
+
+/// Maps a database error once: lost connections and pool timeouts are `Unavailable` (503, retry),
+/// everything else `Internal`.
+pub(crate) fn db_error(error: sqlx::Error) -> DomainError {
+    match error {
+        sqlx::Error::RowNotFound => DomainError::NotFound("row"),
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => DomainError::Unavailable(error.into()),
+        sqlx::Error::Database(ref db)
+            if db.code().is_some_and(|c| {
+                // PostgreSQL: admin shutdown, cannot connect now; SQLite: busy, locked.
+                matches!(c.as_ref(), "57P01" | "57P03" | "53300" | "5" | "6" | "517")
+            }) =>
+        {
+            DomainError::Unavailable(error.into())
+        }
+        other => DomainError::Internal(other.into()),
+    }
+}
+
+/// True when the error is a unique-key violation (both dialects).
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.is_unique_violation())
+}
+
+/// Checksums of the migrations compiled in, for naming test templates.
+pub(crate) fn migration_checksums() -> Vec<String> {
+    SQLITE_MIGRATIONS
+        .iter()
+        .chain(POSTGRES_MIGRATIONS.iter())
+        .map(|m| format!("{}:{:x?}", m.version, &m.checksum[..8.min(m.checksum.len())]))
+        .collect()
+}
+
+/// Folds SQLite's write-ahead log into the database file (so a copy of the file is complete).
+pub(crate) async fn checkpoint(store: &SqlStore) {
+    if let Pool::Sqlite(p) = &store.pool {
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await;
+    }
+}
+
+/// Runs one raw statement (tests only).
+pub(crate) async fn execute_raw(store: &SqlStore, sql: &str) -> Result<u64, sqlx::Error> {
+    on_pool!(&store.pool, p => sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(p).await.map(|r| r.rows_affected()))
+}

@@ -1,0 +1,212 @@
+//! Reference data in the database: the master-data import and its lookups.
+
+use crate::db::{SqlStore, db_error, on_pool, on_tx};
+use sehat_domain::DomainError;
+use sehat_domain::ids::{BlockId, DistrictId, LocalityId, StateId};
+use sehat_domain::master::{Block, District, Locality, PincodeArea, State, Vaccine, VaccineProgramme};
+use sehat_domain::store::MasterData;
+use sehat_domain::values::{GeoPoint, Pincode};
+use sqlx::QueryBuilder;
+use std::collections::BTreeMap;
+
+/// Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters.
+const CHUNK: usize = 1000;
+
+type LocalityRow = (i64, String, i64, Option<i64>, Option<i64>, Option<f64>, Option<f64>);
+
+fn locality_from_row(row: LocalityRow) -> Option<Locality> {
+    let (id, name, pincode, block, district, lat, lon) = row;
+    Some(Locality {
+        id: LocalityId(id),
+        name,
+        pincode: Pincode::from_number(pincode).ok()?,
+        block_id: block.map(BlockId),
+        district_id: district.map(DistrictId),
+        location: lat.zip(lon).and_then(|(lat, lon)| GeoPoint::new(lat, lon).ok()),
+    })
+}
+
+/// Where each (pincode, district) lies: its block and the mean position of its post offices.
+fn pincode_areas(data: &MasterData) -> Vec<(i64, i64, i64, Option<f64>, Option<f64>)> {
+    let mut areas: BTreeMap<(i64, i64), (i64, f64, f64, u32)> = BTreeMap::new();
+    for l in &data.localities {
+        let (Some(d), Some(b)) = (l.district_id, l.block_id) else {
+            continue;
+        };
+        let entry = areas
+            .entry((i64::from(l.pincode.get()), d.0))
+            .or_insert((b.0, 0.0, 0.0, 0));
+        if let Some(p) = l.location {
+            entry.1 += p.lat();
+            entry.2 += p.lon();
+            entry.3 += 1;
+        }
+    }
+    areas
+        .into_iter()
+        .map(|((pin, d), (b, lat, lon, n))| {
+            let n = f64::from(n);
+            let mean = |sum: f64| (n > 0.0).then(|| sum / n);
+            (pin, d, b, mean(lat), mean(lon))
+        })
+        .collect()
+}
+
+impl SqlStore {
+    pub(crate) async fn ping_db(&self) -> Result<(), DomainError> {
+        on_pool!(&self.pool, p => sqlx::query("SELECT 1").execute(p).await.map(drop).map_err(db_error))
+    }
+
+    pub(crate) async fn read_master_version(&self) -> Result<Option<String>, DomainError> {
+        on_pool!(&self.pool, p => sqlx::query_scalar::<_, String>(
+            "SELECT value FROM master_data WHERE key = 'version'")
+            .fetch_optional(p).await.map_err(db_error))
+    }
+
+    pub(crate) async fn write_master_data(&self, data: &MasterData) -> Result<(), DomainError> {
+        let areas = pincode_areas(data);
+        let mut tx = self.begin_write().await?;
+        on_tx!(&mut tx, c => {
+            for chunk in data.states.chunks(CHUNK) {
+                QueryBuilder::new("INSERT INTO states (id, name) ")
+                    .push_values(chunk, |mut b, s| { b.push_bind(s.id.0).push_bind(s.name.clone()); })
+                    .push(" ON CONFLICT (id) DO UPDATE SET name = excluded.name")
+                    .build().execute(&mut *c).await.map_err(db_error)?;
+            }
+            for chunk in data.districts.chunks(CHUNK) {
+                QueryBuilder::new("INSERT INTO districts (id, state_id, name) ")
+                    .push_values(chunk, |mut b, d| {
+                        b.push_bind(d.id.0).push_bind(d.state_id.0).push_bind(d.name.clone());
+                    })
+                    .push(" ON CONFLICT (id) DO UPDATE SET state_id = excluded.state_id, name = excluded.name")
+                    .build().execute(&mut *c).await.map_err(db_error)?;
+            }
+            for chunk in data.blocks.chunks(CHUNK) {
+                QueryBuilder::new("INSERT INTO blocks (id, district_id, name) ")
+                    .push_values(chunk, |mut b, x| {
+                        b.push_bind(x.id.0).push_bind(x.district_id.0).push_bind(x.name.clone());
+                    })
+                    .push(" ON CONFLICT (id) DO UPDATE SET district_id = excluded.district_id, name = excluded.name")
+                    .build().execute(&mut *c).await.map_err(db_error)?;
+            }
+            for chunk in data.localities.chunks(CHUNK) {
+                QueryBuilder::new("INSERT INTO localities (id, name, pincode, block_id, district_id, lat, lon) ")
+                    .push_values(chunk, |mut b, l| {
+                        b.push_bind(l.id.0)
+                            .push_bind(l.name.clone())
+                            .push_bind(i64::from(l.pincode.get()))
+                            .push_bind(l.block_id.map(|x| x.0))
+                            .push_bind(l.district_id.map(|x| x.0))
+                            .push_bind(l.location.map(GeoPoint::lat))
+                            .push_bind(l.location.map(GeoPoint::lon));
+                    })
+                    .push(" ON CONFLICT (id) DO UPDATE SET name = excluded.name, pincode = excluded.pincode, \
+                           block_id = excluded.block_id, district_id = excluded.district_id, \
+                           lat = excluded.lat, lon = excluded.lon")
+                    .build().execute(&mut *c).await.map_err(db_error)?;
+            }
+            for chunk in areas.chunks(CHUNK) {
+                QueryBuilder::new("INSERT INTO pincodes (pincode, district_id, block_id, lat, lon) ")
+                    .push_values(chunk, |mut b, a| {
+                        b.push_bind(a.0).push_bind(a.1).push_bind(a.2).push_bind(a.3).push_bind(a.4);
+                    })
+                    .push(" ON CONFLICT (pincode, district_id) DO UPDATE SET block_id = excluded.block_id, \
+                           lat = excluded.lat, lon = excluded.lon")
+                    .build().execute(&mut *c).await.map_err(db_error)?;
+            }
+            QueryBuilder::new("INSERT INTO vaccines (code, name, programme) ")
+                .push_values(&data.vaccines, |mut b, v| {
+                    b.push_bind(v.code.clone()).push_bind(v.name.clone()).push_bind(v.programme.as_str());
+                })
+                .push(" ON CONFLICT (code) DO UPDATE SET name = excluded.name, programme = excluded.programme")
+                .build().execute(&mut *c).await.map_err(db_error)?;
+            for (key, value) in [("version", data.version.as_str()), ("immunization_schedule", data.schedule_json.as_str())] {
+                sqlx::query("INSERT INTO master_data (key, value) VALUES ($1, $2) \
+                             ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                    .bind(key).bind(value)
+                    .execute(&mut *c).await.map_err(db_error)?;
+            }
+            Ok::<(), DomainError>(())
+        })?;
+        tx.commit().await
+    }
+
+    pub(crate) async fn read_states(&self) -> Result<Vec<State>, DomainError> {
+        let rows: Vec<(i64, String)> = on_pool!(&self.pool, p =>
+            sqlx::query_as("SELECT id, name FROM states ORDER BY name").fetch_all(p).await.map_err(db_error))?;
+        Ok(rows.into_iter().map(|(id, name)| State { id: StateId(id), name }).collect())
+    }
+
+    pub(crate) async fn read_districts(&self) -> Result<Vec<District>, DomainError> {
+        let rows: Vec<(i64, i64, String)> = on_pool!(&self.pool, p =>
+            sqlx::query_as("SELECT id, state_id, name FROM districts ORDER BY state_id, name")
+                .fetch_all(p).await.map_err(db_error))?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, state, name)| District { id: DistrictId(id), state_id: StateId(state), name })
+            .collect())
+    }
+
+    pub(crate) async fn read_blocks(&self) -> Result<Vec<Block>, DomainError> {
+        let rows: Vec<(i64, i64, String)> = on_pool!(&self.pool, p =>
+            sqlx::query_as("SELECT id, district_id, name FROM blocks ORDER BY district_id, name")
+                .fetch_all(p).await.map_err(db_error))?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, district, name)| Block { id: BlockId(id), district_id: DistrictId(district), name })
+            .collect())
+    }
+
+    pub(crate) async fn read_pincode_areas(&self) -> Result<Vec<PincodeArea>, DomainError> {
+        let rows: Vec<(i64, i64, i64, i64, Option<f64>, Option<f64>)> = on_pool!(&self.pool, p =>
+            sqlx::query_as(
+                "SELECT p.pincode, p.district_id, d.state_id, p.block_id, p.lat, p.lon \
+                 FROM pincodes p JOIN districts d ON d.id = p.district_id ORDER BY p.pincode, p.district_id")
+                .fetch_all(p).await.map_err(db_error))?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|(pin, district, state, block, lat, lon)| {
+                Some(PincodeArea {
+                    pincode: Pincode::from_number(pin).ok()?,
+                    district_id: DistrictId(district),
+                    state_id: StateId(state),
+                    block_id: BlockId(block),
+                    location: lat.zip(lon).and_then(|(a, o)| GeoPoint::new(a, o).ok()),
+                })
+            })
+            .collect())
+    }
+
+    pub(crate) async fn read_localities(&self, pincode: Pincode) -> Result<Vec<Locality>, DomainError> {
+        let rows: Vec<LocalityRow> = on_pool!(&self.pool, p =>
+            sqlx::query_as(
+                "SELECT id, name, pincode, block_id, district_id, lat, lon FROM localities \
+                 WHERE pincode = $1 ORDER BY name")
+                .bind(i64::from(pincode.get()))
+                .fetch_all(p).await.map_err(db_error))?;
+        Ok(rows.into_iter().filter_map(locality_from_row).collect())
+    }
+
+    pub(crate) async fn read_located_localities(&self) -> Result<Vec<Locality>, DomainError> {
+        let rows: Vec<LocalityRow> = on_pool!(&self.pool, p =>
+            sqlx::query_as(
+                "SELECT id, name, pincode, block_id, district_id, lat, lon FROM localities \
+                 WHERE lat IS NOT NULL AND district_id IS NOT NULL ORDER BY id")
+                .fetch_all(p).await.map_err(db_error))?;
+        Ok(rows.into_iter().filter_map(locality_from_row).collect())
+    }
+
+    pub(crate) async fn read_vaccines(&self) -> Result<Vec<Vaccine>, DomainError> {
+        let rows: Vec<(String, String, String)> = on_pool!(&self.pool, p =>
+            sqlx::query_as("SELECT code, name, programme FROM vaccines ORDER BY programme, code")
+                .fetch_all(p).await.map_err(db_error))?;
+        Ok(rows
+            .into_iter()
+            .map(|(code, name, programme)| Vaccine {
+                code,
+                name,
+                programme: VaccineProgramme::from_stored(&programme),
+            })
+            .collect())
+    }
+}
