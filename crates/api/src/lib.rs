@@ -1,1 +1,117 @@
-//! placeholder
+//! sehat's HTTP surface: one module per API family over the shared core, the extractors they
+//! share, one error type per wire family, and the operational endpoints.
+//!
+//! A request flows one way: router → extractors (admin token, JSON into request types) →
+//! conversion into `sehat-domain` types (invalid input stops here) → one `Store` call.
+//! Handlers hold no SQL; errors become wire bodies in [`error`], in one `match`.
+
+/// The admin API: centres, sessions, utilization and the bulk facility upload.
+pub mod admin;
+/// The CoWIN-family error body `{"errorCode","error"}` and the mapping of domain errors onto it.
+pub mod error;
+/// Extractors shared by the families: JSON bodies with field-naming errors, the admin token.
+pub mod extract;
+/// Streaming import of the facility CSV, shared by the HTTP upload and `sehat import`.
+pub mod facility_import;
+/// `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and the API docs page.
+pub mod ops;
+/// Request ids, access logs without personal data, per-route metrics, limits and timeouts.
+pub mod telemetry;
+
+use admin::SecurityAddon;
+use sehat_domain::clock::Clock;
+use sehat_domain::gazetteer::Gazetteer;
+use sehat_domain::store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Settings the HTTP layer needs, taken from the server's configuration.
+#[derive(Clone)]
+pub struct ApiConfig {
+    /// The admin API's bearer token; without one the admin API answers 401.
+    pub admin_token: Option<String>,
+    /// Largest ordinary request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// Largest facility upload, in bytes (it is streamed, never held in memory).
+    pub upload_limit_bytes: usize,
+    /// How long one request may take.
+    pub request_timeout: Duration,
+    /// The secret API tokens (JWT, HS256) are signed with.
+    pub jwt_secret: Vec<u8>,
+}
+
+impl std::fmt::Debug for ApiConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiConfig")
+            .field(
+                "admin_token",
+                &self.admin_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("body_limit_bytes", &self.body_limit_bytes)
+            .field("upload_limit_bytes", &self.upload_limit_bytes)
+            .field("request_timeout", &self.request_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            admin_token: None,
+            body_limit_bytes: 1024 * 1024,
+            upload_limit_bytes: 256 * 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            jwt_secret: Vec::new(),
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The storage.
+    pub store: Arc<dyn Store>,
+    /// Reference data indexed in memory.
+    pub gazetteer: Arc<Gazetteer>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// HTTP settings.
+    pub config: Arc<ApiConfig>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "sehat",
+        description = "Open-source platform for public health services: registration, centres and slots, booking, certificates and consent. This document covers every HTTP API sehat serves.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    components(schemas(error::ErrorBody)),
+    modifiers(&SecurityAddon),
+    tags(
+        (name = "admin", description = "Administration: centres, sessions, utilization, bulk facility upload. Bearer admin token."),
+        (name = "ops", description = "Health, readiness, metrics and this document.")
+    )
+)]
+struct ApiDoc;
+
+/// Every route with its OpenAPI description, before state is attached.
+fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(admin::router())
+        .merge(ops::router())
+}
+
+/// The OpenAPI document of everything sehat serves.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routes().split_for_parts().1
+}
+
+/// The whole application: routes, docs and middleware.
+pub fn app(state: AppState) -> axum::Router {
+    let (router, doc) = routes().split_for_parts();
+    let router = ops::with_docs(router, doc);
+    telemetry::layers(router, &state.config).with_state(state)
+}

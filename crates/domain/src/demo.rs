@@ -18,7 +18,12 @@ const KINDS: [(&str, CentreType, FeeType, u32); 6] = [
     ("CHC", CentreType::Permanent, FeeType::Free, 20),
     ("Sub Centre", CentreType::Static, FeeType::Free, 25),
     ("UPHC", CentreType::Permanent, FeeType::Free, 10),
-    ("Mobile Vaccination Unit", CentreType::Mobile, FeeType::Free, 5),
+    (
+        "Mobile Vaccination Unit",
+        CentreType::Mobile,
+        FeeType::Free,
+        5,
+    ),
     ("Hospital", CentreType::Permanent, FeeType::Paid, 10),
 ];
 
@@ -34,7 +39,10 @@ const VACCINES: [(&str, u8, Option<u8>); 8] = [
 ];
 
 const SLOT_SETS: [&[(&str, u16, u16)]; 3] = [
-    &[("Morning", 9 * 60, 11 * 60), ("Afternoon", 13 * 60, 15 * 60)],
+    &[
+        ("Morning", 9 * 60, 11 * 60),
+        ("Afternoon", 13 * 60, 15 * 60),
+    ],
     &[
         ("Morning", 9 * 60, 11 * 60),
         ("Midday", 11 * 60, 13 * 60),
@@ -45,13 +53,28 @@ const SLOT_SETS: [&[(&str, u16, u16)]; 3] = [
 ];
 
 const INCHARGE: [&str; 12] = [
-    "Sunil Kumar", "Anita Sharma", "R. Lakshmi", "Mohammed Iqbal", "Priya Nair", "Gurpreet Singh",
-    "Sanjay Patil", "Meena Das", "K. Venkatesh", "Farida Begum", "Rahul Verma", "Lalremruata",
+    "Sunil Kumar",
+    "Anita Sharma",
+    "R. Lakshmi",
+    "Mohammed Iqbal",
+    "Priya Nair",
+    "Gurpreet Singh",
+    "Sanjay Patil",
+    "Meena Das",
+    "K. Venkatesh",
+    "Farida Begum",
+    "Rahul Verma",
+    "Lalremruata",
 ];
 
 /// Picks `count` post-office localities (each at most once) and places a centre at each, with
 /// sessions for [`DEMO_DAYS`] days from `today`. The same seed and localities give the same plans.
-pub fn generate(seed: u64, localities: &[Locality], count: usize, today: Date) -> Vec<FacilityPlan> {
+pub fn generate(
+    seed: u64,
+    localities: &[Locality],
+    count: usize,
+    today: Date,
+) -> Vec<FacilityPlan> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut sites: Vec<&Locality> = localities
         .iter()
@@ -135,11 +158,19 @@ fn fallback_name() -> Name {
 fn title_case(post_office: &str) -> String {
     post_office
         .split_whitespace()
-        .filter(|w| !matches!(w.to_ascii_lowercase().as_str(), "bo" | "so" | "ho" | "b.o" | "s.o" | "h.o"))
+        .filter(|w| {
+            !matches!(
+                w.to_ascii_lowercase().as_str(),
+                "bo" | "so" | "ho" | "b.o" | "s.o" | "h.o"
+            )
+        })
         .map(|w| {
             let mut chars = w.chars();
             chars.next().map_or_else(String::new, |first| {
-                first.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect()
+                first
+                    .to_uppercase()
+                    .chain(chars.flat_map(char::to_lowercase))
+                    .collect()
             })
         })
         .collect::<Vec<_>>()
@@ -180,7 +211,11 @@ mod tests {
     #[test]
     fn demo_centres_sit_at_located_post_offices_with_two_weeks_of_valid_sessions() {
         let plans = generate(1, &localities(), 100, date!(2026 - 11 - 24));
-        assert_eq!(plans.len(), 42, "only located localities with a district are used");
+        assert_eq!(
+            plans.len(),
+            42,
+            "only located localities with a district are used"
+        );
         for plan in plans {
             assert!(plan.center.location.is_some());
             assert!(!plan.center.name.as_str().contains(" bo"));

@@ -147,8 +147,12 @@ impl FacilityColumns {
             _ => Err("Lat and Lang must be given together"),
         }
         .map_err(|e| fail("Lat", e));
-        let vaccines = parse_vaccine_codes(cell("vaccinationtypeID"))
-            .map_err(|_| fail("vaccinationtypeID", "vaccine codes are letters and digits, comma-separated"));
+        let vaccines = parse_vaccine_codes(cell("vaccinationtypeID")).map_err(|_| {
+            fail(
+                "vaccinationtypeID",
+                "vaccine codes are letters and digits, comma-separated",
+            )
+        });
         let centre_type = optional("CentreType")
             .map_or(Ok(CentreType::Permanent), CentreType::parse)
             .map_err(|e| fail("CentreType", e));
@@ -269,7 +273,10 @@ impl FacilityColumns {
         let vaccine_code = match vaccines {
             Some([only]) => Some(only.clone()),
             Some([]) => {
-                check("vaccinationtypeID", Err("is required when sessions are planned"));
+                check(
+                    "vaccinationtypeID",
+                    Err("is required when sessions are planned"),
+                );
                 None
             }
             Some(_) => {
@@ -371,7 +378,10 @@ mod tests {
         assert_eq!(plan.center.district, PlaceRef::Name("Satara".into()));
         let sessions = plan.sessions.unwrap();
         assert_eq!(sessions.dates().count(), 7);
-        assert_eq!((sessions.capacity_online, sessions.capacity_walkin), (90, 10));
+        assert_eq!(
+            (sessions.capacity_online, sessions.capacity_walkin),
+            (90, 10)
+        );
         assert_eq!(sessions.slot_capacities(), vec![45, 45]);
     }
 

@@ -37,11 +37,13 @@ impl Gazetteer {
             g.states.insert(s.id, s);
         }
         for d in districts {
-            g.district_keys.insert((d.state_id, place_key(&d.name)), d.id);
+            g.district_keys
+                .insert((d.state_id, place_key(&d.name)), d.id);
             g.districts.insert(d.id, d);
         }
         for b in blocks {
-            g.block_keys.insert((b.district_id, place_key(&b.name)), b.id);
+            g.block_keys
+                .insert((b.district_id, place_key(&b.name)), b.id);
             g.blocks.insert(b.id, b);
         }
         for p in pincodes {
@@ -95,18 +97,27 @@ impl Gazetteer {
         found.ok_or_else(|| DomainError::invalid("state", "unknown state"))
     }
 
-    fn resolve_district(&self, state: StateId, place: &PlaceRef) -> Result<DistrictId, DomainError> {
+    fn resolve_district(
+        &self,
+        state: StateId,
+        place: &PlaceRef,
+    ) -> Result<DistrictId, DomainError> {
         match place {
             PlaceRef::Id(id) => match self.districts.get(&DistrictId(*id)) {
                 Some(d) if d.state_id == state => Ok(d.id),
-                Some(_) => Err(DomainError::invalid("district", "district is not in that state")),
+                Some(_) => Err(DomainError::invalid(
+                    "district",
+                    "district is not in that state",
+                )),
                 None => Err(DomainError::invalid("district", "unknown district")),
             },
             PlaceRef::Name(name) => self
                 .district_keys
                 .get(&(state, place_key(name)))
                 .copied()
-                .ok_or_else(|| DomainError::invalid("district", "no district of that name in the state")),
+                .ok_or_else(|| {
+                    DomainError::invalid("district", "no district of that name in the state")
+                }),
         }
     }
 
@@ -121,7 +132,10 @@ impl Gazetteer {
                 .map(|d| d.state_id)
                 .ok_or_else(|| DomainError::invalid("district", "unknown district"))?,
             (None, PlaceRef::Name(_)) => {
-                return Err(DomainError::invalid("state", "is required when the district is named"));
+                return Err(DomainError::invalid(
+                    "state",
+                    "is required when the district is named",
+                ));
             }
         };
         let district_id = self.resolve_district(state_id, &spec.district)?;
@@ -140,17 +154,28 @@ impl Gazetteer {
             None => Some(area.block_id),
             Some(PlaceRef::Id(id)) => match self.blocks.get(&BlockId(*id)) {
                 Some(b) if b.district_id == district_id => Some(b.id),
-                Some(_) => return Err(DomainError::invalid("block", "block is not in that district")),
+                Some(_) => {
+                    return Err(DomainError::invalid(
+                        "block",
+                        "block is not in that district",
+                    ));
+                }
                 None => return Err(DomainError::invalid("block", "unknown block")),
             },
             Some(PlaceRef::Name(name)) => Some(
                 self.block_keys
                     .get(&(district_id, place_key(name)))
                     .copied()
-                    .ok_or_else(|| DomainError::invalid("block", "no block of that name in the district"))?,
+                    .ok_or_else(|| {
+                        DomainError::invalid("block", "no block of that name in the district")
+                    })?,
             ),
         };
-        if let Some(code) = spec.vaccine_codes.iter().find(|c| self.vaccine(c).is_none()) {
+        if let Some(code) = spec
+            .vaccine_codes
+            .iter()
+            .find(|c| self.vaccine(c).is_none())
+        {
             return Err(DomainError::invalid(
                 "vaccinationtypeID",
                 format!("unknown vaccine code {code}"),
@@ -189,16 +214,38 @@ mod tests {
         let pin = |p| Pincode::from_number(p).unwrap();
         Gazetteer::new(
             vec![
-                State { id: StateId(21), name: "Maharashtra".into() },
-                State { id: StateId(16), name: "Karnataka".into() },
+                State {
+                    id: StateId(21),
+                    name: "Maharashtra".into(),
+                },
+                State {
+                    id: StateId(16),
+                    name: "Karnataka".into(),
+                },
             ],
             vec![
-                District { id: DistrictId(391), state_id: StateId(21), name: "Ahmednagar".into() },
-                District { id: DistrictId(294), state_id: StateId(16), name: "BBMP".into() },
+                District {
+                    id: DistrictId(391),
+                    state_id: StateId(21),
+                    name: "Ahmednagar".into(),
+                },
+                District {
+                    id: DistrictId(294),
+                    state_id: StateId(16),
+                    name: "BBMP".into(),
+                },
             ],
             vec![
-                Block { id: BlockId(7), district_id: DistrictId(391), name: "Akole".into() },
-                Block { id: BlockId(8), district_id: DistrictId(294), name: "Jayanagar".into() },
+                Block {
+                    id: BlockId(7),
+                    district_id: DistrictId(391),
+                    name: "Akole".into(),
+                },
+                Block {
+                    id: BlockId(8),
+                    district_id: DistrictId(294),
+                    name: "Jayanagar".into(),
+                },
             ],
             vec![PincodeArea {
                 pincode: pin(422601),
@@ -237,9 +284,16 @@ mod tests {
     fn places_resolve_by_id_or_name_and_fill_from_the_pincode() {
         let g = gazetteer();
         let r = g
-            .resolve_center(spec(PlaceRef::Name("maharashtra".into()), PlaceRef::Id(391), None))
+            .resolve_center(spec(
+                PlaceRef::Name("maharashtra".into()),
+                PlaceRef::Id(391),
+                None,
+            ))
             .unwrap();
-        assert_eq!((r.state_id, r.district_id, r.block_id), (StateId(21), DistrictId(391), Some(BlockId(7))));
+        assert_eq!(
+            (r.state_id, r.district_id, r.block_id),
+            (StateId(21), DistrictId(391), Some(BlockId(7)))
+        );
         assert!(r.location.is_some());
         let mut s = spec(PlaceRef::Id(0), PlaceRef::Id(391), None);
         s.state = None;
@@ -253,10 +307,26 @@ mod tests {
             Err(DomainError::Invalid { field, .. }) => field.into_owned(),
             other => panic!("{other:?}"),
         };
-        assert_eq!(field_of(spec(PlaceRef::Id(16), PlaceRef::Id(391), None)), "district");
-        assert_eq!(field_of(spec(PlaceRef::Id(16), PlaceRef::Id(294), None)), "pincode");
-        assert_eq!(field_of(spec(PlaceRef::Id(21), PlaceRef::Id(391), Some(PlaceRef::Id(8)))), "block");
-        assert_eq!(field_of(spec(PlaceRef::Id(99), PlaceRef::Id(391), None)), "state");
+        assert_eq!(
+            field_of(spec(PlaceRef::Id(16), PlaceRef::Id(391), None)),
+            "district"
+        );
+        assert_eq!(
+            field_of(spec(PlaceRef::Id(16), PlaceRef::Id(294), None)),
+            "pincode"
+        );
+        assert_eq!(
+            field_of(spec(
+                PlaceRef::Id(21),
+                PlaceRef::Id(391),
+                Some(PlaceRef::Id(8))
+            )),
+            "block"
+        );
+        assert_eq!(
+            field_of(spec(PlaceRef::Id(99), PlaceRef::Id(391), None)),
+            "state"
+        );
         let mut s = spec(PlaceRef::Id(21), PlaceRef::Id(391), None);
         s.vaccine_codes = vec!["XYZ".into()];
         assert_eq!(field_of(s), "vaccinationtypeID");

@@ -6,22 +6,22 @@
 
 /// The injected clock: all "now" and "today" come from here, never from SQL.
 pub mod clock;
+/// Deterministic demo dataset generation.
+pub mod demo;
 /// Named domain errors; each API family maps them to its own wire error in one place.
 pub mod error;
 /// Centres (facilities) and the plan of sessions a centre publishes.
 pub mod facility;
 /// Validation of one row of the bulk facility CSV (spec 000's facility data model).
 pub mod facility_csv;
-/// Typed ids for every entity.
-pub mod ids;
 /// The in-memory index that resolves and cross-checks places and vaccines.
 pub mod gazetteer;
+/// Typed ids for every entity.
+pub mod ids;
 /// Reference data: states, districts, blocks, localities, genders, photo-ID types, vaccines.
 pub mod master;
 /// Sessions, slots and their capacity.
 pub mod schedule;
-/// Deterministic demo dataset generation.
-pub mod demo;
 /// The storage contract.
 pub mod store;
 /// Small value types with rules: pincode, mobile, coordinates, dates, slot timings.

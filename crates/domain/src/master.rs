@@ -79,9 +79,18 @@ pub struct Gender {
 
 /// The genders of spec 000, in its order.
 pub const GENDERS: [Gender; 3] = [
-    Gender { id: 1, name: "Male" },
-    Gender { id: 2, name: "Female" },
-    Gender { id: 3, name: "Others" },
+    Gender {
+        id: 1,
+        name: "Male",
+    },
+    Gender {
+        id: 2,
+        name: "Female",
+    },
+    Gender {
+        id: 3,
+        name: "Others",
+    },
 ];
 
 /// A photo-ID document type as spec 000 lists them (`getBeneficiaryIdType`).

@@ -25,7 +25,11 @@ impl SlotTemplate {
     /// `Morning 09:00AM-11:00AM; Afternoon 01:00PM-03:00PM` (names optional).
     pub fn parse_list(raw: &str) -> Result<Vec<Self>, &'static str> {
         let mut out = Vec::new();
-        for item in raw.split([';', '|']).map(str::trim).filter(|s| !s.is_empty()) {
+        for item in raw
+            .split([';', '|'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             // The time window is the last whitespace-separated part that contains '-'.
             let (name, window) = match item.rfind(|c: char| c.is_whitespace()) {
                 Some(at) if item[at..].contains('-') && !item[..at].contains('-') => {
@@ -196,7 +200,11 @@ impl SessionStatus {
 
     /// Reads the stored spelling.
     pub fn from_stored(s: &str) -> Self {
-        if s == "CLOSED" { Self::Closed } else { Self::Open }
+        if s == "CLOSED" {
+            Self::Closed
+        } else {
+            Self::Open
+        }
     }
 }
 

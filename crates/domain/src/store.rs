@@ -111,11 +111,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Creates a centre; `Conflict` if one with the same name and pincode exists in the district.
     async fn create_center(&self, center: &ResolvedCenter) -> Result<Center, DomainError>;
     /// Changes some fields of a centre.
-    async fn update_center(&self, id: CenterId, patch: &CenterPatch) -> Result<Center, DomainError>;
+    async fn update_center(&self, id: CenterId, patch: &CenterPatch)
+    -> Result<Center, DomainError>;
     /// One centre.
     async fn center(&self, id: CenterId) -> Result<Center, DomainError>;
     /// Centres matching a filter, a page at a time.
-    async fn list_centers(&self, filter: &CenterFilter, page: Page) -> Result<Vec<Center>, DomainError>;
+    async fn list_centers(
+        &self,
+        filter: &CenterFilter,
+        page: Page,
+    ) -> Result<Vec<Center>, DomainError>;
     /// Number of centres.
     async fn count_centers(&self) -> Result<u64, DomainError>;
 
@@ -130,7 +135,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// One session with its slots.
     async fn session(&self, id: SessionId) -> Result<Session, DomainError>;
     /// A centre's sessions between two dates, inclusive, with their slots.
-    async fn sessions(&self, center: CenterId, from: Date, to: Date) -> Result<Vec<Session>, DomainError>;
+    async fn sessions(
+        &self,
+        center: CenterId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<Session>, DomainError>;
     /// A centre's booked and offered seats per day between two dates, inclusive.
     async fn utilization(
         &self,

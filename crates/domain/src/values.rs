@@ -53,10 +53,7 @@ pub struct Mobile(String);
 impl Mobile {
     /// Parses `"9876543210"`, also with a `+91`/`91`/`0` prefix or spaces.
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
-        let digits: String = raw
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-'))
-            .collect();
+        let digits: String = raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         let digits = digits.strip_prefix("+91").unwrap_or(&digits);
         let digits = if digits.len() == 12 {
             digits.strip_prefix("91").unwrap_or(digits)
@@ -126,7 +123,10 @@ impl GeoPoint {
     /// Parses textual coordinates, as CSV rows and the v1 spec (`Lat`, `Lang` strings) carry them.
     pub fn parse(lat: &str, lon: &str) -> Result<Self, &'static str> {
         let lat: f64 = lat.trim().parse().map_err(|_| "latitude is not a number")?;
-        let lon: f64 = lon.trim().parse().map_err(|_| "longitude is not a number")?;
+        let lon: f64 = lon
+            .trim()
+            .parse()
+            .map_err(|_| "longitude is not a number")?;
         Self::new(lat, lon)
     }
 
@@ -154,7 +154,8 @@ impl GeoPoint {
 pub fn parse_cowin_date(raw: &str) -> Result<Date, &'static str> {
     const MSG: &str = "must be a date as dd-mm-yyyy";
     let mut parts = raw.trim().split('-');
-    let (Some(d), Some(m), Some(y), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(d), Some(m), Some(y), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(MSG);
     };
@@ -238,7 +239,11 @@ impl SlotTimings {
 
     /// The v1 API's short form: `9AM-11AM` (minutes shown only when not on the hour).
     pub fn to_cowin_v1(self) -> String {
-        format!("{}-{}", clock12(self.start, false), clock12(self.end, false))
+        format!(
+            "{}-{}",
+            clock12(self.start, false),
+            clock12(self.end, false)
+        )
     }
 }
 
@@ -381,7 +386,10 @@ mod tests {
         assert_eq!(t.to_cowin_v1(), "9AM-11AM");
         let t = SlotTimings::parse("01:00PM-03:00PM").unwrap();
         assert_eq!(t.to_cowin_v1(), "1PM-3PM");
-        assert_eq!(SlotTimings::parse("12:30PM-13:00").unwrap().start_minute(), 750);
+        assert_eq!(
+            SlotTimings::parse("12:30PM-13:00").unwrap().start_minute(),
+            750
+        );
         assert_eq!(SlotTimings::parse("12AM-1AM").unwrap().start_minute(), 0);
         assert!(SlotTimings::parse("11AM-9AM").is_err());
         assert!(SlotTimings::parse("13PM-14PM").is_err());

@@ -97,15 +97,20 @@ impl Tx {
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pub(crate) pool: Pool,
-    pub(crate) clock: Arc<dyn Clock>,
+    /// The clock the store stamps rows with.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl SqlStore {
     /// Connects (creating a SQLite file if missing). Does not migrate.
-    pub async fn connect(options: &ConnectOptions, clock: Arc<dyn Clock>) -> Result<Self, DomainError> {
+    pub async fn connect(
+        options: &ConnectOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, DomainError> {
         let url = options.url.as_str();
         let pool = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let connect = PgConnectOptions::from_str(url).map_err(|e| DomainError::Internal(e.into()))?;
+            let connect =
+                PgConnectOptions::from_str(url).map_err(|e| DomainError::Internal(e.into()))?;
             Pool::Postgres(
                 PgPoolOptions::new()
                     .max_connections(options.max_connections)
@@ -131,10 +136,22 @@ impl SqlStore {
             Pool::Sqlite(
                 SqlitePoolOptions::new()
                     // An in-memory database lives as long as its connection: keep exactly one.
-                    .max_connections(if in_memory { 1 } else { options.max_connections })
+                    .max_connections(if in_memory {
+                        1
+                    } else {
+                        options.max_connections
+                    })
                     .min_connections(u32::from(in_memory))
-                    .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
-                    .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(3600)) })
+                    .idle_timeout(if in_memory {
+                        None
+                    } else {
+                        Some(Duration::from_secs(600))
+                    })
+                    .max_lifetime(if in_memory {
+                        None
+                    } else {
+                        Some(Duration::from_secs(3600))
+                    })
                     .acquire_timeout(options.acquire_timeout)
                     .connect_with(connect)
                     .await
@@ -224,14 +241,22 @@ pub(crate) fn migration_checksums() -> Vec<String> {
     SQLITE_MIGRATIONS
         .iter()
         .chain(POSTGRES_MIGRATIONS.iter())
-        .map(|m| format!("{}:{:x?}", m.version, &m.checksum[..8.min(m.checksum.len())]))
+        .map(|m| {
+            format!(
+                "{}:{:x?}",
+                m.version,
+                &m.checksum[..8.min(m.checksum.len())]
+            )
+        })
         .collect()
 }
 
 /// Folds SQLite's write-ahead log into the database file (so a copy of the file is complete).
 pub(crate) async fn checkpoint(store: &SqlStore) {
     if let Pool::Sqlite(p) = &store.pool {
-        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(p).await;
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(p)
+            .await;
     }
 }
 

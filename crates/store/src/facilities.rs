@@ -50,7 +50,9 @@ impl TryFrom<CenterRow> for Center {
     type Error = DomainError;
 
     fn try_from(r: CenterRow) -> Result<Self, DomainError> {
-        let corrupt = |what: &'static str| DomainError::Internal(format!("stored centre has a bad {what}").into());
+        let corrupt = |what: &'static str| {
+            DomainError::Internal(format!("stored centre has a bad {what}").into())
+        };
         Ok(Center {
             id: CenterId(r.id),
             name: r.name,
@@ -76,7 +78,11 @@ impl TryFrom<CenterRow> for Center {
 }
 
 fn split_codes(stored: &str) -> Vec<String> {
-    stored.split(',').filter(|c| !c.is_empty()).map(str::to_owned).collect()
+    stored
+        .split(',')
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The stored fields of a centre that an upsert compares and writes.
@@ -136,7 +142,10 @@ impl CenterKey {
 const CENTER_FIELD_COLUMNS: &str = "name, state_id, block_id, address, incharge_name, \
     incharge_mobile, lat, lon, centre_type, area, fee_type, vaccine_codes";
 
-async fn find_center(tx: &mut Tx, key: &CenterKey) -> Result<Option<(i64, CenterFields)>, DomainError> {
+async fn find_center(
+    tx: &mut Tx,
+    key: &CenterKey,
+) -> Result<Option<(i64, CenterFields)>, DomainError> {
     #[derive(sqlx::FromRow)]
     struct Found {
         id: i64,
@@ -172,19 +181,24 @@ async fn insert_center(
         .fetch_optional(c).await.map_err(db_error))
 }
 
-async fn update_center_fields(tx: &mut Tx, id: i64, f: &CenterFields, now: i64) -> Result<(), DomainError> {
+async fn update_center_fields(
+    tx: &mut Tx,
+    id: i64,
+    f: &CenterFields,
+    now: i64,
+) -> Result<(), DomainError> {
     let sql = "UPDATE centers SET name = $2, name_key = $3, state_id = $4, block_id = $5, address = $6, \
                incharge_name = $7, incharge_mobile = $8, lat = $9, lon = $10, centre_type = $11, \
                area = $12, fee_type = $13, vaccine_codes = $14, updated_at = $15 WHERE id = $1";
     on_tx!(tx, c => sqlx::query(sql)
-        .bind(id).bind(&f.name).bind(f.name.to_lowercase()).bind(f.state_id).bind(f.block_id)
-        .bind(&f.address).bind(&f.incharge_name).bind(&f.incharge_mobile).bind(f.lat).bind(f.lon)
-        .bind(&f.centre_type).bind(&f.area).bind(&f.fee_type).bind(&f.vaccine_codes).bind(now)
-        .execute(c).await.map(drop).map_err(|e| if is_unique_violation(&e) {
-            DomainError::Conflict("a centre with that name and pincode exists in the district".into())
-        } else {
-            db_error(e)
-        }))
+    .bind(id).bind(&f.name).bind(f.name.to_lowercase()).bind(f.state_id).bind(f.block_id)
+    .bind(&f.address).bind(&f.incharge_name).bind(&f.incharge_mobile).bind(f.lat).bind(f.lon)
+    .bind(&f.centre_type).bind(&f.area).bind(&f.fee_type).bind(&f.vaccine_codes).bind(now)
+    .execute(c).await.map(drop).map_err(|e| if is_unique_violation(&e) {
+        DomainError::Conflict("a centre with that name and pincode exists in the district".into())
+    } else {
+        db_error(e)
+    }))
 }
 
 /// Inserts or updates a centre by its natural key.
@@ -213,7 +227,9 @@ async fn upsert_center(
             }
         }
     }
-    Err(DomainError::Conflict("the centre changed during the import; try again".into()))
+    Err(DomainError::Conflict(
+        "the centre changed during the import; try again".into(),
+    ))
 }
 
 #[derive(sqlx::FromRow)]
@@ -327,7 +343,10 @@ async fn upsert_sessions(
         plan.max_age.map(i64::from),
         plan.dose.map(i64::from),
     );
-    let (online, walkin) = (i64::from(plan.capacity_online), i64::from(plan.capacity_walkin));
+    let (online, walkin) = (
+        i64::from(plan.capacity_online),
+        i64::from(plan.capacity_walkin),
+    );
     let mut new_sessions: Vec<(Uuid, Date)> = Vec::new();
     let mut changed_sessions: Vec<Uuid> = Vec::new();
     let mut new_slots: Vec<(Uuid, usize)> = Vec::new();
@@ -341,8 +360,13 @@ async fn upsert_sessions(
                 continue;
             }
             Some(s) => {
-                if (s.min_age, s.max_age, s.dose, s.capacity_online, s.capacity_walkin)
-                    != (min_age, max_age, dose, online, walkin)
+                if (
+                    s.min_age,
+                    s.max_age,
+                    s.dose,
+                    s.capacity_online,
+                    s.capacity_walkin,
+                ) != (min_age, max_age, dose, online, walkin)
                 {
                     changed_sessions.push(s.id);
                 }
@@ -370,8 +394,12 @@ async fn upsert_sessions(
                         i64::from(template.timings.start_minute()),
                         i64::from(template.timings.end_minute()),
                     );
-                    if (slot.start_minute, slot.end_minute, slot.capacity, slot.name.as_str())
-                        != (timings.0, timings.1, capacity, template.name.as_str())
+                    if (
+                        slot.start_minute,
+                        slot.end_minute,
+                        slot.capacity,
+                        slot.name.as_str(),
+                    ) != (timings.0, timings.1, capacity, template.name.as_str())
                     {
                         changed_slots.push((slot.id, i));
                     }
@@ -420,7 +448,9 @@ async fn upsert_sessions(
             .bind(i64::from(t.timings.end_minute())).bind(i64::from(capacities[*i]))
             .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
         if done == 0 {
-            return Err(DomainError::Conflict("a slot was booked past the new capacity meanwhile".into()));
+            return Err(DomainError::Conflict(
+                "a slot was booked past the new capacity meanwhile".into(),
+            ));
         }
     }
     let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
@@ -445,8 +475,35 @@ impl FacilityImport for SqlFacilityImport {
         center: &ResolvedCenter,
         sessions: Option<&SessionPlan>,
     ) -> Result<PlanResult, DomainError> {
+        // A row is written whole or not at all: a refused row rolls back to here.
+        exec(&mut self.tx, "SAVEPOINT facility_row").await?;
+        let result = self.apply_row(center, sessions).await;
+        if !matches!(result, Ok(Ok(_))) {
+            exec(&mut self.tx, "ROLLBACK TO SAVEPOINT facility_row").await?;
+        }
+        exec(&mut self.tx, "RELEASE SAVEPOINT facility_row").await?;
+        result
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), DomainError> {
+        self.tx.commit().await
+    }
+}
+
+async fn exec(tx: &mut Tx, sql: &'static str) -> Result<u64, DomainError> {
+    on_tx!(tx, c => sqlx::query(sql).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))
+}
+
+impl SqlFacilityImport {
+    async fn apply_row(
+        &mut self,
+        center: &ResolvedCenter,
+        sessions: Option<&SessionPlan>,
+    ) -> Result<PlanResult, DomainError> {
         let (id, mut outcome, is_new) = match upsert_center(&mut self.tx, center, self.now).await {
-            Err(DomainError::Conflict(reason)) => return Ok(Err(("Facilityname".into(), reason.into_owned()))),
+            Err(DomainError::Conflict(reason)) => {
+                return Ok(Err(("Facilityname".into(), reason.into_owned())));
+            }
             other => other?,
         };
         if let Some(plan) = sessions {
@@ -457,31 +514,45 @@ impl FacilityImport for SqlFacilityImport {
         }
         Ok(Ok(outcome))
     }
-
-    async fn commit(self: Box<Self>) -> Result<(), DomainError> {
-        self.tx.commit().await
-    }
 }
 
 impl SqlStore {
-    pub(crate) async fn start_facility_import(&self) -> Result<Box<dyn FacilityImport>, DomainError> {
+    pub(crate) async fn start_facility_import(
+        &self,
+    ) -> Result<Box<dyn FacilityImport>, DomainError> {
         Ok(Box::new(SqlFacilityImport {
             tx: self.begin_write().await?,
             now: self.clock.now_millis(),
         }))
     }
 
-    pub(crate) async fn insert_new_center(&self, center: &ResolvedCenter) -> Result<Center, DomainError> {
+    pub(crate) async fn insert_new_center(
+        &self,
+        center: &ResolvedCenter,
+    ) -> Result<Center, DomainError> {
         let mut tx = self.begin_write().await?;
         let key = CenterKey::of(center);
-        let id = insert_center(&mut tx, &key, &CenterFields::of(center), self.clock.now_millis())
-            .await?
-            .ok_or_else(|| DomainError::Conflict("a centre with that name and pincode exists in the district".into()))?;
+        let id = insert_center(
+            &mut tx,
+            &key,
+            &CenterFields::of(center),
+            self.clock.now_millis(),
+        )
+        .await?
+        .ok_or_else(|| {
+            DomainError::Conflict(
+                "a centre with that name and pincode exists in the district".into(),
+            )
+        })?;
         tx.commit().await?;
         self.read_center(CenterId(id)).await
     }
 
-    pub(crate) async fn patch_center(&self, id: CenterId, patch: &CenterPatch) -> Result<Center, DomainError> {
+    pub(crate) async fn patch_center(
+        &self,
+        id: CenterId,
+        patch: &CenterPatch,
+    ) -> Result<Center, DomainError> {
         let mut tx = self.begin_write().await?;
         let now = self.clock.now_millis();
         let sql = format!("SELECT {CENTER_FIELD_COLUMNS} FROM centers WHERE id = $1");
@@ -492,16 +563,37 @@ impl SqlStore {
             Ok::<_, DomainError>(fields.zip(active))
         })?;
         let (mut f, mut active) = current.ok_or(DomainError::NotFound("centre"))?;
-        if let Some(v) = &patch.name { f.name = v.as_str().to_owned(); }
-        if let Some(v) = &patch.address { f.address.clone_from(v); }
-        if let Some(v) = &patch.incharge_name { f.incharge_name = Some(v.as_str().to_owned()); }
-        if let Some(v) = &patch.incharge_mobile { f.incharge_mobile = Some(v.expose().to_owned()); }
-        if let Some(p) = patch.location { f.lat = Some(p.lat()); f.lon = Some(p.lon()); }
-        if let Some(v) = patch.centre_type { f.centre_type = v.as_str().to_owned(); }
-        if let Some(v) = patch.area { f.area = v.as_str().to_owned(); }
-        if let Some(v) = patch.fee_type { f.fee_type = v.as_str().to_owned(); }
-        if let Some(v) = &patch.vaccine_codes { f.vaccine_codes = v.join(","); }
-        if let Some(v) = patch.active { active = v; }
+        if let Some(v) = &patch.name {
+            f.name = v.as_str().to_owned();
+        }
+        if let Some(v) = &patch.address {
+            f.address.clone_from(v);
+        }
+        if let Some(v) = &patch.incharge_name {
+            f.incharge_name = Some(v.as_str().to_owned());
+        }
+        if let Some(v) = &patch.incharge_mobile {
+            f.incharge_mobile = Some(v.expose().to_owned());
+        }
+        if let Some(p) = patch.location {
+            f.lat = Some(p.lat());
+            f.lon = Some(p.lon());
+        }
+        if let Some(v) = patch.centre_type {
+            f.centre_type = v.as_str().to_owned();
+        }
+        if let Some(v) = patch.area {
+            f.area = v.as_str().to_owned();
+        }
+        if let Some(v) = patch.fee_type {
+            f.fee_type = v.as_str().to_owned();
+        }
+        if let Some(v) = &patch.vaccine_codes {
+            f.vaccine_codes = v.join(",");
+        }
+        if let Some(v) = patch.active {
+            active = v;
+        }
         update_center_fields(&mut tx, id.0, &f, now).await?;
         on_tx!(&mut tx, c => sqlx::query("UPDATE centers SET active = $2 WHERE id = $1")
             .bind(id.0).bind(active).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
@@ -516,7 +608,11 @@ impl SqlStore {
         row.ok_or(DomainError::NotFound("centre"))?.try_into()
     }
 
-    pub(crate) async fn read_centers(&self, filter: &CenterFilter, page: Page) -> Result<Vec<Center>, DomainError> {
+    pub(crate) async fn read_centers(
+        &self,
+        filter: &CenterFilter,
+        page: Page,
+    ) -> Result<Vec<Center>, DomainError> {
         let rows: Vec<CenterRow> = on_pool!(&self.pool, p => {
             let mut q = QueryBuilder::new(format!("SELECT {CENTER_COLUMNS} WHERE c.id > "));
             q.push_bind(page.after_id);
@@ -539,7 +635,11 @@ impl SqlStore {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    pub(crate) async fn open_center_sessions(&self, center: CenterId, plan: &SessionPlan) -> Result<PlanOutcome, DomainError> {
+    pub(crate) async fn open_center_sessions(
+        &self,
+        center: CenterId,
+        plan: &SessionPlan,
+    ) -> Result<PlanOutcome, DomainError> {
         let mut tx = self.begin_write().await?;
         let exists: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT id FROM centers WHERE id = $1")
             .bind(center.0).fetch_optional(c).await.map_err(db_error))?;
@@ -569,10 +669,17 @@ impl SqlStore {
         let slots: Vec<SlotRow> = on_pool!(&self.pool, p => sqlx::query_as(
             sqlx::AssertSqlSafe(format!("SELECT {SLOT_COLUMNS} FROM slots sl WHERE sl.session_id = $1")))
             .bind(id.0).fetch_all(p).await.map_err(db_error))?;
-        assemble(sessions, slots)?.pop().ok_or(DomainError::NotFound("session"))
+        assemble(sessions, slots)?
+            .pop()
+            .ok_or(DomainError::NotFound("session"))
     }
 
-    pub(crate) async fn read_sessions(&self, center: CenterId, from: Date, to: Date) -> Result<Vec<Session>, DomainError> {
+    pub(crate) async fn read_sessions(
+        &self,
+        center: CenterId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<Session>, DomainError> {
         let where_ = "se.center_id = $1 AND se.date BETWEEN $2 AND $3";
         let sessions: Vec<SessionRow> = on_pool!(&self.pool, p => sqlx::query_as(
             sqlx::AssertSqlSafe(format!("SELECT {SESSION_COLUMNS} FROM sessions se WHERE {where_} ORDER BY se.date, se.vaccine_code")))
@@ -583,7 +690,12 @@ impl SqlStore {
         assemble(sessions, slots)
     }
 
-    pub(crate) async fn read_utilization(&self, center: CenterId, from: Date, to: Date) -> Result<Vec<DayUtilization>, DomainError> {
+    pub(crate) async fn read_utilization(
+        &self,
+        center: CenterId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<DayUtilization>, DomainError> {
         let sql = "SELECT se.date, COUNT(DISTINCT se.id), \
                    CAST(COALESCE(SUM(CASE WHEN se.status = 'OPEN' THEN sl.capacity ELSE 0 END), 0) AS BIGINT), \
                    CAST(COALESCE(SUM(sl.booked), 0) AS BIGINT) \

@@ -19,7 +19,11 @@ const SCHEDULE_JSON: &str = include_str!("../../../data/national_immunization_sc
 /// Postal district names that are renamed, respelt or carved out of the district CoWIN knows,
 /// as (state key, postal district key, CoWIN district name). New districts map to their parent.
 const DISTRICT_ALIASES: [(&str, &str, &str); 42] = [
-    ("andhrapradesh", "spsrnellore", "Sri Potti Sriramulu Nellore"),
+    (
+        "andhrapradesh",
+        "spsrnellore",
+        "Sri Potti Sriramulu Nellore",
+    ),
     ("andhrapradesh", "ysr", "YSR District, Kadapa (Cuddapah)"),
     ("karnataka", "shivamogga", "Shimoga"),
     ("punjab", "firozepur", "Ferozpur"),
@@ -167,8 +171,8 @@ fn read_post_offices(bz2: &[u8]) -> Result<Vec<PostOffice>, String> {
         if line.trim().is_empty() {
             continue;
         }
-        if let Some(office) = parse_post_office(&line)
-            .map_err(|e| format!("post offices line {}: {e}", n + 1))?
+        if let Some(office) =
+            parse_post_office(&line).map_err(|e| format!("post offices line {}: {e}", n + 1))?
         {
             out.push(office);
         }
@@ -179,7 +183,9 @@ fn read_post_offices(bz2: &[u8]) -> Result<Vec<PostOffice>, String> {
 /// Parses one directory line; `None` for a line without a usable pincode.
 fn parse_post_office(line: &str) -> Result<Option<PostOffice>, String> {
     // The directory writes Python's bare NaN for missing values; JSON has no such token.
-    let line = line.replace(": NaN,", ": null,").replace(": NaN}", ": null}");
+    let line = line
+        .replace(": NaN,", ": null,")
+        .replace(": NaN}", ": null}");
     let value: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(&line).map_err(|e| e.to_string())?;
     let get = |key: &str| {
@@ -268,7 +274,9 @@ impl<'a> DistrictMatcher<'a> {
         }
         let containing: Vec<DistrictId> = candidates
             .iter()
-            .filter(|(ck, _)| ck.len() >= 4 && key.len() >= 4 && (ck.contains(&key) || key.contains(ck.as_str())))
+            .filter(|(ck, _)| {
+                ck.len() >= 4 && key.len() >= 4 && (ck.contains(&key) || key.contains(ck.as_str()))
+            })
             .map(|(_, d)| d.id)
             .collect();
         if let [only] = containing.as_slice() {
@@ -315,8 +323,12 @@ fn place_post_offices(
         .map(|((s, d), _)| format!("{d} ({s})"))
         .collect();
     report.unmatched_districts.sort();
-    let district_of =
-        |o: &PostOffice| matched.get(&(o.state.clone(), o.district.clone())).copied().flatten();
+    let district_of = |o: &PostOffice| {
+        matched
+            .get(&(o.state.clone(), o.district.clone()))
+            .copied()
+            .flatten()
+    };
     report.unmatched_post_offices = offices.iter().filter(|o| district_of(o).is_none()).count();
 
     // Blocks: one per (district, pincode) delivery area, named after its head or sub office;
@@ -346,7 +358,12 @@ fn place_post_offices(
     let block_ids: HashMap<(DistrictId, String), BlockId> = block_names
         .iter()
         .enumerate()
-        .map(|(i, key)| (key.clone(), BlockId(i64::try_from(i).unwrap_or(i64::MAX) + 1)))
+        .map(|(i, key)| {
+            (
+                key.clone(),
+                BlockId(i64::try_from(i).unwrap_or(i64::MAX) + 1),
+            )
+        })
         .collect();
     let blocks = block_names
         .into_iter()
@@ -508,7 +525,16 @@ mod tests {
     fn the_schedule_yields_national_and_covid_vaccines() {
         let vaccines = read_vaccines(SCHEDULE_JSON).unwrap();
         let codes: Vec<&str> = vaccines.iter().map(|v| v.code.as_str()).collect();
-        for code in ["BCG", "MR", "OPV", "PENTA", "TD", "HEPB", "COVISHIELD", "COVAXIN"] {
+        for code in [
+            "BCG",
+            "MR",
+            "OPV",
+            "PENTA",
+            "TD",
+            "HEPB",
+            "COVISHIELD",
+            "COVAXIN",
+        ] {
             assert!(codes.contains(&code), "{code} missing from {codes:?}");
         }
     }

@@ -3,7 +3,9 @@
 use crate::db::{SqlStore, db_error, on_pool, on_tx};
 use sehat_domain::DomainError;
 use sehat_domain::ids::{BlockId, DistrictId, LocalityId, StateId};
-use sehat_domain::master::{Block, District, Locality, PincodeArea, State, Vaccine, VaccineProgramme};
+use sehat_domain::master::{
+    Block, District, Locality, PincodeArea, State, Vaccine, VaccineProgramme,
+};
 use sehat_domain::store::MasterData;
 use sehat_domain::values::{GeoPoint, Pincode};
 use sqlx::QueryBuilder;
@@ -12,7 +14,15 @@ use std::collections::BTreeMap;
 /// Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters.
 const CHUNK: usize = 1000;
 
-type LocalityRow = (i64, String, i64, Option<i64>, Option<i64>, Option<f64>, Option<f64>);
+type LocalityRow = (
+    i64,
+    String,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    Option<f64>,
+    Option<f64>,
+);
 
 fn locality_from_row(row: LocalityRow) -> Option<Locality> {
     let (id, name, pincode, block, district, lat, lon) = row;
@@ -22,7 +32,9 @@ fn locality_from_row(row: LocalityRow) -> Option<Locality> {
         pincode: Pincode::from_number(pincode).ok()?,
         block_id: block.map(BlockId),
         district_id: district.map(DistrictId),
-        location: lat.zip(lon).and_then(|(lat, lon)| GeoPoint::new(lat, lon).ok()),
+        location: lat
+            .zip(lon)
+            .and_then(|(lat, lon)| GeoPoint::new(lat, lon).ok()),
     })
 }
 
@@ -134,7 +146,13 @@ impl SqlStore {
     pub(crate) async fn read_states(&self) -> Result<Vec<State>, DomainError> {
         let rows: Vec<(i64, String)> = on_pool!(&self.pool, p =>
             sqlx::query_as("SELECT id, name FROM states ORDER BY name").fetch_all(p).await.map_err(db_error))?;
-        Ok(rows.into_iter().map(|(id, name)| State { id: StateId(id), name }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| State {
+                id: StateId(id),
+                name,
+            })
+            .collect())
     }
 
     pub(crate) async fn read_districts(&self) -> Result<Vec<District>, DomainError> {
@@ -143,7 +161,11 @@ impl SqlStore {
                 .fetch_all(p).await.map_err(db_error))?;
         Ok(rows
             .into_iter()
-            .map(|(id, state, name)| District { id: DistrictId(id), state_id: StateId(state), name })
+            .map(|(id, state, name)| District {
+                id: DistrictId(id),
+                state_id: StateId(state),
+                name,
+            })
             .collect())
     }
 
@@ -153,7 +175,11 @@ impl SqlStore {
                 .fetch_all(p).await.map_err(db_error))?;
         Ok(rows
             .into_iter()
-            .map(|(id, district, name)| Block { id: BlockId(id), district_id: DistrictId(district), name })
+            .map(|(id, district, name)| Block {
+                id: BlockId(id),
+                district_id: DistrictId(district),
+                name,
+            })
             .collect())
     }
 
@@ -177,7 +203,10 @@ impl SqlStore {
             .collect())
     }
 
-    pub(crate) async fn read_localities(&self, pincode: Pincode) -> Result<Vec<Locality>, DomainError> {
+    pub(crate) async fn read_localities(
+        &self,
+        pincode: Pincode,
+    ) -> Result<Vec<Locality>, DomainError> {
         let rows: Vec<LocalityRow> = on_pool!(&self.pool, p =>
             sqlx::query_as(
                 "SELECT id, name, pincode, block_id, district_id, lat, lon FROM localities \

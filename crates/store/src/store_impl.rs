@@ -49,19 +49,31 @@ impl Store for SqlStore {
     async fn create_center(&self, center: &ResolvedCenter) -> Result<Center, DomainError> {
         self.insert_new_center(center).await
     }
-    async fn update_center(&self, id: CenterId, patch: &CenterPatch) -> Result<Center, DomainError> {
+    async fn update_center(
+        &self,
+        id: CenterId,
+        patch: &CenterPatch,
+    ) -> Result<Center, DomainError> {
         self.patch_center(id, patch).await
     }
     async fn center(&self, id: CenterId) -> Result<Center, DomainError> {
         self.read_center(id).await
     }
-    async fn list_centers(&self, filter: &CenterFilter, page: Page) -> Result<Vec<Center>, DomainError> {
+    async fn list_centers(
+        &self,
+        filter: &CenterFilter,
+        page: Page,
+    ) -> Result<Vec<Center>, DomainError> {
         self.read_centers(filter, page).await
     }
     async fn count_centers(&self) -> Result<u64, DomainError> {
         self.center_count().await
     }
-    async fn open_sessions(&self, center: CenterId, plan: &SessionPlan) -> Result<PlanOutcome, DomainError> {
+    async fn open_sessions(
+        &self,
+        center: CenterId,
+        plan: &SessionPlan,
+    ) -> Result<PlanOutcome, DomainError> {
         self.open_center_sessions(center, plan).await
     }
     async fn close_session(&self, id: SessionId) -> Result<Session, DomainError> {
@@ -70,10 +82,20 @@ impl Store for SqlStore {
     async fn session(&self, id: SessionId) -> Result<Session, DomainError> {
         self.read_session(id).await
     }
-    async fn sessions(&self, center: CenterId, from: Date, to: Date) -> Result<Vec<Session>, DomainError> {
+    async fn sessions(
+        &self,
+        center: CenterId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<Session>, DomainError> {
         self.read_sessions(center, from, to).await
     }
-    async fn utilization(&self, center: CenterId, from: Date, to: Date) -> Result<Vec<DayUtilization>, DomainError> {
+    async fn utilization(
+        &self,
+        center: CenterId,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<DayUtilization>, DomainError> {
         self.read_utilization(center, from, to).await
     }
 }

@@ -40,7 +40,10 @@ static POSTGRES_TEMPLATE: OnceCell<String> = OnceCell::const_new();
 async fn prepare(store: &SqlStore) {
     store.migrate().await.expect("migrate");
     let (data, _) = crate::master_data::shipped().expect("master data");
-    store.import_master_data(&data).await.expect("import master data");
+    store
+        .import_master_data(&data)
+        .await
+        .expect("import master data");
 }
 
 fn template_name() -> String {
@@ -86,7 +89,12 @@ impl TestDatabase {
         let store = SqlStore::connect(&ConnectOptions::new(&url), clock)
             .await
             .expect("connect");
-        Self { url, store, _dir: Some(dir), pg_admin: None }
+        Self {
+            url,
+            store,
+            _dir: Some(dir),
+            pg_admin: None,
+        }
     }
 
     async fn postgres(clock: Arc<dyn Clock>) -> Self {
@@ -99,35 +107,66 @@ impl TestDatabase {
                 let name = template_name();
                 // Several test processes may race to build the template: serialise on a lock.
                 let mut conn = admin.acquire().await.expect("acquire");
-                sqlx::query("SELECT pg_advisory_lock(7342001)").execute(&mut *conn).await.expect("lock");
-                let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
-                    .bind(&name).fetch_optional(&mut *conn).await.expect("query");
+                sqlx::query("SELECT pg_advisory_lock(7342001)")
+                    .execute(&mut *conn)
+                    .await
+                    .expect("lock");
+                let exists: Option<i32> =
+                    sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
+                        .bind(&name)
+                        .fetch_optional(&mut *conn)
+                        .await
+                        .expect("query");
                 if exists.is_none() {
                     let building = format!("{name}_building");
-                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {building} WITH (FORCE)")))
-                        .execute(&mut *conn).await.expect("drop");
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {building} WITH (FORCE)"
+                    )))
+                    .execute(&mut *conn)
+                    .await
+                    .expect("drop");
                     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {building}")))
-                        .execute(&mut *conn).await.expect("create template");
+                        .execute(&mut *conn)
+                        .await
+                        .expect("create template");
                     let url = with_database(&admin_url, &building);
-                    let store = SqlStore::connect(&ConnectOptions::new(&url), clock.clone()).await.expect("connect");
+                    let store = SqlStore::connect(&ConnectOptions::new(&url), clock.clone())
+                        .await
+                        .expect("connect");
                     prepare(&store).await;
                     store.close().await;
-                    sqlx::query(sqlx::AssertSqlSafe(format!("ALTER DATABASE {building} RENAME TO {name}")))
-                        .execute(&mut *conn).await.expect("rename template");
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "ALTER DATABASE {building} RENAME TO {name}"
+                    )))
+                    .execute(&mut *conn)
+                    .await
+                    .expect("rename template");
                 }
-                sqlx::query("SELECT pg_advisory_unlock(7342001)").execute(&mut *conn).await.expect("unlock");
+                sqlx::query("SELECT pg_advisory_unlock(7342001)")
+                    .execute(&mut *conn)
+                    .await
+                    .expect("unlock");
                 name
             })
             .await;
         let name = format!("sehat_test_{}", uuid::Uuid::new_v4().simple());
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE {template}")))
-            .execute(&admin)
-            .await
-            .expect("create test database");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE {name} TEMPLATE {template}"
+        )))
+        .execute(&admin)
+        .await
+        .expect("create test database");
         admin.close().await;
         let url = with_database(&admin_url, &name);
-        let store = SqlStore::connect(&ConnectOptions::new(&url), clock).await.expect("connect");
-        Self { url, store, _dir: None, pg_admin: Some((admin_url, name)) }
+        let store = SqlStore::connect(&ConnectOptions::new(&url), clock)
+            .await
+            .expect("connect");
+        Self {
+            url,
+            store,
+            _dir: None,
+            pg_admin: Some((admin_url, name)),
+        }
     }
 
     /// Closes the store and drops a PostgreSQL test database.
@@ -136,9 +175,11 @@ impl TestDatabase {
         if let Some((admin_url, name)) = self.pg_admin
             && let Ok(admin) = sqlx::PgPool::connect(&admin_url).await
         {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                .execute(&admin)
-                .await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&admin)
+            .await;
             admin.close().await;
         }
     }
@@ -150,7 +191,9 @@ async fn on_checkpoint(store: &SqlStore) {
 
 /// Replaces the database name in a PostgreSQL URL.
 pub fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let base = match base[scheme_end..].find('/') {
         Some(slash) => &base[..scheme_end + slash],
@@ -167,7 +210,10 @@ mod tests {
     #[test]
     fn database_names_are_replaced_in_urls() {
         assert_eq!(
-            super::with_database("postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "x"),
+            super::with_database(
+                "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+                "x"
+            ),
             "postgres://postgres@127.0.0.1:5432/x?sslmode=disable"
         );
         assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");

@@ -3,7 +3,9 @@
 
 use sehat_domain::DomainError;
 use sehat_domain::clock::FixedClock;
-use sehat_domain::facility::{Area, CenterPatch, CenterSpec, CentreType, FeeType, PlaceRef, ResolvedCenter};
+use sehat_domain::facility::{
+    Area, CenterPatch, CenterSpec, CentreType, FeeType, PlaceRef, ResolvedCenter,
+};
 use sehat_domain::gazetteer::Gazetteer;
 use sehat_domain::ids::{CenterId, DistrictId, SessionId, StateId};
 use sehat_domain::schedule::{SessionPlan, SessionStatus, SlotTemplate};
@@ -64,7 +66,11 @@ fn plan(online: u32) -> SessionPlan {
 }
 
 async fn resolve(store: &dyn Store, spec: CenterSpec) -> ResolvedCenter {
-    Gazetteer::load(store).await.unwrap().resolve_center(spec).unwrap()
+    Gazetteer::load(store)
+        .await
+        .unwrap()
+        .resolve_center(spec)
+        .unwrap()
 }
 
 #[tokio::test]
@@ -76,16 +82,29 @@ async fn master_data_holds_cowin_ids_and_reimports_idempotently() {
         assert_eq!(districts.len(), 756);
         let pune = districts.iter().find(|d| d.id == DistrictId(363)).unwrap();
         assert_eq!((pune.name.as_str(), pune.state_id), ("Pune", StateId(21)));
-        let localities = store.localities(Pincode::parse("411005").unwrap()).await.unwrap();
+        let localities = store
+            .localities(Pincode::parse("411005").unwrap())
+            .await
+            .unwrap();
         assert!(!localities.is_empty());
-        assert!(localities.iter().all(|l| l.district_id == Some(DistrictId(363))));
+        assert!(
+            localities
+                .iter()
+                .all(|l| l.district_id == Some(DistrictId(363)))
+        );
         let blocks_before = store.blocks().await.unwrap().len();
         let (data, _) = sehat_store::master_data::shipped().unwrap();
         store.import_master_data(&data).await.unwrap();
         assert_eq!(store.blocks().await.unwrap().len(), blocks_before);
-        assert_eq!(store.master_data_version().await.unwrap(), Some(data.version));
+        assert_eq!(
+            store.master_data_version().await.unwrap(),
+            Some(data.version)
+        );
         let vaccines = store.vaccines().await.unwrap();
-        assert!(vaccines.iter().any(|v| v.code == "BCG") && vaccines.iter().any(|v| v.code == "COVAXIN"));
+        assert!(
+            vaccines.iter().any(|v| v.code == "BCG")
+                && vaccines.iter().any(|v| v.code == "COVAXIN")
+        );
     });
 }
 
@@ -94,19 +113,42 @@ async fn a_facility_plan_applied_twice_changes_nothing_the_second_time() {
     on_every_backend!(|store, db| {
         let centre = resolve(store, satara_centre("District Hospital Satara")).await;
         let mut import = store.begin_facility_import().await.unwrap();
-        let first = import.apply(&centre, Some(&plan(100))).await.unwrap().unwrap();
+        let first = import
+            .apply(&centre, Some(&plan(100)))
+            .await
+            .unwrap()
+            .unwrap();
         import.commit().await.unwrap();
-        assert_eq!((first.centers_created, first.sessions_created, first.slots_created), (1, 3, 6));
+        assert_eq!(
+            (
+                first.centers_created,
+                first.sessions_created,
+                first.slots_created
+            ),
+            (1, 3, 6)
+        );
 
         let mut import = store.begin_facility_import().await.unwrap();
-        let second = import.apply(&centre, Some(&plan(100))).await.unwrap().unwrap();
+        let second = import
+            .apply(&centre, Some(&plan(100)))
+            .await
+            .unwrap()
+            .unwrap();
         import.commit().await.unwrap();
         assert!(second.is_unchanged(), "{second:?}");
 
         let mut import = store.begin_facility_import().await.unwrap();
-        let third = import.apply(&centre, Some(&plan(120))).await.unwrap().unwrap();
+        let third = import
+            .apply(&centre, Some(&plan(120)))
+            .await
+            .unwrap()
+            .unwrap();
         import.commit().await.unwrap();
-        assert_eq!((third.centers_created, third.sessions_updated), (0, 9), "3 sessions + 6 slots");
+        assert_eq!(
+            (third.centers_created, third.sessions_updated),
+            (0, 9),
+            "3 sessions + 6 slots"
+        );
         assert_eq!(store.count_centers().await.unwrap(), 1);
     });
 }
@@ -116,7 +158,11 @@ async fn an_import_not_committed_leaves_nothing_behind() {
     on_every_backend!(|store, db| {
         let centre = resolve(store, satara_centre("PHC Rollback")).await;
         let mut import = store.begin_facility_import().await.unwrap();
-        import.apply(&centre, Some(&plan(10))).await.unwrap().unwrap();
+        import
+            .apply(&centre, Some(&plan(10)))
+            .await
+            .unwrap()
+            .unwrap();
         drop(import);
         assert_eq!(store.count_centers().await.unwrap(), 0);
     });
@@ -125,15 +171,32 @@ async fn an_import_not_committed_leaves_nothing_behind() {
 #[tokio::test]
 async fn capacity_cannot_drop_below_what_is_booked_and_the_database_refuses_overbooking() {
     on_every_backend!(|store, db| {
-        let centre = store.create_center(&resolve(store, satara_centre("UPHC Sadar Bazar")).await).await.unwrap();
+        let centre = store
+            .create_center(&resolve(store, satara_centre("UPHC Sadar Bazar")).await)
+            .await
+            .unwrap();
         store.open_sessions(centre.id, &plan(100)).await.unwrap();
         db.execute("UPDATE slots SET booked = 40").await.unwrap();
         let refused = store.open_sessions(centre.id, &plan(60)).await;
-        assert!(matches!(refused, Err(DomainError::Conflict(_))), "{refused:?}");
-        let sessions = store.sessions(centre.id, date!(2026 - 03 - 01), date!(2026 - 03 - 31)).await.unwrap();
-        assert!(sessions.iter().all(|s| s.slots.iter().all(|sl| sl.capacity == 50)), "nothing changed");
+        assert!(
+            matches!(refused, Err(DomainError::Conflict(_))),
+            "{refused:?}"
+        );
+        let sessions = store
+            .sessions(centre.id, date!(2026 - 03 - 01), date!(2026 - 03 - 31))
+            .await
+            .unwrap();
+        assert!(
+            sessions
+                .iter()
+                .all(|s| s.slots.iter().all(|sl| sl.capacity == 50)),
+            "nothing changed"
+        );
         let over = db.execute("UPDATE slots SET booked = capacity + 1").await;
-        assert!(over.is_err(), "the CHECK constraint refuses booked > capacity");
+        assert!(
+            over.is_err(),
+            "the CHECK constraint refuses booked > capacity"
+        );
         assert!(db.execute("UPDATE slots SET booked = -1").await.is_err());
     });
 }
@@ -144,45 +207,107 @@ async fn centres_are_created_updated_listed_and_unique_by_name_in_a_pincode() {
         let spec = resolve(store, satara_centre("CHC Koregaon")).await;
         let created = store.create_center(&spec).await.unwrap();
         assert_eq!(created.district_name, "Satara");
-        assert!(created.block_id.is_some() && created.lat.is_some(), "filled from the pincode");
-        let again = store.create_center(&resolve(store, satara_centre("chc  KOREGAON")).await).await;
+        assert!(
+            created.block_id.is_some() && created.lat.is_some(),
+            "filled from the pincode"
+        );
+        let again = store
+            .create_center(&resolve(store, satara_centre("chc  KOREGAON")).await)
+            .await;
         assert!(matches!(again, Err(DomainError::Conflict(_))));
         for i in 0..5 {
-            store.create_center(&resolve(store, satara_centre(&format!("Sub Centre {i}"))).await).await.unwrap();
+            store
+                .create_center(&resolve(store, satara_centre(&format!("Sub Centre {i}"))).await)
+                .await
+                .unwrap();
         }
-        let patch = CenterPatch { active: Some(false), area: Some(Area::Rural), ..CenterPatch::default() };
+        let patch = CenterPatch {
+            active: Some(false),
+            area: Some(Area::Rural),
+            ..CenterPatch::default()
+        };
         let updated = store.update_center(created.id, &patch).await.unwrap();
         assert!(!updated.active && updated.area == Area::Rural && updated.name == "CHC Koregaon");
-        assert!(matches!(store.update_center(CenterId(999_999), &patch).await, Err(DomainError::NotFound(_))));
+        assert!(matches!(
+            store.update_center(CenterId(999_999), &patch).await,
+            Err(DomainError::NotFound(_))
+        ));
 
-        let filter = CenterFilter { district_id: Some(created.district_id), ..CenterFilter::default() };
+        let filter = CenterFilter {
+            district_id: Some(created.district_id),
+            ..CenterFilter::default()
+        };
         let first = store.list_centers(&filter, Page::new(0, 4)).await.unwrap();
-        let rest = store.list_centers(&filter, Page::new(first[3].id.0, 4)).await.unwrap();
+        let rest = store
+            .list_centers(&filter, Page::new(first[3].id.0, 4))
+            .await
+            .unwrap();
         assert_eq!((first.len(), rest.len()), (4, 2));
-        let named = CenterFilter { name_contains: Some("sub centre".into()), ..CenterFilter::default() };
-        assert_eq!(store.list_centers(&named, Page::new(0, 100)).await.unwrap().len(), 5);
-        let elsewhere = CenterFilter { district_id: Some(DistrictId(363)), ..CenterFilter::default() };
-        assert!(store.list_centers(&elsewhere, Page::new(0, 100)).await.unwrap().is_empty());
+        let named = CenterFilter {
+            name_contains: Some("sub centre".into()),
+            ..CenterFilter::default()
+        };
+        assert_eq!(
+            store
+                .list_centers(&named, Page::new(0, 100))
+                .await
+                .unwrap()
+                .len(),
+            5
+        );
+        let elsewhere = CenterFilter {
+            district_id: Some(DistrictId(363)),
+            ..CenterFilter::default()
+        };
+        assert!(
+            store
+                .list_centers(&elsewhere, Page::new(0, 100))
+                .await
+                .unwrap()
+                .is_empty()
+        );
     });
 }
 
 #[tokio::test]
 async fn sessions_open_close_and_report_utilization_per_day() {
     on_every_backend!(|store, db| {
-        let centre = store.create_center(&resolve(store, satara_centre("PHC Wai")).await).await.unwrap();
+        let centre = store
+            .create_center(&resolve(store, satara_centre("PHC Wai")).await)
+            .await
+            .unwrap();
         let outcome = store.open_sessions(centre.id, &plan(101)).await.unwrap();
         assert_eq!((outcome.sessions_created, outcome.slots_created), (3, 6));
-        let sessions = store.sessions(centre.id, date!(2026 - 03 - 01), date!(2026 - 03 - 10)).await.unwrap();
+        let sessions = store
+            .sessions(centre.id, date!(2026 - 03 - 01), date!(2026 - 03 - 10))
+            .await
+            .unwrap();
         assert_eq!(sessions.len(), 3);
-        assert_eq!(sessions[0].slots.iter().map(|s| s.capacity).collect::<Vec<_>>(), vec![51, 50]);
+        assert_eq!(
+            sessions[0]
+                .slots
+                .iter()
+                .map(|s| s.capacity)
+                .collect::<Vec<_>>(),
+            vec![51, 50]
+        );
         assert_eq!(sessions[0].slots[0].timings.to_cowin_v1(), "9AM-11AM");
         let closed = store.close_session(sessions[1].id).await.unwrap();
         assert_eq!(closed.status, SessionStatus::Closed);
-        assert!(matches!(store.close_session(SessionId::new_random()).await, Err(DomainError::NotFound(_))));
+        assert!(matches!(
+            store.close_session(SessionId::new_random()).await,
+            Err(DomainError::NotFound(_))
+        ));
         db.execute("UPDATE slots SET booked = 10").await.unwrap();
-        let days = store.utilization(centre.id, date!(2026 - 03 - 01), date!(2026 - 03 - 31)).await.unwrap();
+        let days = store
+            .utilization(centre.id, date!(2026 - 03 - 01), date!(2026 - 03 - 31))
+            .await
+            .unwrap();
         assert_eq!(days.len(), 3);
-        assert_eq!((days[0].capacity, days[0].booked, days[0].sessions), (101, 20, 1));
+        assert_eq!(
+            (days[0].capacity, days[0].booked, days[0].sessions),
+            (101, 20, 1)
+        );
         assert_eq!(days[1].capacity, 0, "a closed session offers nothing");
         assert!((days[0].ratio() - 20.0 / 101.0).abs() < 1e-9);
     });

@@ -1,0 +1,185 @@
+//! The error body of the CoWIN family and of sehat's own admin API: `{"errorCode","error"}` as
+//! spec 000 shows it, with `field` naming the request field at fault. Domain errors become wire
+//! errors here, in one `match`; a 5xx logs its cause once and tells the client nothing internal.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use sehat_domain::DomainError;
+use sehat_domain::facility_csv::HeaderError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The error body. `errorCode` is from the catalogue in the README ("Errors").
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Machine-readable code, e.g. `USRRES0005` or `SEHAT0400`.
+    #[serde(rename = "errorCode")]
+    pub error_code: &'static str,
+    /// Human-readable message.
+    pub error: String,
+    /// The request field at fault, for validation errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// For `USRRES0005`: the column names that are not recognised.
+    #[serde(rename = "Wrong-Headers", skip_serializing_if = "Option::is_none")]
+    pub wrong_headers: Option<Vec<String>>,
+    /// For `USRRES0005`: required columns that are missing.
+    #[serde(rename = "Missing-Headers", skip_serializing_if = "Option::is_none")]
+    pub missing_headers: Option<Vec<String>>,
+}
+
+/// An error on its way to the client.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    body: ErrorBody,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody {
+                error_code: code,
+                error: message.into(),
+                field: None,
+                wrong_headers: None,
+                missing_headers: None,
+            },
+        }
+    }
+
+    /// 400: a request field is malformed.
+    pub fn invalid(field: impl Into<String>, reason: impl std::fmt::Display) -> Self {
+        let field = field.into();
+        let mut e = Self::new(
+            StatusCode::BAD_REQUEST,
+            "SEHAT0400",
+            format!("{field}: {reason}"),
+        );
+        e.body.field = Some(field);
+        e
+    }
+
+    /// 401: missing or wrong credentials (spec 000: "Unauthenticated access!").
+    pub fn unauthenticated() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "SEHAT0401",
+            "Unauthenticated access!",
+        )
+    }
+
+    /// 404: no such route or object.
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "SEHAT0404",
+            format!("{what} not found"),
+        )
+    }
+
+    /// 413: the body is larger than allowed.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "SEHAT0413",
+            format!("request body larger than {limit} bytes"),
+        )
+    }
+
+    /// 415: the body is not JSON.
+    pub fn unsupported_media_type() -> Self {
+        Self::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "SEHAT0415",
+            "send the body as application/json",
+        )
+    }
+
+    /// 503: the database is unreachable; the client may retry.
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SEHAT0503",
+            "Service temporarily unavailable, please retry shortly",
+        )
+    }
+
+    /// 400 `USRRES0001 INPUT_FILE_MISSING` (spec 000).
+    pub fn input_file_missing() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "USRRES0001", "INPUT_FILE_MISSING")
+    }
+
+    /// 400 `USRRES0002 INVALID_FILE_NAME` (spec 000).
+    pub fn invalid_file_name() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "USRRES0002", "INVALID_FILE_NAME")
+    }
+
+    /// 400 `USRRES0003 INVALID_FILE_TYPE` (spec 000).
+    pub fn invalid_file_type() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "USRRES0003", "INVALID_FILE_TYPE")
+    }
+
+    /// 400 `USRRES0005 INVALID_FILE_HEADERS` with the wrong column names (spec 000).
+    pub fn invalid_file_headers(headers: HeaderError) -> Self {
+        let mut e = Self::new(
+            StatusCode::BAD_REQUEST,
+            "USRRES0005",
+            "INVALID_FILE_HEADERS",
+        );
+        e.body.wrong_headers = Some(headers.wrong);
+        e.body.missing_headers = Some(headers.missing);
+        e
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The body.
+    pub fn body(&self) -> &ErrorBody {
+        &self.body
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(error: DomainError) -> Self {
+        match error {
+            DomainError::Invalid { field, reason } => Self::invalid(field, reason),
+            DomainError::NotFound(what) => Self::not_found(what),
+            DomainError::Conflict(reason) => Self::new(StatusCode::CONFLICT, "SEHAT0409", reason),
+            DomainError::Unavailable(source) => {
+                tracing::warn!(error = %error_chain(source.as_ref()), "database unavailable");
+                Self::unavailable()
+            }
+            DomainError::Internal(source) => {
+                tracing::error!(error = %error_chain(source.as_ref()), "internal error");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "SEHAT0500",
+                    "Internal Server Error",
+                )
+            }
+        }
+    }
+}
+
+/// The whole source chain of an error on one line, for the log.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body)).into_response()
+    }
+}

@@ -1,0 +1,73 @@
+//! Extractors shared by the API families.
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use subtle::ConstantTimeEq;
+
+/// A JSON body whose errors name the field at fault (`beneficiaries[0]: invalid type …`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let is_json = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                let mime = v.split(';').next().unwrap_or("").trim();
+                mime.eq_ignore_ascii_case("application/json") || mime.ends_with("+json")
+            });
+        if !is_json {
+            return Err(ApiError::unsupported_media_type());
+        }
+        let limit = state.config.body_limit_bytes;
+        let bytes = bytes::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| ApiError::too_large(limit))?;
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        // Deeply nested input is refused by serde_json's recursion limit (128) before it costs.
+        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { "body".to_owned() } else { path };
+            ApiError::invalid(field, e.into_inner())
+        })?;
+        de.end().map_err(|e| ApiError::invalid("body", e))?;
+        Ok(Self(value))
+    }
+}
+
+/// Proof that the request carried the admin bearer token.
+#[derive(Debug, Clone, Copy)]
+pub struct AdminAuth;
+
+impl FromRequestParts<AppState> for AdminAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(expected) = state.config.admin_token.as_deref() else {
+            return Err(ApiError::unauthenticated());
+        };
+        let given = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .unwrap_or("");
+        // Constant time, so the token cannot be guessed a character at a time.
+        if !given.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+            Ok(Self)
+        } else {
+            Err(ApiError::unauthenticated())
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Middleware: request ids, access logs, per-route metrics, body limits and timeouts.
+//!
+//! Logs name the route template (`/admin/v1/centers/{center_id}`), never the raw URI or query
+//! string, and never headers or bodies: phone numbers, OTPs, tokens and ID numbers travel there.
+
+use crate::error::ApiError;
+use crate::{ApiConfig, AppState};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::http::{HeaderName, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+use std::time::Instant;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The process-wide Prometheus recorder (installed on first use).
+pub fn metrics_handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let recorder = PrometheusBuilder::new()
+            .set_buckets_for_metric(
+                Matcher::Full("http_request_duration_seconds".into()),
+                &[
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+                ],
+            )
+            .map_or_else(
+                |_| PrometheusBuilder::new().build_recorder(),
+                PrometheusBuilder::build_recorder,
+            );
+        let handle = recorder.handle();
+        // Fails only if another recorder was installed first; the handle still renders ours.
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+async fn observe(request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().as_str().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let request_id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed();
+    let labels = [
+        ("method", method.clone()),
+        ("route", route.clone()),
+        ("status", status.to_string()),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels[..2])
+        .record(elapsed.as_secs_f64());
+    tracing::info!(
+        target: "sehat::access",
+        %method, %route, status, request_id, latency_ms = elapsed.as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+/// Turns the body-limit and timeout rejections of the layers below into JSON error bodies.
+async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE if !is_json => ApiError::too_large(0).into_response(),
+        StatusCode::REQUEST_TIMEOUT if !is_json => {
+            ApiError::invalid("request", "took too long").into_response()
+        }
+        StatusCode::NOT_FOUND if !is_json => ApiError::not_found("route").into_response(),
+        StatusCode::METHOD_NOT_ALLOWED if !is_json => (
+            StatusCode::METHOD_NOT_ALLOWED,
+            axum::Json(ApiError::not_found("method").body().clone()),
+        )
+            .into_response(),
+        _ => response,
+    }
+}
+
+/// Wraps the router in the middleware every request passes.
+pub fn layers(router: Router<AppState>, config: &ApiConfig) -> Router<AppState> {
+    let upload_limit = config.upload_limit_bytes;
+    router
+        .layer(DefaultBodyLimit::max(
+            config.body_limit_bytes.max(upload_limit),
+        ))
+        .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn(observe))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}

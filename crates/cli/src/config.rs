@@ -1,0 +1,260 @@
+//! Layered configuration, loaded once and passed down: built-in defaults → optional TOML file
+//! (`--config FILE`) → `SEHAT__SECTION__KEY` environment variables → command-line flags.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// How OTP messages reach people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum OtpDelivery {
+    /// Echo the OTP in the API response, as spec 000's SIT samples do. Never in production.
+    Sandbox,
+    /// Print the SMS text on standard output.
+    Console,
+    /// POST it to the configured SMS gateway.
+    Http,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// HTTP server.
+    pub server: ServerConfig,
+    /// Database.
+    pub database: DatabaseConfig,
+    /// Admin API.
+    pub admin: AdminConfig,
+    /// OTP delivery.
+    pub otp: OtpConfig,
+    /// Signing keys.
+    pub keys: KeysConfig,
+    /// Logging.
+    pub log: LogConfig,
+    /// The demo dataset.
+    pub demo: DemoConfig,
+}
+
+/// `[server]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: String,
+    /// Seconds one request may take.
+    pub request_timeout_secs: u64,
+    /// Largest JSON body, bytes.
+    pub body_limit_bytes: usize,
+    /// Largest facility upload, bytes (streamed).
+    pub upload_limit_bytes: usize,
+    /// Seconds to finish in-flight requests after SIGTERM.
+    pub shutdown_grace_secs: u64,
+}
+
+/// `[database]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://file.db` or `postgres://user@host/db`.
+    pub url: String,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+/// `[admin]`
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Bearer token of the admin API; unset disables it (401).
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for AdminConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminConfig")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// `[otp]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OtpConfig {
+    /// sandbox, console or http.
+    pub delivery: OtpDelivery,
+    /// The SMS gateway's URL, for `http` delivery.
+    pub http_url: Option<String>,
+}
+
+/// `[keys]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysConfig {
+    /// Where generated keys are kept.
+    pub data_dir: PathBuf,
+    /// A JWT signing key file to use instead of the generated one.
+    pub jwt_key_path: Option<PathBuf>,
+}
+
+/// `[log]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `text` or `json`.
+    pub format: String,
+    /// A tracing filter, e.g. `info` or `sehat=debug,info`; `RUST_LOG` overrides it.
+    pub filter: String,
+}
+
+/// `[demo]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoConfig {
+    /// Seed of the generator.
+    pub seed: u64,
+    /// Number of centres.
+    pub centers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            server: ServerConfig {
+                listen: "127.0.0.1:8080".into(),
+                request_timeout_secs: 30,
+                body_limit_bytes: 1024 * 1024,
+                upload_limit_bytes: 256 * 1024 * 1024,
+                shutdown_grace_secs: 10,
+            },
+            database: DatabaseConfig {
+                url: "sqlite://sehat.db".into(),
+                max_connections: 16,
+            },
+            admin: AdminConfig::default(),
+            otp: OtpConfig {
+                delivery: OtpDelivery::Console,
+                http_url: None,
+            },
+            keys: KeysConfig {
+                data_dir: "sehat-data".into(),
+                jwt_key_path: None,
+            },
+            log: LogConfig {
+                format: "text".into(),
+                filter: "info".into(),
+            },
+            demo: DemoConfig {
+                seed: 42,
+                centers: 2000,
+            },
+        }
+    }
+}
+
+/// Values given on the command line; only those present override the layers below.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    server: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    database: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    admin: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    otp: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+    demo: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Overrides {
+    /// Sets `section.key` to `value` when given.
+    pub fn set(&mut self, section: &str, key: &str, value: Option<impl Serialize>) -> &mut Self {
+        let Some(value) = value.and_then(|v| serde_json::to_value(v).ok()) else {
+            return self;
+        };
+        let map = match section {
+            "server" => &mut self.server,
+            "database" => &mut self.database,
+            "admin" => &mut self.admin,
+            "otp" => &mut self.otp,
+            _ => &mut self.demo,
+        };
+        map.insert(key.to_owned(), value);
+        self
+    }
+}
+
+impl Config {
+    /// Loads the layers in order; a value in a later layer wins.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            anyhow::ensure!(
+                file.exists(),
+                "configuration file {} not found",
+                file.display()
+            );
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment
+            .merge(Env::prefixed("SEHAT__").split("__"))
+            .merge(Serialized::defaults(overrides));
+        Ok(figment.extract()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn later_layers_win_and_unset_flags_do_not_override() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "sehat.toml",
+                "[server]\nlisten = \"0.0.0.0:9000\"\n[database]\nurl = \"sqlite://file.db\"\n[admin]\ntoken = \"from-file\"\n",
+            )?;
+            jail.set_env("SEHAT__DATABASE__URL", "postgres://env/db");
+            jail.set_env("SEHAT__DEMO__CENTERS", "10");
+            let mut flags = Overrides::default();
+            flags
+                .set("admin", "token", Some("from-flag"))
+                .set("server", "listen", None::<String>);
+            let config =
+                Config::load(Some(Path::new("sehat.toml")), &flags).map_err(|e| e.to_string())?;
+            assert_eq!(
+                config.server.listen, "0.0.0.0:9000",
+                "file over default; absent flag ignored"
+            );
+            assert_eq!(config.database.url, "postgres://env/db", "env over file");
+            assert_eq!(
+                config.admin.token.as_deref(),
+                Some("from-flag"),
+                "flag over file"
+            );
+            assert_eq!(config.demo.centers, 10);
+            assert_eq!(config.server.request_timeout_secs, 30, "default kept");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("bad.toml", "[server]\nlisten_on = \"x\"\n")?;
+            assert!(Config::load(Some(Path::new("bad.toml")), &Overrides::default()).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_admin_token_never_shows_in_debug_output() {
+        let mut config = Config::default();
+        config.admin.token = Some("s3cret-token".into());
+        assert!(!format!("{config:?}").contains("s3cret"));
+    }
+}

@@ -1,0 +1,277 @@
+//! What the subcommands do: open and migrate the store, load master data, seed the demo
+//! dataset, import a facility file, and serve.
+
+use crate::config::{Config, LogConfig};
+use crate::keys;
+use anyhow::Context;
+use sehat_api::facility_import::{
+    ImportMode, ImportOptions, ImportReport, PlanWriter, import_facilities,
+};
+use sehat_api::{ApiConfig, AppState};
+use sehat_domain::DomainError;
+use sehat_domain::clock::{Clock, SystemClock};
+use sehat_domain::gazetteer::Gazetteer;
+use sehat_domain::store::Store;
+use sehat_store::{ConnectOptions, SqlStore};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Logs go to standard error, as text or JSON; `RUST_LOG` overrides the configured filter.
+pub fn init_logging(config: &LogConfig) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&config.filter));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if config.format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// Connects (retrying for 30 s while the database is not up yet) and migrates.
+pub async fn open_store(config: &Config) -> anyhow::Result<SqlStore> {
+    let mut options = ConnectOptions::new(&config.database.url);
+    options.max_connections = config.database.max_connections;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let store = loop {
+        match SqlStore::connect(&options, clock.clone()).await {
+            Ok(store) => break store,
+            Err(DomainError::Unavailable(e)) if Instant::now() < deadline => {
+                // The URL may hold a password: log only the cause.
+                tracing::warn!(error = %e, "database not reachable yet, retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => return Err(anyhow::Error::new(e)).context("opening the database"),
+        }
+    };
+    store.migrate().await.context("migrating the database")?;
+    Ok(store)
+}
+
+/// Loads the shipped master data unless the same version is already there (or `force`).
+pub async fn ensure_master_data(store: &SqlStore, force: bool) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let (data, report) = sehat_store::master_data::shipped().map_err(anyhow::Error::msg)?;
+    if !force && store.master_data_version().await?.as_deref() == Some(data.version.as_str()) {
+        return Ok(());
+    }
+    store
+        .import_master_data(&data)
+        .await
+        .context("loading master data")?;
+    tracing::info!(
+        states = data.states.len(),
+        districts = data.districts.len(),
+        blocks = data.blocks.len(),
+        localities = data.localities.len(),
+        vaccines = data.vaccines.len(),
+        postal_districts = report.postal_districts,
+        unmatched_districts = report.unmatched_districts.len(),
+        unmatched_post_offices = report.unmatched_post_offices,
+        elapsed_ms = started.elapsed().as_millis(),
+        "master data loaded"
+    );
+    for district in &report.unmatched_districts {
+        tracing::info!(district = %district, "post-office district not matched to a CoWIN district");
+    }
+    Ok(())
+}
+
+/// Creates the demo dataset through the same path as a facility upload.
+pub async fn seed_demo(
+    store: &SqlStore,
+    gazetteer: &Gazetteer,
+    seed: u64,
+    centers: usize,
+) -> anyhow::Result<ImportReport> {
+    let started = Instant::now();
+    let localities = store.located_localities().await?;
+    let plans = sehat_domain::demo::generate(seed, &localities, centers, store.clock.today());
+    let options = ImportOptions {
+        mode: ImportMode::Partial,
+        batch_rows: 1000,
+    };
+    let mut writer = PlanWriter::new(store, gazetteer, options);
+    for (i, plan) in plans.into_iter().enumerate() {
+        writer
+            .write(u64::try_from(i).unwrap_or(0) + 1, plan)
+            .await?;
+    }
+    let report = writer.finish().await?;
+    tracing::info!(
+        seed,
+        centers = report.centers_created,
+        sessions = report.sessions_created,
+        slots = report.slots_created,
+        rejected = report.rejected,
+        elapsed_ms = started.elapsed().as_millis(),
+        "demo data seeded"
+    );
+    Ok(report)
+}
+
+/// `sehat seed-demo`.
+pub async fn seed_demo_command(config: &Config) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    ensure_master_data(&store, false).await?;
+    let gazetteer = Gazetteer::load(&store).await?;
+    let report = seed_demo(&store, &gazetteer, config.demo.seed, config.demo.centers).await?;
+    print_json(&report)?;
+    store.close().await;
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// `sehat import facilities FILE`.
+pub async fn import_facilities_file(
+    config: &Config,
+    file: &Path,
+    all_or_nothing: bool,
+) -> anyhow::Result<()> {
+    let store = open_store(config).await?;
+    ensure_master_data(&store, false).await?;
+    let gazetteer = Gazetteer::load(&store).await?;
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    let reader = tokio::fs::File::open(file)
+        .await
+        .with_context(|| format!("opening {}", file.display()))?;
+    let bar = indicatif::ProgressBar::new(size);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let options = ImportOptions {
+        mode: if all_or_nothing {
+            ImportMode::AllOrNothing
+        } else {
+            ImportMode::Partial
+        },
+        ..ImportOptions::default()
+    };
+    let started = Instant::now();
+    let mut progress = |rows: u64, bytes: u64| {
+        if rows % 256 == 0 {
+            bar.set_position(bytes);
+            bar.set_message(format!("{rows} rows"));
+        }
+    };
+    let result = import_facilities(
+        tokio::io::BufReader::new(reader),
+        &store,
+        &gazetteer,
+        options,
+        &mut progress,
+    )
+    .await;
+    bar.finish_and_clear();
+    store.close().await;
+    let report = match result {
+        Ok(report) => report,
+        Err(sehat_api::facility_import::ImportError::Headers(h)) => {
+            anyhow::bail!(
+                "USRRES0005 INVALID_FILE_HEADERS: wrong {:?}, missing {:?}",
+                h.wrong,
+                h.missing
+            )
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tracing::info!(
+        rows = report.rows,
+        elapsed_ms = started.elapsed().as_millis(),
+        "import finished"
+    );
+    print_json(&report)?;
+    anyhow::ensure!(
+        report.committed || report.rows == 0,
+        "nothing was imported: {} rows rejected",
+        report.rejected
+    );
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+}
+
+/// `sehat serve`.
+pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
+    let keys = keys::load_or_generate(&config.keys.data_dir, config.keys.jwt_key_path.as_deref())?;
+    tracing::info!(jwt_key = %keys.jwt_path.display(), "signing keys ready");
+    let store = open_store(config).await?;
+    ensure_master_data(&store, false).await?;
+    let mut gazetteer = Gazetteer::load(&store).await?;
+    if demo && store.count_centers().await? == 0 {
+        seed_demo(&store, &gazetteer, config.demo.seed, config.demo.centers).await?;
+        gazetteer = Gazetteer::load(&store).await?;
+    }
+    let state = AppState {
+        clock: store.clock.clone(),
+        store: Arc::new(store.clone()),
+        gazetteer: Arc::new(gazetteer),
+        config: Arc::new(ApiConfig {
+            admin_token: config.admin.token.clone().filter(|t| !t.is_empty()),
+            body_limit_bytes: config.server.body_limit_bytes,
+            upload_limit_bytes: config.server.upload_limit_bytes,
+            request_timeout: Duration::from_secs(config.server.request_timeout_secs),
+            jwt_secret: keys.jwt_secret,
+        }),
+    };
+    if state.config.admin_token.is_none() {
+        tracing::info!("no admin token configured: the admin API answers 401");
+    }
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.server.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, backend = ?store.backend(), "sehat listening");
+    announce(addr);
+    let stopping = Arc::new(tokio::sync::Notify::new());
+    let notify = stopping.clone();
+    let server = axum::serve(listener, sehat_api::app(state)).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        notify.notify_one();
+    });
+    let grace = Duration::from_secs(config.server.shutdown_grace_secs);
+    tokio::select! {
+        result = server => result?,
+        () = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
+            tracing::warn!("grace period over: closing remaining connections");
+        }
+    }
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// One line on standard output with the address, for scripts and tests that start sehat on port 0.
+#[allow(clippy::print_stdout)]
+fn announce(addr: std::net::SocketAddr) {
+    println!("sehat listening on http://{addr}");
+}
