@@ -28,7 +28,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             return Err(ApiError::unsupported_media_type());
         }
         let limit = state.config.body_limit_bytes;
-        let bytes = bytes::Bytes::from_request(req, state)
+        let bytes = axum::body::to_bytes(req.into_body(), limit)
             .await
             .map_err(|_| ApiError::too_large(limit))?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);

@@ -111,6 +111,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The whole application: routes, docs and middleware.
 pub fn app(state: AppState) -> axum::Router {
+    telemetry::metrics_handle();
     let (router, doc) = routes().split_for_parts();
     let router = ops::with_docs(router, doc);
     telemetry::layers(router, &state.config).with_state(state)

@@ -11,10 +11,15 @@ use serde_json::json;
 async fn the_admin_api_refuses_requests_without_the_token() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
-        let request = axum::http::Request::get("/admin/v1/centers").body(axum::body::Body::empty()).unwrap();
+        let request = axum::http::Request::get("/admin/v1/centers")
+            .body(axum::body::Body::empty())
+            .unwrap();
         let reply = app.send(request).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-        assert_eq!(reply.json, json!({"errorCode": "SEHAT0401", "error": "Unauthenticated access!"}));
+        assert_eq!(
+            reply.json,
+            json!({"errorCode": "SEHAT0401", "error": "Unauthenticated access!"})
+        );
         let wrong = axum::http::Request::get("/admin/v1/centers")
             .header("authorization", "Bearer wrong")
             .body(axum::body::Body::empty())
@@ -44,26 +49,65 @@ fn new_centre() -> serde_json::Value {
 async fn a_centre_is_created_read_updated_and_listed() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
-        let created = app.admin("POST", "/admin/v1/centers", Some(new_centre())).await;
+        let created = app
+            .admin("POST", "/admin/v1/centers", Some(new_centre()))
+            .await;
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.json);
         let c = &created.json;
-        assert_eq!((c["district_name"].as_str(), c["state_id"].as_i64()), (Some("Satara"), Some(21)));
+        assert_eq!(
+            (c["district_name"].as_str(), c["state_id"].as_i64()),
+            (Some("Satara"), Some(21))
+        );
         assert_eq!(c["vaccines"], json!(["COVISHIELD"]));
         assert_eq!(c["incharge_mobile"], "8765432109");
-        assert!(c["lat"].is_f64() && c["block_name"].is_string(), "position and block from the pincode");
+        assert!(
+            c["lat"].is_f64() && c["block_name"].is_string(),
+            "position and block from the pincode"
+        );
         let id = c["center_id"].as_i64().unwrap();
 
-        let again = app.admin("POST", "/admin/v1/centers", Some(new_centre())).await;
-        assert_eq!((again.status, again.json["errorCode"].as_str()), (StatusCode::CONFLICT, Some("SEHAT0409")));
+        let again = app
+            .admin("POST", "/admin/v1/centers", Some(new_centre()))
+            .await;
+        assert_eq!(
+            (again.status, again.json["errorCode"].as_str()),
+            (StatusCode::CONFLICT, Some("SEHAT0409"))
+        );
 
-        let patched = app.admin("PATCH", &format!("/admin/v1/centers/{id}"), Some(json!({"fee_type": "Paid", "active": false}))).await;
+        let patched = app
+            .admin(
+                "PATCH",
+                &format!("/admin/v1/centers/{id}"),
+                Some(json!({"fee_type": "Paid", "active": false})),
+            )
+            .await;
         assert_eq!(patched.status, StatusCode::OK);
-        assert_eq!((patched.json["fee_type"].as_str(), patched.json["active"].as_bool()), (Some("Paid"), Some(false)));
-        assert_eq!(app.admin("GET", &format!("/admin/v1/centers/{id}"), None).await.json["fee_type"], "Paid");
+        assert_eq!(
+            (
+                patched.json["fee_type"].as_str(),
+                patched.json["active"].as_bool()
+            ),
+            (Some("Paid"), Some(false))
+        );
+        assert_eq!(
+            app.admin("GET", &format!("/admin/v1/centers/{id}"), None)
+                .await
+                .json["fee_type"],
+            "Paid"
+        );
         let missing = app.admin("GET", "/admin/v1/centers/999999", None).await;
-        assert_eq!((missing.status, missing.json["errorCode"].as_str()), (StatusCode::NOT_FOUND, Some("SEHAT0404")));
+        assert_eq!(
+            (missing.status, missing.json["errorCode"].as_str()),
+            (StatusCode::NOT_FOUND, Some("SEHAT0404"))
+        );
 
-        let list = app.admin("GET", "/admin/v1/centers?district_id=376&name=koregaon", None).await;
+        let list = app
+            .admin(
+                "GET",
+                "/admin/v1/centers?district_id=376&name=koregaon",
+                None,
+            )
+            .await;
         assert_eq!(list.json["centers"].as_array().unwrap().len(), 1);
         app.teardown().await;
     }
@@ -75,29 +119,70 @@ async fn invalid_centres_are_refused_naming_the_field_and_nothing_is_written() {
         let app = TestApp::new(backend).await;
         let cases = [
             (json!({"district_id": 376, "pincode": "415501"}), "name"),
-            (json!({"name": "X", "district_id": 376, "pincode": "41550"}), "pincode"),
-            (json!({"name": "X", "district_id": 376, "pincode": "110003"}), "pincode"),
-            (json!({"name": "X", "district_id": 99999, "pincode": "415501"}), "district"),
-            (json!({"name": "X", "state_id": 16, "district_id": 376, "pincode": "415501"}), "district"),
-            (json!({"name": "X", "district_id": 376, "pincode": "415501", "lat": 51.5, "long": 0.1}), "lat"),
-            (json!({"name": "X", "district_id": 376, "pincode": "415501", "vaccines": ["NOPE"]}), "vaccinationtypeID"),
-            (json!({"name": "X", "district_id": 376, "pincode": "415501", "incharge_mobile": "123"}), "incharge_mobile"),
-            (json!({"name": "X", "district_id": 376, "pincode": "415501", "status": "ACTIVE"}), "status"),
-            (json!({"name": "X", "district_id": "three", "pincode": "415501"}), "district_id"),
+            (
+                json!({"name": "X", "district_id": 376, "pincode": "41550"}),
+                "pincode",
+            ),
+            (
+                json!({"name": "X", "district_id": 376, "pincode": "110003"}),
+                "pincode",
+            ),
+            (
+                json!({"name": "X", "district_id": 99999, "pincode": "415501"}),
+                "district",
+            ),
+            (
+                json!({"name": "X", "state_id": 16, "district_id": 376, "pincode": "415501"}),
+                "district",
+            ),
+            (
+                json!({"name": "X", "district_id": 376, "pincode": "415501", "lat": 51.5, "long": 0.1}),
+                "lat",
+            ),
+            (
+                json!({"name": "X", "district_id": 376, "pincode": "415501", "vaccines": ["NOPE"]}),
+                "vaccinationtypeID",
+            ),
+            (
+                json!({"name": "X", "district_id": 376, "pincode": "415501", "incharge_mobile": "123"}),
+                "incharge_mobile",
+            ),
+            (
+                json!({"name": "X", "district_id": 376, "pincode": "415501", "status": "ACTIVE"}),
+                "status",
+            ),
+            (
+                json!({"name": "X", "district_id": "three", "pincode": "415501"}),
+                "district_id",
+            ),
         ];
         for (body, field) in cases {
-            let reply = app.admin("POST", "/admin/v1/centers", Some(body.clone())).await;
-            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{body} → {}", reply.json);
+            let reply = app
+                .admin("POST", "/admin/v1/centers", Some(body.clone()))
+                .await;
+            assert_eq!(
+                reply.status,
+                StatusCode::BAD_REQUEST,
+                "{body} → {}",
+                reply.json
+            );
             assert_eq!(reply.json["errorCode"], "SEHAT0400");
-            assert!(reply.json["field"].as_str().unwrap_or("").contains(field) || reply.json["error"].as_str().unwrap().contains(field),
-                "{body} should name {field}: {}", reply.json);
+            assert!(
+                reply.json["field"].as_str().unwrap_or("").contains(field)
+                    || reply.json["error"].as_str().unwrap().contains(field),
+                "{body} should name {field}: {}",
+                reply.json
+            );
         }
         let not_json = axum::http::Request::post("/admin/v1/centers")
             .header("authorization", format!("Bearer {}", common::ADMIN_TOKEN))
             .header("content-type", "text/plain")
             .body(axum::body::Body::from("name=x"))
             .unwrap();
-        assert_eq!(app.send(not_json).await.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(
+            app.send(not_json).await.status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        );
         let list = app.admin("GET", "/admin/v1/centers", None).await;
         assert_eq!(list.json["centers"], json!([]), "nothing written");
         app.teardown().await;
@@ -108,13 +193,24 @@ async fn invalid_centres_are_refused_naming_the_field_and_nothing_is_written() {
 async fn sessions_open_from_a_template_close_and_show_in_utilization() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
-        let id = app.admin("POST", "/admin/v1/centers", Some(new_centre())).await.json["center_id"].as_i64().unwrap();
+        let id = app
+            .admin("POST", "/admin/v1/centers", Some(new_centre()))
+            .await
+            .json["center_id"]
+            .as_i64()
+            .unwrap();
         let plan = json!({
             "from": "2026-03-02", "to": "08-03-2026", "vaccine": "COVISHIELD", "min_age": 18,
             "capacity_online": 100, "capacity_walkin": 20,
             "slots": [{"name": "Morning", "timings": "9AM-11AM"}, {"timings": "01:00PM-03:00PM"}]
         });
-        let opened = app.admin("POST", &format!("/admin/v1/centers/{id}/sessions"), Some(plan.clone())).await;
+        let opened = app
+            .admin(
+                "POST",
+                &format!("/admin/v1/centers/{id}/sessions"),
+                Some(plan.clone()),
+            )
+            .await;
         assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.json);
         assert_eq!(opened.json["outcome"]["sessions_created"], 7);
         let sessions = opened.json["sessions"].as_array().unwrap();
@@ -123,29 +219,76 @@ async fn sessions_open_from_a_template_close_and_show_in_utilization() {
         assert_eq!(sessions[0]["slots"][0]["timings"], "09:00AM-11:00AM");
         assert_eq!(sessions[0]["available"], 100);
 
-        let again = app.admin("POST", &format!("/admin/v1/centers/{id}/sessions"), Some(plan)).await;
-        assert_eq!(again.json["outcome"], json!({"centers_created":0,"centers_updated":0,"sessions_created":0,"slots_created":0,"sessions_updated":0}));
+        let again = app
+            .admin(
+                "POST",
+                &format!("/admin/v1/centers/{id}/sessions"),
+                Some(plan),
+            )
+            .await;
+        assert_eq!(
+            again.json["outcome"],
+            json!({"centers_created":0,"centers_updated":0,"sessions_created":0,"slots_created":0,"sessions_updated":0})
+        );
 
         let session_id = sessions[2]["session_id"].as_str().unwrap();
-        let closed = app.admin("POST", &format!("/admin/v1/sessions/{session_id}/close"), None).await;
-        assert_eq!((closed.status, closed.json["status"].as_str()), (StatusCode::OK, Some("CLOSED")));
-        let bad = app.admin("POST", "/admin/v1/sessions/not-a-uuid/close", None).await;
+        let closed = app
+            .admin(
+                "POST",
+                &format!("/admin/v1/sessions/{session_id}/close"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (closed.status, closed.json["status"].as_str()),
+            (StatusCode::OK, Some("CLOSED"))
+        );
+        let bad = app
+            .admin("POST", "/admin/v1/sessions/not-a-uuid/close", None)
+            .await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 
-        app.db.execute("UPDATE slots SET booked = 25").await.unwrap();
-        let u = app.admin("GET", &format!("/admin/v1/centers/{id}/utilization?from=2026-03-01&to=2026-03-10"), None).await;
+        app.db
+            .execute("UPDATE slots SET booked = 25")
+            .await
+            .unwrap();
+        let u = app
+            .admin(
+                "GET",
+                &format!("/admin/v1/centers/{id}/utilization?from=2026-03-01&to=2026-03-10"),
+                None,
+            )
+            .await;
         assert_eq!(u.status, StatusCode::OK, "{}", u.json);
         let days = u.json["days"].as_array().unwrap();
         assert_eq!(days.len(), 7);
-        assert_eq!(days[0], json!({"date":"2026-03-02","sessions":1,"capacity":100,"booked":50,"available":50,"utilization":0.5}));
+        assert_eq!(
+            days[0],
+            json!({"date":"2026-03-02","sessions":1,"capacity":100,"booked":50,"available":50,"utilization":0.5})
+        );
         assert_eq!(days[2]["capacity"], 0, "closed session");
 
-        let listed = app.admin("GET", &format!("/admin/v1/centers/{id}/sessions"), None).await;
-        assert_eq!(listed.json["sessions"].as_array().unwrap().len(), 7, "today + 13 days covers the plan");
+        let listed = app
+            .admin("GET", &format!("/admin/v1/centers/{id}/sessions"), None)
+            .await;
+        assert_eq!(
+            listed.json["sessions"].as_array().unwrap().len(),
+            7,
+            "today + 13 days covers the plan"
+        );
 
         let bad_plan = json!({"from": "2026-03-05", "to": "2026-03-01", "vaccine": "COVISHIELD", "capacity_online": 1, "slots": [{"timings": "9AM-11AM"}]});
-        let refused = app.admin("POST", &format!("/admin/v1/centers/{id}/sessions"), Some(bad_plan)).await;
-        assert_eq!((refused.status, refused.json["field"].as_str()), (StatusCode::BAD_REQUEST, Some("to")));
+        let refused = app
+            .admin(
+                "POST",
+                &format!("/admin/v1/centers/{id}/sessions"),
+                Some(bad_plan),
+            )
+            .await;
+        assert_eq!(
+            (refused.status, refused.json["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("to"))
+        );
         app.teardown().await;
     }
 }
@@ -161,8 +304,10 @@ fn csv(rows: &[&str]) -> Vec<u8> {
 }
 
 const GOOD_ROW: &str = "Maharashtra,Satara,,415501,PHC Koregaon,Sunil Kumar,8765432109,17.70,74.16,COVISHIELD,02-03-2026,04-03-2026,90,Morning 09:00AM-11:00AM;Afternoon 01:00PM-03:00PM,100";
-const OTHER_ROW: &str = "21,363,,411005,Kamla Nehru Hospital,,,,,COVAXIN,2026-03-02,2026-03-03,50,10AM-1PM,60";
-const BAD_ROW: &str = "Maharashtra,Satara,,110003,PHC Nowhere,,,,,COVISHIELD,02-03-2026,04-03-2026,90,9AM-11AM,100";
+const OTHER_ROW: &str =
+    "21,363,,411005,Kamla Nehru Hospital,,,,,COVAXIN,2026-03-02,2026-03-03,50,10AM-1PM,60";
+const BAD_ROW: &str =
+    "Maharashtra,Satara,,110003,PHC Nowhere,,,,,COVISHIELD,02-03-2026,04-03-2026,90,9AM-11AM,100";
 
 #[tokio::test]
 async fn uploads_without_a_file_or_with_a_bad_name_or_type_get_the_spec_error_codes() {
@@ -171,19 +316,62 @@ async fn uploads_without_a_file_or_with_a_bad_name_or_type_get_the_spec_error_co
         let body = csv(&[GOOD_ROW]);
         let cases: [(Option<(&str, &str, &str, &[u8])>, &str, &str); 5] = [
             (None, "USRRES0001", "INPUT_FILE_MISSING"),
-            (Some(("other", "f.csv", "text/csv", &body)), "USRRES0001", "INPUT_FILE_MISSING"),
-            (Some(("file", "../../etc/passwd.csv", "text/csv", &body)), "USRRES0002", "INVALID_FILE_NAME"),
-            (Some(("file", "facilities.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", &body)), "USRRES0003", "INVALID_FILE_TYPE"),
-            (Some(("file", "facilities.csv", "image/png", b"\x89PNG\r\n\x1a\n\0\0\0")), "USRRES0003", "INVALID_FILE_TYPE"),
+            (
+                Some(("other", "f.csv", "text/csv", &body)),
+                "USRRES0001",
+                "INPUT_FILE_MISSING",
+            ),
+            (
+                Some(("file", "../../etc/passwd.csv", "text/csv", &body)),
+                "USRRES0002",
+                "INVALID_FILE_NAME",
+            ),
+            (
+                Some((
+                    "file",
+                    "facilities.xlsx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    &body,
+                )),
+                "USRRES0003",
+                "INVALID_FILE_TYPE",
+            ),
+            (
+                Some((
+                    "file",
+                    "facilities.csv",
+                    "image/png",
+                    b"\x89PNG\r\n\x1a\n\0\0\0",
+                )),
+                "USRRES0003",
+                "INVALID_FILE_TYPE",
+            ),
         ];
         for (part, code, error) in cases {
             let reply = app.upload("", part).await;
-            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{code}: {}", reply.json);
+            assert_eq!(
+                reply.status,
+                StatusCode::BAD_REQUEST,
+                "{code}: {}",
+                reply.json
+            );
             assert_eq!(reply.json, json!({"errorCode": code, "error": error}));
         }
-        let binary = app.upload("", Some(("file", "f.csv", "text/csv", b"\xff\xfe\x00\x01garbage"))).await;
-        assert_eq!(binary.json["errorCode"], "USRRES0003", "undecodable content is not CSV: {}", binary.json);
-        assert_eq!(app.admin("GET", "/admin/v1/centers", None).await.json["centers"], json!([]));
+        let binary = app
+            .upload(
+                "",
+                Some(("file", "f.csv", "text/csv", b"\xff\xfe\x00\x01garbage")),
+            )
+            .await;
+        assert_eq!(
+            binary.json["errorCode"], "USRRES0003",
+            "undecodable content is not CSV: {}",
+            binary.json
+        );
+        assert_eq!(
+            app.admin("GET", "/admin/v1/centers", None).await.json["centers"],
+            json!([])
+        );
         app.teardown().await;
     }
 }
@@ -192,13 +380,23 @@ async fn uploads_without_a_file_or_with_a_bad_name_or_type_get_the_spec_error_co
 async fn wrong_headers_are_listed_under_wrong_headers() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
-        let file = format!("{}\n{GOOD_ROW}\n", HEADER.replace("Facilityname", "Facility Nam").replace("Lang", "Long"));
-        let reply = app.upload("", Some(("file", "f.csv", "text/csv", file.as_bytes()))).await;
+        let file = format!(
+            "{}\n{GOOD_ROW}\n",
+            HEADER
+                .replace("Facilityname", "Facility Nam")
+                .replace("Lang", "Long")
+        );
+        let reply = app
+            .upload("", Some(("file", "f.csv", "text/csv", file.as_bytes())))
+            .await;
         assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-        assert_eq!(reply.json, json!({
-            "errorCode": "USRRES0005", "error": "INVALID_FILE_HEADERS",
-            "Wrong-Headers": ["Facility Nam", "Long"], "Missing-Headers": ["Facilityname", "Lang"]
-        }));
+        assert_eq!(
+            reply.json,
+            json!({
+                "errorCode": "USRRES0005", "error": "INVALID_FILE_HEADERS",
+                "Wrong-Headers": ["Facility Nam", "Long"], "Missing-Headers": ["Facilityname", "Lang"]
+            })
+        );
         app.teardown().await;
     }
 }
@@ -208,18 +406,47 @@ async fn an_upload_imports_valid_rows_reports_bad_ones_and_is_idempotent() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
         let file = csv(&[GOOD_ROW, BAD_ROW, OTHER_ROW]);
-        let first = app.upload("", Some(("file", "facilities.csv", "text/csv", &file))).await;
+        let first = app
+            .upload("", Some(("file", "facilities.csv", "text/csv", &file)))
+            .await;
         assert_eq!(first.status, StatusCode::OK, "{}", first.json);
         let r = &first.json;
-        assert_eq!((r["rows"].as_u64(), r["accepted"].as_u64(), r["rejected"].as_u64()), (Some(3), Some(2), Some(1)));
-        assert_eq!((r["centers_created"].as_u64(), r["sessions_created"].as_u64(), r["slots_created"].as_u64()), (Some(2), Some(5), Some(8)));
-        assert_eq!(r["errors"], json!([{"row": 3, "column": "Pincode", "reason": "pincode is not in that district"}]));
+        assert_eq!(
+            (
+                r["rows"].as_u64(),
+                r["accepted"].as_u64(),
+                r["rejected"].as_u64()
+            ),
+            (Some(3), Some(2), Some(1))
+        );
+        assert_eq!(
+            (
+                r["centers_created"].as_u64(),
+                r["sessions_created"].as_u64(),
+                r["slots_created"].as_u64()
+            ),
+            (Some(2), Some(5), Some(8))
+        );
+        assert_eq!(
+            r["errors"],
+            json!([{"row": 3, "column": "Pincode", "reason": "pincode is not in that district"}])
+        );
 
-        let second = app.upload("", Some(("file", "facilities.csv", "text/csv", &file))).await;
+        let second = app
+            .upload("", Some(("file", "facilities.csv", "text/csv", &file)))
+            .await;
         let r = &second.json;
-        assert_eq!((r["centers_created"].as_u64(), r["centers_updated"].as_u64(), r["sessions_created"].as_u64(),
-            r["slots_created"].as_u64(), r["sessions_updated"].as_u64()), (Some(0), Some(0), Some(0), Some(0), Some(0)),
-            "the same file twice changes nothing: {r}");
+        assert_eq!(
+            (
+                r["centers_created"].as_u64(),
+                r["centers_updated"].as_u64(),
+                r["sessions_created"].as_u64(),
+                r["slots_created"].as_u64(),
+                r["sessions_updated"].as_u64()
+            ),
+            (Some(0), Some(0), Some(0), Some(0), Some(0)),
+            "the same file twice changes nothing: {r}"
+        );
         let list = app.admin("GET", "/admin/v1/centers", None).await;
         assert_eq!(list.json["centers"].as_array().unwrap().len(), 2);
         app.teardown().await;
@@ -230,17 +457,59 @@ async fn an_upload_imports_valid_rows_reports_bad_ones_and_is_idempotent() {
 async fn an_all_or_nothing_upload_with_a_bad_row_writes_nothing() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
-        let file = csv(&[GOOD_ROW, OTHER_ROW, BAD_ROW, "Maharashtra,Satara,,415501,,,,,,,,,,,"]);
-        let reply = app.upload("?mode=all-or-nothing", Some(("file", "f.csv", "text/csv", &file))).await;
-        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.json);
-        assert_eq!((reply.json["committed"].as_bool(), reply.json["rejected"].as_u64()), (Some(false), Some(2)));
-        let rows: Vec<u64> = reply.json["errors"].as_array().unwrap().iter().map(|e| e["row"].as_u64().unwrap()).collect();
+        let file = csv(&[
+            GOOD_ROW,
+            OTHER_ROW,
+            BAD_ROW,
+            "Maharashtra,Satara,,415501,,,,,,,,,,,",
+        ]);
+        let reply = app
+            .upload(
+                "?mode=all-or-nothing",
+                Some(("file", "f.csv", "text/csv", &file)),
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.json
+        );
+        assert_eq!(
+            (
+                reply.json["committed"].as_bool(),
+                reply.json["rejected"].as_u64()
+            ),
+            (Some(false), Some(2))
+        );
+        let rows: Vec<u64> = reply.json["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["row"].as_u64().unwrap())
+            .collect();
         assert_eq!(rows, vec![4, 5]);
-        assert_eq!(app.admin("GET", "/admin/v1/centers", None).await.json["centers"], json!([]));
+        assert_eq!(
+            app.admin("GET", "/admin/v1/centers", None).await.json["centers"],
+            json!([])
+        );
 
-        let ok = app.upload("?mode=all-or-nothing", Some(("file", "f.csv", "text/csv", &csv(&[GOOD_ROW, OTHER_ROW])))).await;
-        assert_eq!((ok.status, ok.json["committed"].as_bool()), (StatusCode::OK, Some(true)));
-        let bad_mode = app.upload("?mode=sometimes", Some(("file", "f.csv", "text/csv", &file))).await;
+        let ok = app
+            .upload(
+                "?mode=all-or-nothing",
+                Some(("file", "f.csv", "text/csv", &csv(&[GOOD_ROW, OTHER_ROW]))),
+            )
+            .await;
+        assert_eq!(
+            (ok.status, ok.json["committed"].as_bool()),
+            (StatusCode::OK, Some(true))
+        );
+        let bad_mode = app
+            .upload(
+                "?mode=sometimes",
+                Some(("file", "f.csv", "text/csv", &file)),
+            )
+            .await;
         assert_eq!(bad_mode.status, StatusCode::BAD_REQUEST);
         app.teardown().await;
     }
@@ -250,14 +519,25 @@ async fn an_all_or_nothing_upload_with_a_bad_row_writes_nothing() {
 async fn a_row_that_would_cut_capacity_below_bookings_is_refused_whole() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
-        app.upload("", Some(("file", "f.csv", "text/csv", &csv(&[GOOD_ROW])))).await;
-        app.db.execute("UPDATE slots SET booked = 40").await.unwrap();
-        let smaller = GOOD_ROW.replace("Sunil Kumar", "Anita Sharma").replace(",90,", ",60,");
-        let reply = app.upload("", Some(("file", "f.csv", "text/csv", &csv(&[&smaller])))).await;
+        app.upload("", Some(("file", "f.csv", "text/csv", &csv(&[GOOD_ROW]))))
+            .await;
+        app.db
+            .execute("UPDATE slots SET booked = 40")
+            .await
+            .unwrap();
+        let smaller = GOOD_ROW
+            .replace("Sunil Kumar", "Anita Sharma")
+            .replace(",90,", ",60,");
+        let reply = app
+            .upload("", Some(("file", "f.csv", "text/csv", &csv(&[&smaller]))))
+            .await;
         assert_eq!(reply.json["rejected"], 1, "{}", reply.json);
         assert_eq!(reply.json["errors"][0]["column"], "slots");
         let centre = &app.admin("GET", "/admin/v1/centers", None).await.json["centers"][0];
-        assert_eq!(centre["incharge_name"], "Sunil Kumar", "the refused row's centre change was rolled back too");
+        assert_eq!(
+            centre["incharge_name"], "Sunil Kumar",
+            "the refused row's centre change was rolled back too"
+        );
         app.teardown().await;
     }
 }

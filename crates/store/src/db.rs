@@ -219,16 +219,25 @@ pub(crate) fn db_error(error: sqlx::Error) -> DomainError {
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
         | sqlx::Error::WorkerCrashed => DomainError::Unavailable(error.into()),
-        sqlx::Error::Database(ref db)
-            if db.code().is_some_and(|c| {
-                // PostgreSQL: admin shutdown, cannot connect now; SQLite: busy, locked.
-                matches!(c.as_ref(), "57P01" | "57P03" | "53300" | "5" | "6" | "517")
-            }) =>
-        {
+        sqlx::Error::Database(ref db) if is_outage(db.as_ref()) => {
             DomainError::Unavailable(error.into())
         }
         other => DomainError::Internal(other.into()),
     }
+}
+
+/// Errors that mean "the database cannot serve now" rather than "this statement is wrong":
+/// PostgreSQL's FATAL errors (connection refused, shutting down, not accepting connections),
+/// connection exceptions (class 08) and too many connections; SQLite's busy and locked.
+fn is_outage(db: &dyn sqlx::error::DatabaseError) -> bool {
+    if let Some(pg) = db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        use sqlx::postgres::PgSeverity;
+        return matches!(pg.severity(), PgSeverity::Fatal | PgSeverity::Panic)
+            || pg.code().starts_with("08")
+            || matches!(pg.code(), "57P01" | "57P02" | "57P03" | "53300");
+    }
+    db.code()
+        .is_some_and(|c| matches!(c.as_ref(), "5" | "6" | "517" | "261" | "262"))
 }
 
 /// True when the error is a unique-key violation (both dialects).

@@ -30,7 +30,14 @@ pub struct Reply {
 
 impl TestApp {
     pub async fn new(backend: &str) -> Self {
-        Self::with_config(backend, ApiConfig { admin_token: Some(ADMIN_TOKEN.into()), ..ApiConfig::default() }).await
+        Self::with_config(
+            backend,
+            ApiConfig {
+                admin_token: Some(ADMIN_TOKEN.into()),
+                ..ApiConfig::default()
+            },
+        )
+        .await
     }
 
     pub async fn with_config(backend: &str, config: ApiConfig) -> Self {
@@ -43,16 +50,30 @@ impl TestApp {
             clock: clock.clone(),
             config: Arc::new(config),
         };
-        Self { app: sehat_api::app(state), db, clock }
+        Self {
+            app: sehat_api::app(state),
+            db,
+            clock,
+        }
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
         let response = self.app.clone().oneshot(request).await.expect("response");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
-        let json = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        Reply { status, json, headers }
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let json = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        Reply {
+            status,
+            json,
+            headers,
+        }
     }
 
     pub async fn admin(&self, method: &str, uri: &str, body: Option<Value>) -> Reply {
@@ -74,7 +95,12 @@ impl TestApp {
     pub async fn upload(&self, query: &str, part: Option<(&str, &str, &str, &[u8])>) -> Reply {
         let boundary = "----sehat-test-boundary-7MA4YWxkTrZu0gW";
         let mut body = Vec::new();
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n").as_bytes());
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n"
+            )
+            .as_bytes(),
+        );
         if let Some((field, file_name, content_type, contents)) = part {
             body.extend_from_slice(
                 format!(
@@ -90,7 +116,10 @@ impl TestApp {
             .method("POST")
             .uri(format!("/admin/v1/facilities/upload{query}"))
             .header(header::AUTHORIZATION, format!("Bearer {ADMIN_TOKEN}"))
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
             .body(Body::from(body))
             .expect("request");
         self.send(request).await

@@ -1,0 +1,194 @@
+//! Operational endpoints, middleware and the OpenAPI document.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::TestApp;
+use sehat_store::testing::{POSTGRES_ENV, backends};
+use serde_json::json;
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let get = |uri: &str| Request::get(uri).body(Body::empty()).unwrap();
+        assert_eq!(
+            app.send(get("/healthz")).await.json,
+            json!({"status": "ok"})
+        );
+        assert_eq!(
+            app.send(get("/readyz")).await.json,
+            json!({"status": "ready"})
+        );
+        app.admin("GET", "/admin/v1/centers", None).await;
+        let metrics = app.send(get("/metrics")).await;
+        assert_eq!(metrics.status, StatusCode::OK);
+        let text = metrics.json.as_str().unwrap().to_owned();
+        assert!(
+            text.contains(
+                r#"http_requests_total{method="GET",route="/admin/v1/centers",status="200"}"#
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("http_request_duration_seconds_bucket"),
+            "{text}"
+        );
+        app.teardown().await;
+    }
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_keeps_the_clients() {
+    let app = TestApp::new("sqlite").await;
+    let reply = app
+        .send(Request::get("/healthz").body(Body::empty()).unwrap())
+        .await;
+    let id = reply
+        .headers
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(id.len(), 36, "a UUID: {id}");
+    let given = Request::get("/healthz")
+        .header("x-request-id", "abc-123")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        app.send(given).await.headers.get("x-request-id").unwrap(),
+        "abc-123"
+    );
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn oversized_and_unknown_requests_get_json_errors() {
+    let app = TestApp::new("sqlite").await;
+    let huge = format!(
+        r#"{{"name": "{}", "district_id": 376, "pincode": "415501"}}"#,
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let request = Request::post("/admin/v1/centers")
+        .header("authorization", format!("Bearer {}", common::ADMIN_TOKEN))
+        .header("content-type", "application/json")
+        .body(Body::from(huge))
+        .unwrap();
+    let reply = app.send(request).await;
+    assert_eq!(
+        (reply.status, reply.json["errorCode"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("SEHAT0413"))
+    );
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let request = Request::post("/admin/v1/centers")
+        .header("authorization", format!("Bearer {}", common::ADMIN_TOKEN))
+        .header("content-type", "application/json")
+        .body(Body::from(deep))
+        .unwrap();
+    assert_eq!(
+        app.send(request).await.status,
+        StatusCode::BAD_REQUEST,
+        "deep JSON is refused, not recursed"
+    );
+    let reply = app
+        .send(Request::get("/no/such/route").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(
+        (reply.status, reply.json["errorCode"].as_str()),
+        (StatusCode::NOT_FOUND, Some("SEHAT0404"))
+    );
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_served_and_matches_the_snapshot() {
+    let app = TestApp::new("sqlite").await;
+    let reply = app
+        .send(Request::get("/openapi.json").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(
+        reply.json,
+        serde_json::to_value(sehat_api::openapi()).unwrap()
+    );
+    for path in [
+        "/admin/v1/centers",
+        "/admin/v1/facilities/upload",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ] {
+        assert!(reply.json["paths"][path].is_object(), "{path} missing");
+    }
+    insta::assert_json_snapshot!("openapi", reply.json);
+    let docs = app
+        .send(Request::get("/docs/").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(docs.status, StatusCode::OK);
+    let page = docs.json.as_str().unwrap();
+    assert!(
+        page.contains("swagger-ui") && !page.contains("cdn."),
+        "the docs page is served from the binary"
+    );
+    app.teardown().await;
+}
+
+/// A database outage answers 503 with a clear body, and the server recovers by itself.
+#[tokio::test]
+async fn a_database_outage_gives_503_and_recovers() {
+    if std::env::var(POSTGRES_ENV).is_err() {
+        return; // needs a server whose connections can be cut; SQLite is in-process
+    }
+    let app = TestApp::new("postgres").await;
+    let name = app.db.url.rsplit('/').next().unwrap().to_owned();
+    let admin = sqlx::PgPool::connect(&std::env::var(POSTGRES_ENV).unwrap())
+        .await
+        .unwrap();
+    let cut = |allow: bool| {
+        let sql = format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {allow}");
+        let admin = admin.clone();
+        let name = name.clone();
+        async move {
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(&admin)
+                .await
+                .unwrap();
+            if !allow {
+                sqlx::query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                )
+                .bind(&name)
+                .execute(&admin)
+                .await
+                .unwrap();
+            }
+        }
+    };
+    cut(false).await;
+    let ready = app
+        .send(Request::get("/readyz").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE);
+    let reply = app.admin("GET", "/admin/v1/centers", None).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        reply.json
+    );
+    assert_eq!(reply.json["errorCode"], "SEHAT0503");
+    cut(true).await;
+    let mut recovered = false;
+    for _ in 0..50 {
+        if app.admin("GET", "/admin/v1/centers", None).await.status == StatusCode::OK {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "the server recovers once the database is back");
+    admin.close().await;
+    app.teardown().await;
+}
