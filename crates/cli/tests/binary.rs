@@ -1,0 +1,257 @@
+//! The real `sehat` binary, started as a user would, on port 0 with its own database file.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+const TOKEN: &str = "binary-test-token";
+
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    /// Starts `sehat serve --demo` on a fresh SQLite file with a small demo dataset.
+    fn start(extra_env: &[(&str, &str)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}", dir.path().join("sehat.db").display());
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sehat"))
+            .args([
+                "serve",
+                "--listen",
+                "127.0.0.1:0",
+                "--database",
+                &db,
+                "--demo",
+                "--admin-token",
+                TOKEN,
+            ])
+            .env("SEHAT__DEMO__CENTERS", "60")
+            .env("SEHAT__KEYS__DATA_DIR", dir.path().join("data"))
+            .envs(extra_env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let line = BufReader::new(stdout)
+            .lines()
+            .next()
+            .expect("an announcement")
+            .unwrap();
+        let base = line
+            .strip_prefix("sehat listening on ")
+            .expect("listening line")
+            .to_owned();
+        Self {
+            child,
+            base,
+            _dir: dir,
+        }
+    }
+
+    fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        for _ in 0..100 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.child.kill().unwrap();
+        panic!("sehat did not stop on SIGTERM");
+    }
+}
+
+#[tokio::test]
+async fn serve_demo_answers_the_admin_api_and_accepts_a_multipart_upload() {
+    let server = Server::start(&[]);
+    let http = reqwest::Client::new();
+    let ready = http
+        .get(format!("{}/readyz", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+
+    let centres: serde_json::Value = http
+        .get(format!("{}/admin/v1/centers?limit=500", server.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list = centres["centers"].as_array().unwrap();
+    assert_eq!(list.len(), 60, "the demo dataset is there");
+    let id = list[0]["center_id"].as_i64().unwrap();
+    let sessions: serde_json::Value = http
+        .get(format!("{}/admin/v1/centers/{id}/sessions", server.base))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        sessions["sessions"].as_array().unwrap().len(),
+        14,
+        "two weeks of sessions from today"
+    );
+
+    let csv = "State,District,Block,Pincode,Facilityname,InchargeName,Mobile,Lat,Lang,vaccinationtypeID,Startdate,Enddate,onlineAppointmentVaccancy,slots,Vaccancy\n\
+               Maharashtra,Pune,,411005,Kamla Nehru Hospital,,,,,COVAXIN,2026-12-01,2026-12-02,50,10AM-1PM,60\n";
+    let part = reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
+        .file_name("facilities.csv")
+        .mime_str("text/csv")
+        .unwrap();
+    let reply = http
+        .post(format!("{}/admin/v1/facilities/upload", server.base))
+        .bearer_auth(TOKEN)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    let report: serde_json::Value = reply.json().await.unwrap();
+    assert_eq!(
+        (
+            report["centers_created"].as_u64(),
+            report["sessions_created"].as_u64()
+        ),
+        (Some(1), Some(2)),
+        "{report}"
+    );
+
+    let part = reqwest::multipart::Part::bytes(b"a,b\n1,2\n".to_vec())
+        .file_name("facilities.txt")
+        .mime_str("text/plain")
+        .unwrap();
+    let reply = http
+        .post(format!("{}/admin/v1/facilities/upload", server.base))
+        .bearer_auth(TOKEN)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 400);
+    assert_eq!(
+        reply.json::<serde_json::Value>().await.unwrap()["errorCode"],
+        "USRRES0003"
+    );
+
+    assert!(server.stop().success(), "SIGTERM stops sehat cleanly");
+}
+
+#[test]
+fn help_lists_every_subcommand() {
+    let out = Command::new(env!("CARGO_BIN_EXE_sehat"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for command in ["serve", "migrate", "import", "seed-demo"] {
+        assert!(
+            text.contains(command),
+            "{command} missing from --help:\n{text}"
+        );
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_sehat"))
+        .args(["serve", "--help"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for flag in [
+        "--listen",
+        "--database",
+        "--demo",
+        "--otp-delivery",
+        "--admin-token",
+    ] {
+        assert!(text.contains(flag), "{flag} missing from serve --help");
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_demo_data_and_import_reports_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_sehat"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let db = |n: &str| format!("sqlite://{}", dir.path().join(n).display());
+    let a = run(&[
+        "seed-demo",
+        "--database",
+        &db("a.db"),
+        "--seed",
+        "7",
+        "--centers",
+        "25",
+    ]);
+    let b = run(&[
+        "seed-demo",
+        "--database",
+        &db("b.db"),
+        "--seed",
+        "7",
+        "--centers",
+        "25",
+    ]);
+    assert_eq!(a, b);
+    assert_eq!(a["centers_created"], 25);
+    let again = run(&[
+        "seed-demo",
+        "--database",
+        &db("a.db"),
+        "--seed",
+        "7",
+        "--centers",
+        "25",
+    ]);
+    assert_eq!(again["centers_created"], 0, "seeding twice changes nothing");
+    assert_eq!(again["sessions_updated"], 0);
+
+    let file = dir.path().join("f.csv");
+    std::fs::write(&file, "State,District,Block,Pincode,Facilityname,InchargeName,Mobile,Lat,Lang,vaccinationtypeID,Startdate,Enddate,onlineAppointmentVaccancy,slots,Vaccancy\n\
+        21,363,,411005,Sassoon Hospital,,,,,COVISHIELD,01-12-2026,03-12-2026,30,9AM-11AM,40\n").unwrap();
+    let report = run(&[
+        "import",
+        "facilities",
+        file.to_str().unwrap(),
+        "--database",
+        &db("a.db"),
+    ]);
+    assert_eq!(
+        (report["rows"].as_u64(), report["slots_created"].as_u64()),
+        (Some(1), Some(3))
+    );
+
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "Name,Place\nx,y\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sehat"))
+        .args([
+            "import",
+            "facilities",
+            bad.to_str().unwrap(),
+            "--database",
+            &db("a.db"),
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("USRRES0005"));
+}
