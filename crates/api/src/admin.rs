@@ -206,8 +206,8 @@ fn location(lat: Option<f64>, long: Option<f64>) -> Result<Option<GeoPoint>, Api
 }
 
 fn vaccines(codes: &[String]) -> Result<Vec<String>, ApiError> {
-    Ok(parse_vaccine_codes(&codes.join(","))
-        .map_err(|_| ApiError::invalid("vaccines", "vaccine codes are letters, digits and _"))?)
+    parse_vaccine_codes(&codes.join(","))
+        .map_err(|_| ApiError::invalid("vaccines", "vaccine codes are letters, digits and _"))
 }
 
 impl TryFrom<NewCenterBody> for CenterSpec {

@@ -225,11 +225,11 @@ impl<'a> PlanWriter<'a> {
     /// Commits what is pending (in all-or-nothing mode only if every row was valid).
     pub async fn finish(mut self) -> Result<ImportReport, DomainError> {
         let commit = self.options.mode == ImportMode::Partial || self.report.rejected == 0;
-        if let Some(b) = self.batch.take() {
-            if commit {
-                b.commit().await?;
-                self.report.committed = true;
-            }
+        if let Some(b) = self.batch.take()
+            && commit
+        {
+            b.commit().await?;
+            self.report.committed = true;
         }
         let mut report = self.report;
         if !report.committed {

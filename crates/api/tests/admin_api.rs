@@ -1,5 +1,7 @@
 //! The admin API and the bulk facility upload, over HTTP, on every configured backend.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly
+
 mod common;
 
 use axum::http::StatusCode;
@@ -314,7 +316,8 @@ async fn uploads_without_a_file_or_with_a_bad_name_or_type_get_the_spec_error_co
     for backend in backends() {
         let app = TestApp::new(backend).await;
         let body = csv(&[GOOD_ROW]);
-        let cases: [(Option<(&str, &str, &str, &[u8])>, &str, &str); 5] = [
+        type Part<'a> = Option<(&'a str, &'a str, &'a str, &'a [u8])>;
+        let cases: [(Part<'_>, &str, &str); 5] = [
             (None, "USRRES0001", "INPUT_FILE_MISSING"),
             (
                 Some(("other", "f.csv", "text/csv", &body)),

@@ -1,5 +1,7 @@
 //! Operational endpoints, middleware and the OpenAPI document.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly
+
 mod common;
 
 use axum::body::Body;

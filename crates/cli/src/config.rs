@@ -208,6 +208,7 @@ impl Config {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return its large error type
 mod tests {
     use super::*;
 
@@ -240,6 +241,13 @@ mod tests {
             assert_eq!(config.server.request_timeout_secs, 30, "default kept");
             Ok(())
         });
+    }
+
+    #[test]
+    fn the_example_file_holds_the_defaults() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/sehat.example.toml");
+        let loaded = Config::load(Some(&example), &Overrides::default()).unwrap();
+        assert_eq!(format!("{loaded:?}"), format!("{:?}", Config::default()));
     }
 
     #[test]

@@ -161,7 +161,7 @@ pub async fn import_facilities_file(
     };
     let started = Instant::now();
     let mut progress = |rows: u64, bytes: u64| {
-        if rows % 256 == 0 {
+        if rows.is_multiple_of(256) {
             bar.set_position(bytes);
             bar.set_message(format!("{rows} rows"));
         }

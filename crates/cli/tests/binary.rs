@@ -1,5 +1,7 @@
 //! The real `sehat` binary, started as a user would, on port 0 with its own database file.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;

@@ -203,6 +203,19 @@ impl Gazetteer {
     }
 }
 
+impl Gazetteer {
+    /// Loads the reference data from a store and indexes it.
+    pub async fn load(store: &dyn crate::store::Store) -> Result<Self, DomainError> {
+        Ok(Self::new(
+            store.states().await?,
+            store.districts().await?,
+            store.blocks().await?,
+            store.pincode_areas().await?,
+            store.vaccines().await?,
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -330,18 +343,5 @@ mod tests {
         let mut s = spec(PlaceRef::Id(21), PlaceRef::Id(391), None);
         s.vaccine_codes = vec!["XYZ".into()];
         assert_eq!(field_of(s), "vaccinationtypeID");
-    }
-}
-
-impl Gazetteer {
-    /// Loads the reference data from a store and indexes it.
-    pub async fn load(store: &dyn crate::store::Store) -> Result<Self, DomainError> {
-        Ok(Self::new(
-            store.states().await?,
-            store.districts().await?,
-            store.blocks().await?,
-            store.pincode_areas().await?,
-            store.vaccines().await?,
-        ))
     }
 }

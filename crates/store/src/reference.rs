@@ -39,7 +39,10 @@ fn locality_from_row(row: LocalityRow) -> Option<Locality> {
 }
 
 /// Where each (pincode, district) lies: its block and the mean position of its post offices.
-fn pincode_areas(data: &MasterData) -> Vec<(i64, i64, i64, Option<f64>, Option<f64>)> {
+/// (pincode, district, block, mean latitude, mean longitude).
+type PincodeRow = (i64, i64, i64, Option<f64>, Option<f64>);
+
+fn pincode_areas(data: &MasterData) -> Vec<PincodeRow> {
     let mut areas: BTreeMap<(i64, i64), (i64, f64, f64, u32)> = BTreeMap::new();
     for l in &data.localities {
         let (Some(d), Some(b)) = (l.district_id, l.block_id) else {
@@ -184,7 +187,8 @@ impl SqlStore {
     }
 
     pub(crate) async fn read_pincode_areas(&self) -> Result<Vec<PincodeArea>, DomainError> {
-        let rows: Vec<(i64, i64, i64, i64, Option<f64>, Option<f64>)> = on_pool!(&self.pool, p =>
+        type Row = (i64, i64, i64, i64, Option<f64>, Option<f64>);
+        let rows: Vec<Row> = on_pool!(&self.pool, p =>
             sqlx::query_as(
                 "SELECT p.pincode, p.district_id, d.state_id, p.block_id, p.lat, p.lon \
                  FROM pincodes p JOIN districts d ON d.id = p.district_id ORDER BY p.pincode, p.district_id")

@@ -205,6 +205,13 @@ pub fn with_database(url: &str, database: &str) -> String {
     }
 }
 
+impl TestDatabase {
+    /// Runs raw SQL, for tests that must set up states no use case produces yet.
+    pub async fn execute(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        crate::db::execute_raw(&self.store, sql).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -217,12 +224,5 @@ mod tests {
             "postgres://postgres@127.0.0.1:5432/x?sslmode=disable"
         );
         assert_eq!(super::with_database("postgres://h", "x"), "postgres://h/x");
-    }
-}
-
-impl TestDatabase {
-    /// Runs raw SQL, for tests that must set up states no use case produces yet.
-    pub async fn execute(&self, sql: &str) -> Result<u64, sqlx::Error> {
-        crate::db::execute_raw(&self.store, sql).await
     }
 }

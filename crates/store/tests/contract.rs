@@ -1,6 +1,8 @@
 //! Store contract tests: every scenario runs on SQLite, and on PostgreSQL when
 //! `SEHAT_TEST_POSTGRES_URL` is set, each on a fresh database.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly
+
 use sehat_domain::DomainError;
 use sehat_domain::clock::FixedClock;
 use sehat_domain::facility::{

@@ -1,5 +1,7 @@
 //! The two dialects' migrations must stay in step: the same numbered files on both sides.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly
+
 use std::path::Path;
 
 fn names(dialect: &str) -> Vec<String> {
