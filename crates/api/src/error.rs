@@ -79,6 +79,15 @@ impl ApiError {
         )
     }
 
+    /// 408: the request took longer than its route allows.
+    pub fn timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "SEHAT0408",
+            "request took too long",
+        )
+    }
+
     /// 413: the body is larger than allowed.
     pub fn too_large(limit: usize) -> Self {
         Self::new(

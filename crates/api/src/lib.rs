@@ -38,6 +38,8 @@ pub struct ApiConfig {
     pub upload_limit_bytes: usize,
     /// How long one request may take.
     pub request_timeout: Duration,
+    /// How long a facility upload may take.
+    pub upload_timeout: Duration,
     /// The secret API tokens (JWT, HS256) are signed with.
     pub jwt_secret: Vec<u8>,
 }
@@ -52,6 +54,7 @@ impl std::fmt::Debug for ApiConfig {
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("upload_limit_bytes", &self.upload_limit_bytes)
             .field("request_timeout", &self.request_timeout)
+            .field("upload_timeout", &self.upload_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -63,6 +66,7 @@ impl Default for ApiConfig {
             body_limit_bytes: 1024 * 1024,
             upload_limit_bytes: 256 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            upload_timeout: Duration::from_secs(30 * 60),
             jwt_secret: Vec::new(),
         }
     }

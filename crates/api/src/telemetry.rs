@@ -14,7 +14,6 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
 use std::time::Instant;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::timeout::TimeoutLayer;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -94,6 +93,31 @@ async fn json_errors(request: Request, next: Next) -> Response {
     }
 }
 
+/// The route that may run long: a facility upload of up to a million rows.
+pub const UPLOAD_ROUTE: &str = "/admin/v1/facilities/upload";
+
+/// Ends a request that takes longer than its route allows: 408 with a JSON body. Uploads get
+/// `upload_timeout`, everything else `request_timeout`.
+async fn deadline(
+    axum::extract::State(config): axum::extract::State<std::sync::Arc<ApiConfig>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let is_upload = request
+        .extensions()
+        .get::<MatchedPath>()
+        .is_some_and(|p| p.as_str() == UPLOAD_ROUTE);
+    let limit = if is_upload {
+        config.upload_timeout
+    } else {
+        config.request_timeout
+    };
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::timeout().into_response(),
+    }
+}
+
 /// Wraps the router in the middleware every request passes.
 pub fn layers(router: Router<AppState>, config: &ApiConfig) -> Router<AppState> {
     let upload_limit = config.upload_limit_bytes;
@@ -101,12 +125,12 @@ pub fn layers(router: Router<AppState>, config: &ApiConfig) -> Router<AppState> 
         .layer(DefaultBodyLimit::max(
             config.body_limit_bytes.max(upload_limit),
         ))
+        .layer(middleware::from_fn_with_state(
+            std::sync::Arc::new(config.clone()),
+            deadline,
+        ))
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn(observe))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            config.request_timeout,
-        ))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }

@@ -194,3 +194,17 @@ async fn a_database_outage_gives_503_and_recovers() {
     admin.close().await;
     app.teardown().await;
 }
+
+#[tokio::test]
+async fn a_request_past_its_deadline_gets_408_with_a_json_body() {
+    let config = sehat_api::ApiConfig {
+        admin_token: Some(common::ADMIN_TOKEN.into()),
+        request_timeout: std::time::Duration::from_micros(1),
+        ..sehat_api::ApiConfig::default()
+    };
+    let app = TestApp::with_config("sqlite", config).await;
+    let reply = app.admin("GET", "/admin/v1/centers", None).await;
+    assert_eq!(reply.status, StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(reply.json["errorCode"], "SEHAT0408");
+    app.teardown().await;
+}

@@ -31,9 +31,9 @@ fn main() -> anyhow::Result<()> {
             .iter()
             .find(|d| d.id.0 == district)
             .map_or(0, |d| d.state_id.0);
-        let (lat, lon) = site
-            .location
-            .map_or((String::new(), String::new()), |p| (p.lat().to_string(), p.lon().to_string()));
+        let (lat, lon) = site.location.map_or((String::new(), String::new()), |p| {
+            (p.lat().to_string(), p.lon().to_string())
+        });
         writeln!(
             out,
             "{state},{district},,{},Facility {i} {},In-charge {i},9{:09},{lat},{lon},COVISHIELD,{start},{end},90,Morning 09:00AM-11:00AM;Afternoon 01:00PM-03:00PM,100",

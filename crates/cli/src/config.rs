@@ -46,6 +46,8 @@ pub struct ServerConfig {
     pub listen: String,
     /// Seconds one request may take.
     pub request_timeout_secs: u64,
+    /// Seconds a facility upload may take.
+    pub upload_timeout_secs: u64,
     /// Largest JSON body, bytes.
     pub body_limit_bytes: usize,
     /// Largest facility upload, bytes (streamed).
@@ -126,6 +128,7 @@ impl Default for Config {
             server: ServerConfig {
                 listen: "127.0.0.1:8080".into(),
                 request_timeout_secs: 30,
+                upload_timeout_secs: 1800,
                 body_limit_bytes: 1024 * 1024,
                 upload_limit_bytes: 256 * 1024 * 1024,
                 shutdown_grace_secs: 10,

@@ -55,10 +55,11 @@ pub async fn open_store(config: &Config) -> anyhow::Result<SqlStore> {
 /// Loads the shipped master data unless the same version is already there (or `force`).
 pub async fn ensure_master_data(store: &SqlStore, force: bool) -> anyhow::Result<()> {
     let started = Instant::now();
-    let (data, report) = sehat_store::master_data::shipped().map_err(anyhow::Error::msg)?;
-    if !force && store.master_data_version().await?.as_deref() == Some(data.version.as_str()) {
+    let version = sehat_store::master_data::shipped_version();
+    if !force && store.master_data_version().await?.as_deref() == Some(version.as_str()) {
         return Ok(());
     }
+    let (data, report) = sehat_store::master_data::shipped().map_err(anyhow::Error::msg)?;
     store
         .import_master_data(&data)
         .await
@@ -239,6 +240,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
             body_limit_bytes: config.server.body_limit_bytes,
             upload_limit_bytes: config.server.upload_limit_bytes,
             request_timeout: Duration::from_secs(config.server.request_timeout_secs),
+            upload_timeout: Duration::from_secs(config.server.upload_timeout_secs),
             jwt_secret: keys.jwt_secret,
         }),
     };

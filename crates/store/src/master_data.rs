@@ -90,18 +90,24 @@ pub struct MatchReport {
     pub post_offices: usize,
 }
 
+/// The version of the shipped master data: a fingerprint of its source files, cheap to compute,
+/// so a start against an up-to-date database skips parsing them.
+pub fn shipped_version() -> String {
+    format!(
+        "cowin:{}+po:{}+nis:{}",
+        fingerprint(COWIN_DISTRICTS_CSV),
+        fingerprint(POST_OFFICES_JSONL_BZ2),
+        fingerprint(SCHEDULE_JSON.as_bytes())
+    )
+}
+
 /// Master data read from the shipped files, with the district-matching report.
 pub fn shipped() -> Result<(MasterData, MatchReport), String> {
     let (states, districts) = read_cowin_districts(COWIN_DISTRICTS_CSV)?;
     let offices = read_post_offices(POST_OFFICES_JSONL_BZ2)?;
     let (blocks, localities, report) = place_post_offices(&states, &districts, offices);
     let vaccines = read_vaccines(SCHEDULE_JSON)?;
-    let version = format!(
-        "cowin:{}+po:{}+nis:{}",
-        fingerprint(COWIN_DISTRICTS_CSV),
-        fingerprint(POST_OFFICES_JSONL_BZ2),
-        fingerprint(SCHEDULE_JSON.as_bytes())
-    );
+    let version = shipped_version();
     Ok((
         MasterData {
             states,
