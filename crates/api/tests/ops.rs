@@ -199,11 +199,18 @@ async fn a_database_outage_gives_503_and_recovers() {
 async fn a_request_past_its_deadline_gets_408_with_a_json_body() {
     let config = sehat_api::ApiConfig {
         admin_token: Some(common::ADMIN_TOKEN.into()),
-        request_timeout: std::time::Duration::from_micros(1),
+        request_timeout: std::time::Duration::from_millis(100),
         ..sehat_api::ApiConfig::default()
     };
     let app = TestApp::with_config("sqlite", config).await;
-    let reply = app.admin("GET", "/admin/v1/centers", None).await;
+    // A client that sends headers and then never finishes its body.
+    let stalled = futures_util::stream::pending::<Result<bytes::Bytes, std::io::Error>>();
+    let request = Request::post("/admin/v1/centers")
+        .header("authorization", format!("Bearer {}", common::ADMIN_TOKEN))
+        .header("content-type", "application/json")
+        .body(Body::from_stream(stalled))
+        .unwrap();
+    let reply = app.send(request).await;
     assert_eq!(reply.status, StatusCode::REQUEST_TIMEOUT);
     assert_eq!(reply.json["errorCode"], "SEHAT0408");
     app.teardown().await;
