@@ -248,9 +248,15 @@ mod tests {
 
     #[test]
     fn the_example_file_holds_the_defaults() {
-        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/sehat.example.toml");
-        let loaded = Config::load(Some(&example), &Overrides::default()).unwrap();
-        assert_eq!(format!("{loaded:?}"), format!("{:?}", Config::default()));
+        // Inside a jail: the jails serialise, so no other test's environment leaks in.
+        figment::Jail::expect_with(|_| {
+            let example =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/sehat.example.toml");
+            let loaded =
+                Config::load(Some(&example), &Overrides::default()).map_err(|e| e.to_string())?;
+            assert_eq!(format!("{loaded:?}"), format!("{:?}", Config::default()));
+            Ok(())
+        });
     }
 
     #[test]
