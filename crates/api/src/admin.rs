@@ -4,12 +4,12 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{AdminAuth, ApiJson};
+use crate::extract::{AdminAuth, ApiJson, ApiPath, ApiQuery};
 use crate::facility_import::{
     ImportError, ImportMode, ImportOptions, ImportReport, import_facilities,
 };
 use axum::Json;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use futures_util::TryStreamExt;
 use sehat_domain::facility::{
@@ -115,6 +115,7 @@ pub struct CenterList {
 
 /// Filters and paging for listing centres.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CenterQuery {
     /// Only this CoWIN state id.
@@ -138,7 +139,7 @@ pub struct CenterQuery {
 async fn list_centers(
     _: AdminAuth,
     State(state): State<AppState>,
-    Query(q): Query<CenterQuery>,
+    ApiQuery(q): ApiQuery<CenterQuery>,
 ) -> Result<Json<CenterList>, ApiError> {
     let filter = CenterFilter {
         state_id: q.state_id.map(StateId),
@@ -277,7 +278,7 @@ async fn create_center(
 async fn get_center(
     _: AdminAuth,
     State(state): State<AppState>,
-    Path(center_id): Path<i64>,
+    ApiPath(center_id): ApiPath<i64>,
 ) -> Result<Json<CenterBody>, ApiError> {
     Ok(Json(state.store.center(CenterId(center_id)).await?.into()))
 }
@@ -357,7 +358,7 @@ impl TryFrom<CenterPatchBody> for CenterPatch {
 async fn update_center(
     _: AdminAuth,
     State(state): State<AppState>,
-    Path(center_id): Path<i64>,
+    ApiPath(center_id): ApiPath<i64>,
     ApiJson(body): ApiJson<CenterPatchBody>,
 ) -> Result<Json<CenterBody>, ApiError> {
     let patch = CenterPatch::try_from(body)?;
@@ -545,7 +546,7 @@ pub struct OpenSessionsResult {
 async fn open_sessions(
     _: AdminAuth,
     State(state): State<AppState>,
-    Path(center_id): Path<i64>,
+    ApiPath(center_id): ApiPath<i64>,
     ApiJson(body): ApiJson<OpenSessionsBody>,
 ) -> Result<(StatusCode, Json<OpenSessionsResult>), ApiError> {
     let plan = SessionPlan::try_from(body)?;
@@ -566,6 +567,7 @@ async fn open_sessions(
 
 /// A date range; defaults to today and the 13 days after.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DateRange {
     /// First date (default today).
@@ -611,8 +613,8 @@ pub struct SessionList {
 async fn list_sessions(
     _: AdminAuth,
     State(state): State<AppState>,
-    Path(center_id): Path<i64>,
-    Query(range): Query<DateRange>,
+    ApiPath(center_id): ApiPath<i64>,
+    ApiQuery(range): ApiQuery<DateRange>,
 ) -> Result<Json<SessionList>, ApiError> {
     let (from, to) = range.resolve(state.clock.today())?;
     let center = state.store.center(CenterId(center_id)).await?;
@@ -629,7 +631,7 @@ async fn list_sessions(
 async fn close_session(
     _: AdminAuth,
     State(state): State<AppState>,
-    Path(session_id): Path<String>,
+    ApiPath(session_id): ApiPath<String>,
 ) -> Result<Json<SessionBody>, ApiError> {
     let id = uuid::Uuid::parse_str(&session_id)
         .map_err(|_| ApiError::invalid("session_id", "must be a UUID"))?;
@@ -677,8 +679,8 @@ pub struct UtilizationBody {
 async fn get_utilization(
     _: AdminAuth,
     State(state): State<AppState>,
-    Path(center_id): Path<i64>,
-    Query(range): Query<DateRange>,
+    ApiPath(center_id): ApiPath<i64>,
+    ApiQuery(range): ApiQuery<DateRange>,
 ) -> Result<Json<UtilizationBody>, ApiError> {
     let (from, to) = range.resolve(state.clock.today())?;
     let center = state.store.center(CenterId(center_id)).await?;
@@ -691,6 +693,7 @@ async fn get_utilization(
 
 /// How the upload treats invalid rows.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     /// `partial` (default): write valid rows, report the rest. `all-or-nothing`: write nothing
@@ -755,7 +758,7 @@ fn is_csv(name: &str, content_type: Option<&str>) -> bool {
 async fn upload_facilities(
     _: AdminAuth,
     State(state): State<AppState>,
-    Query(query): Query<UploadQuery>,
+    ApiQuery(query): ApiQuery<UploadQuery>,
     mut multipart: Multipart,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
     let limit = state.config.upload_limit_bytes;

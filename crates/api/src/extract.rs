@@ -71,3 +71,31 @@ impl FromRequestParts<AppState> for AdminAuth {
         }
     }
 }
+
+/// Query parameters whose errors are JSON bodies naming the parameter.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+/// Path parameters whose errors are JSON bodies.
+#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+impl From<axum::extract::rejection::QueryRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
+        // "Failed to deserialize query string: limit: invalid digit found in string"
+        let text = rejection.body_text();
+        let detail = text.split_once(": ").map_or(text.as_str(), |(_, d)| d);
+        match detail.split_once(": ") {
+            Some((field, reason)) => ApiError::invalid(field, reason),
+            None => ApiError::invalid("query", detail),
+        }
+    }
+}
+
+impl From<axum::extract::rejection::PathRejection> for ApiError {
+    fn from(rejection: axum::extract::rejection::PathRejection) -> Self {
+        ApiError::invalid("path", rejection.body_text())
+    }
+}
