@@ -90,7 +90,7 @@ pub struct AppState {
     info(
         title = "sehat",
         description = "Open-source platform for public health services: registration, centres and slots, booking, certificates and consent. This document covers every HTTP API sehat serves.",
-        license(name = "AGPL-3.0-or-later")
+        license(name = "Apache-2.0")
     ),
     components(schemas(error::ErrorBody)),
     modifiers(&SecurityAddon),
