@@ -19,6 +19,9 @@ pub enum DomainError {
     /// The request conflicts with the current state (e.g. capacity below what is booked).
     #[error("conflict: {0}")]
     Conflict(Cow<'static, str>),
+    /// A business rule refused the request; each API family has a code for each rule.
+    #[error("{0}")]
+    Rule(Rule),
     /// The database cannot be reached right now; the caller may retry.
     #[error("storage unavailable")]
     Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -38,4 +41,57 @@ impl DomainError {
             reason: reason.into(),
         }
     }
+}
+
+/// The business rules a request can break, each with a stable code in every API family.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rule {
+    /// The slot (or session) has no seats left.
+    #[error("This center is completely booked for the selected date. Please try another date or vaccination center.")]
+    SlotFull,
+    /// The session or centre takes no bookings.
+    #[error("This session is closed for booking.")]
+    SessionClosed,
+    /// The session's date or the slot's time has passed.
+    #[error("This session or slot is in the past.")]
+    PastSession,
+    /// A beneficiary's age is outside the session's limits.
+    #[error("A beneficiary is not in the age group of this session.")]
+    AgeNotEligible,
+    /// A beneficiary already has an active appointment for this dose.
+    #[error("A beneficiary already has an active appointment for this dose.")]
+    AlreadyBooked,
+    /// The slot does not belong to the centre and date given.
+    #[error("The slot does not belong to that centre and date.")]
+    SlotMismatch,
+    /// The same idempotency key was sent with a different request.
+    #[error("This Idempotency-Key was used with a different request.")]
+    IdempotencyKeyReused,
+    /// The mobile already carries the most beneficiaries allowed.
+    #[error("This mobile number already has the maximum number of beneficiaries.")]
+    FamilyFull,
+    /// The photo ID is already registered to someone.
+    #[error("This photo ID is already registered.")]
+    PhotoIdTaken,
+    /// The beneficiary has an active appointment and cannot be removed.
+    #[error("The beneficiary has an active appointment; cancel it first.")]
+    HasActiveAppointment,
+    /// The OTP is wrong.
+    #[error("Invalid OTP.")]
+    OtpInvalid,
+    /// The OTP's time ran out, it was used, or the transaction is unknown.
+    #[error("The OTP has expired or was already used. Request a new one.")]
+    OtpExpired,
+    /// Too many wrong OTPs for this transaction.
+    #[error("Too many wrong attempts. Request a new OTP.")]
+    OtpAttemptsExceeded,
+    /// Too many OTPs requested: retry after this many seconds.
+    #[error("Too many OTP requests. Try again later.")]
+    OtpRateLimited {
+        /// Seconds until another OTP may be requested.
+        retry_after_secs: i64,
+    },
+    /// Reference id, mobile and year of birth do not match a beneficiary.
+    #[error("The beneficiary details do not match.")]
+    CredentialsMismatch,
 }

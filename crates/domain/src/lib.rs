@@ -4,6 +4,10 @@
 //! Nothing here knows about HTTP or SQL. A request is turned into these types at the edge (invalid
 //! input stops there), a use case applies the rules, and one atomic [`store::Store`] call persists it.
 
+/// Beneficiaries and the value types of registration.
+pub mod beneficiary;
+/// Appointments: the booking rules.
+pub mod booking;
 /// The injected clock: all "now" and "today" come from here, never from SQL.
 pub mod clock;
 /// Deterministic demo dataset generation.
@@ -16,6 +20,8 @@ pub mod facility;
 pub mod facility_csv;
 /// The in-memory index that resolves and cross-checks places and vaccines.
 pub mod gazetteer;
+/// Keyed hashing of identifiers, OTPs and their limits.
+pub mod identity;
 /// Typed ids for every entity.
 pub mod ids;
 /// Reference data: states, districts, blocks, localities, genders, photo-ID types, vaccines.
@@ -27,4 +33,4 @@ pub mod store;
 /// Small value types with rules: pincode, mobile, coordinates, dates, slot timings.
 pub mod values;
 
-pub use error::DomainError;
+pub use error::{DomainError, Rule};

@@ -1,0 +1,239 @@
+//! Identity: keyed hashing of personal identifiers, one-time passwords and their rules.
+//!
+//! Mobile numbers and photo-ID numbers are stored only as an HMAC under a server key (for lookups
+//! and de-duplication) plus their last four characters (for masked display). OTPs are six digits
+//! from the operating system's CSPRNG, stored only as an HMAC bound to their transaction.
+
+use crate::values::Mobile;
+use hmac::{Hmac, Mac};
+use rand::Rng;
+use sha2::Sha256;
+use std::fmt;
+use time::Duration;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The server's key for hashing identifiers and OTPs. `Debug` never shows it.
+#[derive(Clone)]
+pub struct IdentityKey(Vec<u8>);
+
+impl fmt::Debug for IdentityKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("IdentityKey(<redacted>)")
+    }
+}
+
+impl IdentityKey {
+    /// A key from secret bytes (at least 32).
+    pub fn new(secret: Vec<u8>) -> Result<Self, &'static str> {
+        if secret.len() < 32 {
+            return Err("the identity key must be at least 32 bytes");
+        }
+        Ok(Self(secret))
+    }
+
+    fn mac(&self, domain: &str, parts: &[&str]) -> String {
+        let mut mac = HmacSha256::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(domain.as_bytes());
+        for p in parts {
+            mac.update(b"\x1f");
+            mac.update(p.as_bytes());
+        }
+        hex(&mac.finalize().into_bytes())
+    }
+
+    /// The lookup key of a mobile number.
+    pub fn mobile_hash(&self, mobile: &Mobile) -> MobileHash {
+        MobileHash(self.mac("mobile", &[mobile.expose()]))
+    }
+
+    /// The de-duplication key of a photo-ID document.
+    pub fn photo_id_hash(&self, type_id: i64, number: &str) -> String {
+        self.mac("photo-id", &[&type_id.to_string(), number])
+    }
+
+    /// The stored form of an OTP: bound to its transaction, so a hash cannot be replayed.
+    pub fn otp_hash(&self, txn_id: &str, code: &Otp) -> String {
+        self.mac("otp", &[txn_id, &code.0])
+    }
+
+    /// Compares an OTP with its stored hash in constant time.
+    pub fn otp_matches(&self, txn_id: &str, code: &Otp, stored: &str) -> bool {
+        let mut mac = HmacSha256::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(b"otp");
+        mac.update(b"\x1f");
+        mac.update(txn_id.as_bytes());
+        mac.update(b"\x1f");
+        mac.update(code.0.as_bytes());
+        match unhex(stored) {
+            Some(bytes) => mac.verify_slice(&bytes).is_ok(),
+            None => false,
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// The keyed hash of a mobile number: the account key of a family.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct MobileHash(String);
+
+impl MobileHash {
+    /// From the stored form.
+    pub fn from_stored(s: String) -> Self {
+        Self(s)
+    }
+
+    /// The stored form.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for MobileHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "MobileHash({}…)", self.0.get(..8).unwrap_or(""))
+    }
+}
+
+/// A six-digit one-time password. `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Otp(String);
+
+impl fmt::Debug for Otp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Otp(******)")
+    }
+}
+
+impl Otp {
+    /// A fresh code from a CSPRNG (rand's ChaCha, seeded by the OS).
+    pub fn generate() -> Self {
+        Self(format!("{:06}", rand::rng().random_range(0..1_000_000)))
+    }
+
+    /// Parses six digits (also a number such as spec 000's `123456`).
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let raw = raw.trim();
+        if raw.len() == 6 && raw.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err("must be the 6-digit OTP")
+        }
+    }
+
+    /// The digits, for delivery to the person only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The limits on OTPs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OtpPolicy {
+    /// How long a code is valid.
+    pub ttl: Duration,
+    /// Wrong tries allowed per transaction.
+    pub max_attempts: u32,
+    /// Least time between two codes for one mobile.
+    pub resend_gap: Duration,
+    /// Most codes per mobile per hour.
+    pub per_hour: u32,
+    /// Most codes per mobile per day.
+    pub per_day: u32,
+}
+
+impl Default for OtpPolicy {
+    fn default() -> Self {
+        Self {
+            ttl: Duration::minutes(3),
+            max_attempts: 3,
+            resend_gap: Duration::seconds(30),
+            per_hour: 5,
+            per_day: 10,
+        }
+    }
+}
+
+impl OtpPolicy {
+    /// Given the creation times (ms) of this mobile's codes in the last day, newest first, how
+    /// long (seconds) the caller must wait before another, if at all.
+    pub fn wait_before_next(&self, now_ms: i64, recent_ms: &[i64]) -> Option<i64> {
+        let second = 1000_i64;
+        let gap = self.resend_gap.whole_milliseconds() as i64;
+        let mut waits = Vec::new();
+        if let Some(last) = recent_ms.first()
+            && now_ms - last < gap
+        {
+            waits.push(last + gap - now_ms);
+        }
+        let window_wait = |window_ms: i64, cap: u32| -> Option<i64> {
+            let inside: Vec<i64> = recent_ms.iter().copied().filter(|t| now_ms - t < window_ms).collect();
+            let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+            // The oldest code that must leave the window before another may be sent.
+            (inside.len() >= cap).then(|| inside[cap - 1] + window_ms - now_ms)
+        };
+        waits.extend(window_wait(3_600 * second, self.per_hour));
+        waits.extend(window_wait(86_400 * second, self.per_day));
+        waits.into_iter().max().map(|ms| (ms + second - 1) / second)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> IdentityKey {
+        IdentityKey::new(vec![7; 32]).unwrap()
+    }
+
+    #[test]
+    fn identifiers_hash_stably_and_apart_by_domain() {
+        let m = Mobile::parse("9876543210").unwrap();
+        assert_eq!(key().mobile_hash(&m), key().mobile_hash(&m));
+        assert_ne!(key().mobile_hash(&m).as_str(), key().photo_id_hash(0, "9876543210"));
+        let other = IdentityKey::new(vec![8; 32]).unwrap();
+        assert_ne!(key().mobile_hash(&m), other.mobile_hash(&m));
+        assert!(IdentityKey::new(vec![1; 8]).is_err());
+        assert!(!format!("{:?}", key().mobile_hash(&m)).contains("9876"));
+    }
+
+    #[test]
+    fn otps_are_six_digits_and_match_only_their_transaction() {
+        let code = Otp::generate();
+        assert_eq!(code.expose().len(), 6);
+        assert_eq!(format!("{code:?}"), "Otp(******)");
+        let stored = key().otp_hash("txn-1", &code);
+        assert!(key().otp_matches("txn-1", &code, &stored));
+        assert!(!key().otp_matches("txn-2", &code, &stored));
+        let wrong = Otp::parse(if code.expose() == "000000" { "000001" } else { "000000" }).unwrap();
+        assert!(!key().otp_matches("txn-1", &wrong, &stored));
+        assert!(!key().otp_matches("txn-1", &code, "zz"));
+        assert!(Otp::parse("12345").is_err() && Otp::parse("12345a").is_err());
+    }
+
+    #[test]
+    fn resends_wait_for_the_gap_and_the_caps() {
+        let p = OtpPolicy::default();
+        let now = 10_000_000_000;
+        assert_eq!(p.wait_before_next(now, &[]), None);
+        assert_eq!(p.wait_before_next(now, &[now - 10_000]), Some(20), "30 s gap");
+        assert_eq!(p.wait_before_next(now, &[now - 31_000]), None);
+        let five: Vec<i64> = (1..=5).map(|i| now - i * 60_000).collect();
+        assert_eq!(p.wait_before_next(now, &five), Some(3_600 - 300), "hourly cap: the 5th-newest must age out");
+        let ten: Vec<i64> = (1..=10).map(|i| now - i * 3_700_000).collect();
+        assert!(p.wait_before_next(now, &ten).unwrap() > 3_600, "daily cap");
+    }
+}
