@@ -44,7 +44,7 @@ impl DomainError {
 }
 
 /// The business rules a request can break, each with a stable code in every API family.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum Rule {
     /// The slot (or session) has no seats left.
     #[error("This center is completely booked for the selected date. Please try another date or vaccination center.")]

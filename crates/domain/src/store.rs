@@ -2,10 +2,14 @@
 //! SQLite and PostgreSQL.
 
 use crate::DomainError;
+use crate::beneficiary::{Beneficiary, BeneficiaryRef, NewBeneficiary};
+use crate::booking::{Appointment, AppointmentNo, BookingRequest};
 use crate::facility::{Center, CenterPatch, PlanOutcome, ResolvedCenter};
+use crate::identity::{MobileHash, OtpPolicy};
+use crate::ids::{BlockId, SlotId};
 use crate::ids::{CenterId, DistrictId, SessionId, StateId};
 use crate::master::{Block, District, Locality, PincodeArea, State, Vaccine};
-use crate::schedule::{DayUtilization, Session, SessionPlan};
+use crate::schedule::{DayUtilization, Session, SessionPlan, Slot};
 use crate::values::Pincode;
 use async_trait::async_trait;
 use time::Date;
@@ -81,6 +85,93 @@ pub struct MasterData {
     pub version: String,
 }
 
+/// An OTP transaction to record.
+#[derive(Debug, Clone)]
+pub struct NewOtp {
+    /// Transaction id (a UUID).
+    pub txn_id: String,
+    /// Whose mobile.
+    pub mobile_hash: MobileHash,
+    /// Its last four digits.
+    pub mobile_last4: String,
+    /// What the OTP is for (e.g. `login`).
+    pub purpose: &'static str,
+    /// The keyed hash of the code.
+    pub code_hash: String,
+}
+
+/// An OTP transaction as a verification attempt sees it (the attempt already counted).
+#[derive(Debug, Clone)]
+pub struct OtpAttempt {
+    /// Whose mobile.
+    pub mobile_hash: MobileHash,
+    /// Its last four digits.
+    pub mobile_last4: String,
+    /// What the OTP is for.
+    pub purpose: String,
+    /// The keyed hash of the code.
+    pub code_hash: String,
+}
+
+/// A registration ready to store: the validated person, with identifiers already hashed.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// The reference id to give (the store retries with another if taken).
+    pub reference_id: BeneficiaryRef,
+    /// The family's mobile.
+    pub account: MobileHash,
+    /// Its last four digits.
+    pub mobile_last4: String,
+    /// The person.
+    pub person: NewBeneficiary,
+    /// The keyed hash of the photo-ID number.
+    pub photo_id_hash: String,
+}
+
+/// An `Idempotency-Key` and what it guards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    /// Who and which call (keys are per account and endpoint).
+    pub scope: String,
+    /// The client's key.
+    pub key: String,
+    /// A hash of the request body: the same key with another body is refused.
+    pub request_hash: String,
+}
+
+/// Where to look for centres.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CenterArea {
+    /// By pincode.
+    Pincode(Pincode),
+    /// By block.
+    Block(BlockId),
+    /// By district.
+    District(DistrictId),
+}
+
+/// A centre's upcoming offer, summarised for the centre lists.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CenterSummary {
+    /// Earliest slot start and latest slot end, minutes since midnight.
+    pub hours: Option<(u16, u16)>,
+    /// Largest day's total capacity (online + walk-in).
+    pub daily_capacity: u32,
+    /// Date of the last session.
+    pub last_date: Option<Date>,
+    /// Vaccines offered in upcoming sessions.
+    pub vaccines: Vec<String>,
+}
+
+/// A move of (some of) an appointment's beneficiaries to another slot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RescheduleRequest {
+    /// The appointment.
+    pub number: AppointmentNo,
+    /// Where to, and who (the whole appointment when the list is empty).
+    pub to: BookingRequest,
+}
+
 /// sehat's storage. Every method is one atomic operation.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug {
@@ -141,6 +232,51 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         from: Date,
         to: Date,
     ) -> Result<Vec<Session>, DomainError>;
+    /// Active centres in an area, by id.
+    async fn centers_in(&self, area: CenterArea) -> Result<Vec<Center>, DomainError>;
+    /// Summaries of the given centres' sessions from `from` on.
+    async fn center_summaries(
+        &self,
+        centers: &[CenterId],
+        from: Date,
+    ) -> Result<Vec<(CenterId, CenterSummary)>, DomainError>;
+
+    /// Records an OTP transaction unless the mobile has asked too often (`Rule::OtpRateLimited`);
+    /// the check and the insert are one atomic step per mobile.
+    async fn create_otp(&self, otp: &NewOtp, policy: &OtpPolicy) -> Result<(), DomainError>;
+    /// Counts one verification attempt and returns the transaction, in one statement: refused
+    /// (`OtpExpired`, `OtpAttemptsExceeded`) when expired, used or out of attempts.
+    async fn attempt_otp(&self, txn_id: &str, max_attempts: u32) -> Result<OtpAttempt, DomainError>;
+    /// Marks the OTP used; only one caller can (`OtpExpired` for the others).
+    async fn consume_otp(&self, txn_id: &str) -> Result<(), DomainError>;
+
+    /// Registers a beneficiary under a mobile, at most `max_members` per mobile, one per photo ID.
+    async fn register_beneficiary(&self, registration: &Registration, max_members: u32) -> Result<Beneficiary, DomainError>;
+    /// Replaces a beneficiary's details (the mobile stays).
+    async fn update_beneficiary(&self, registration: &Registration) -> Result<Beneficiary, DomainError>;
+    /// One beneficiary of an account (`NotFound` for anyone else's).
+    async fn beneficiary(&self, account: &MobileHash, id: BeneficiaryRef) -> Result<Beneficiary, DomainError>;
+    /// A beneficiary and the account it belongs to, by reference id alone.
+    async fn beneficiary_account(&self, id: BeneficiaryRef) -> Result<(Beneficiary, MobileHash), DomainError>;
+    /// The beneficiaries of an account.
+    async fn beneficiaries(&self, account: &MobileHash) -> Result<Vec<Beneficiary>, DomainError>;
+    /// Removes a beneficiary of an account (refused while it has an active appointment).
+    async fn delete_beneficiary(&self, account: &MobileHash, id: BeneficiaryRef) -> Result<(), DomainError>;
+
+    /// Books a slot, all-or-nothing, never past capacity. With a key, a retry gets the first answer.
+    async fn book(&self, request: &BookingRequest, key: Option<&IdempotencyKey>) -> Result<Appointment, DomainError>;
+    /// Moves an appointment (or some of its beneficiaries) to another slot in one transaction.
+    async fn reschedule(&self, request: &RescheduleRequest, key: Option<&IdempotencyKey>) -> Result<Appointment, DomainError>;
+    /// Cancels some (or, with an empty list, all) beneficiaries of an appointment; their seats
+    /// return exactly once.
+    async fn cancel(&self, account: &MobileHash, number: AppointmentNo, beneficiaries: &[BeneficiaryRef]) -> Result<Appointment, DomainError>;
+    /// One appointment of an account.
+    async fn appointment(&self, account: &MobileHash, number: AppointmentNo) -> Result<Appointment, DomainError>;
+    /// The appointments of an account, newest first.
+    async fn appointments(&self, account: &MobileHash) -> Result<Vec<Appointment>, DomainError>;
+    /// A slot with its session (for checks and wire formats).
+    async fn slot(&self, id: SlotId) -> Result<(Session, Slot), DomainError>;
+
     /// A centre's booked and offered seats per day between two dates, inclusive.
     async fn utilization(
         &self,

@@ -197,6 +197,14 @@ impl SqlStore {
         })
     }
 
+    /// Starts a read-only transaction: one consistent view of the data.
+    pub(crate) async fn begin_read(&self) -> Result<Tx, DomainError> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await.map_err(db_error)?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await.map_err(db_error)?),
+        })
+    }
+
     /// The size of the database in bytes (for operators and the closing report).
     pub async fn size_bytes(&self) -> Result<i64, DomainError> {
         on_pool!(&self.pool, p => {

@@ -9,14 +9,14 @@ use sehat_domain::facility::{
 };
 use sehat_domain::ids::{BlockId, CenterId, DistrictId, SessionId, SlotId, StateId};
 use sehat_domain::schedule::{DayUtilization, Session, SessionPlan, SessionStatus, Slot};
-use sehat_domain::store::{CenterFilter, FacilityImport, Page, PlanResult};
+use sehat_domain::store::{CenterArea, CenterFilter, CenterSummary, FacilityImport, Page, PlanResult};
 use sehat_domain::values::{Pincode, SlotTimings, format_cowin_date};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
 use time::Date;
 use uuid::Uuid;
 
-const CENTER_COLUMNS: &str = "c.id, c.name, c.state_id, s.name AS state_name, c.district_id, \
+pub(crate) const CENTER_COLUMNS: &str = "c.id, c.name, c.state_id, s.name AS state_name, c.district_id, \
     d.name AS district_name, c.block_id, b.name AS block_name, c.pincode, c.address, \
     c.incharge_name, c.incharge_mobile, c.lat, c.lon, c.centre_type, c.area, c.fee_type, \
     c.vaccine_codes, c.active \
@@ -24,7 +24,7 @@ const CENTER_COLUMNS: &str = "c.id, c.name, c.state_id, s.name AS state_name, c.
     LEFT JOIN blocks b ON b.id = c.block_id";
 
 #[derive(sqlx::FromRow)]
-struct CenterRow {
+pub(crate) struct CenterRow {
     id: i64,
     name: String,
     state_id: i64,
@@ -233,7 +233,7 @@ async fn upsert_center(
 }
 
 #[derive(sqlx::FromRow)]
-struct SessionRow {
+pub(crate) struct SessionRow {
     id: Uuid,
     center_id: i64,
     date: Date,
@@ -246,9 +246,9 @@ struct SessionRow {
     status: String,
 }
 
-#[derive(sqlx::FromRow)]
-struct SlotRow {
-    id: i64,
+#[derive(Clone, sqlx::FromRow)]
+pub(crate) struct SlotRow {
+    pub(crate) id: i64,
     session_id: Uuid,
     name: String,
     name_key: String,
@@ -258,16 +258,16 @@ struct SlotRow {
     booked: i64,
 }
 
-const SESSION_COLUMNS: &str = "se.id, se.center_id, se.date, se.vaccine_code, se.min_age, se.max_age, \
+pub(crate) const SESSION_COLUMNS: &str = "se.id, se.center_id, se.date, se.vaccine_code, se.min_age, se.max_age, \
     se.dose, se.capacity_online, se.capacity_walkin, se.status";
-const SLOT_COLUMNS: &str = "sl.id, sl.session_id, sl.name, sl.name_key, sl.start_minute, sl.end_minute, \
+pub(crate) const SLOT_COLUMNS: &str = "sl.id, sl.session_id, sl.name, sl.name_key, sl.start_minute, sl.end_minute, \
     sl.capacity, sl.booked";
 
-fn count(n: i64) -> u32 {
+pub(crate) fn count(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
 
-fn assemble(sessions: Vec<SessionRow>, slots: Vec<SlotRow>) -> Result<Vec<Session>, DomainError> {
+pub(crate) fn assemble(sessions: Vec<SessionRow>, slots: Vec<SlotRow>) -> Result<Vec<Session>, DomainError> {
     let mut by_session: HashMap<Uuid, Vec<Slot>> = HashMap::new();
     for s in slots {
         let timings = SlotTimings::new(
@@ -627,6 +627,67 @@ impl SqlStore {
             q.build_query_as().fetch_all(p).await.map_err(db_error)
         })?;
         rows.into_iter().map(Center::try_from).collect()
+    }
+
+    pub(crate) async fn read_centers_in(&self, area: CenterArea) -> Result<Vec<Center>, DomainError> {
+        let (column, value) = match area {
+            CenterArea::Pincode(p) => ("c.pincode", i64::from(p.get())),
+            CenterArea::Block(b) => ("c.block_id", b.0),
+            CenterArea::District(d) => ("c.district_id", d.0),
+        };
+        let sql = format!("SELECT {CENTER_COLUMNS} WHERE c.active AND {column} = $1 ORDER BY c.id LIMIT 2000");
+        let rows: Vec<CenterRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(value).fetch_all(p).await.map_err(db_error))?;
+        rows.into_iter().map(Center::try_from).collect()
+    }
+
+    pub(crate) async fn read_center_summaries(
+        &self,
+        centers: &[CenterId],
+        from: Date,
+    ) -> Result<Vec<(CenterId, CenterSummary)>, DomainError> {
+        if centers.is_empty() {
+            return Ok(Vec::new());
+        }
+        type Row = (i64, i64, i64, Date, i64);
+        let rows: Vec<Row> = on_pool!(&self.pool, p => {
+            let mut q = QueryBuilder::new(
+                "SELECT se.center_id, MIN(sl.start_minute), MAX(sl.end_minute), MAX(se.date), \
+                 MAX(se.capacity_online + se.capacity_walkin) \
+                 FROM sessions se JOIN slots sl ON sl.session_id = se.id \
+                 WHERE se.status = 'OPEN' AND se.date >= ");
+            q.push_bind(from).push(" AND se.center_id IN (");
+            let mut list = q.separated(", ");
+            for c in centers {
+                list.push_bind(c.0);
+            }
+            q.push(") GROUP BY se.center_id");
+            q.build_query_as().fetch_all(p).await.map_err(db_error)
+        })?;
+        let vaccines: Vec<(i64, String)> = on_pool!(&self.pool, p => {
+            let mut q = QueryBuilder::new(
+                "SELECT DISTINCT center_id, vaccine_code FROM sessions WHERE status = 'OPEN' AND date >= ");
+            q.push_bind(from).push(" AND center_id IN (");
+            let mut list = q.separated(", ");
+            for c in centers {
+                list.push_bind(c.0);
+            }
+            q.push(") ORDER BY center_id, vaccine_code");
+            q.build_query_as().fetch_all(p).await.map_err(db_error)
+        })?;
+        let mut out: HashMap<i64, CenterSummary> = HashMap::new();
+        for (center, start, end, last, daily) in rows {
+            out.insert(center, CenterSummary {
+                hours: Some((u16::try_from(start).unwrap_or(0), u16::try_from(end).unwrap_or(0))),
+                daily_capacity: count(daily),
+                last_date: Some(last),
+                vaccines: Vec::new(),
+            });
+        }
+        for (center, vaccine) in vaccines {
+            out.entry(center).or_default().vaccines.push(vaccine);
+        }
+        Ok(out.into_iter().map(|(id, summary)| (CenterId(id), summary)).collect())
     }
 
     pub(crate) async fn center_count(&self) -> Result<u64, DomainError> {

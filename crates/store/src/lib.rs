@@ -1,10 +1,12 @@
 //! sehat's storage on SQLite and PostgreSQL: the [`SqlStore`] implementation of
 //! [`sehat_domain::store::Store`], its migrations, and the shipped master data.
 
+mod booking;
 mod db;
 mod facilities;
 /// Reading the master data compiled into the binary.
 pub mod master_data;
+mod people;
 mod reference;
 mod store_impl;
 

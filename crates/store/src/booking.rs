@@ -1,0 +1,445 @@
+//! Appointments: booking, rescheduling and cancelling, each one transaction in which seats are
+//! taken with a conditional update (`booked + n <= capacity`) so capacity holds at any
+//! concurrency and on any number of nodes; and the idempotency keys that make retries safe.
+
+use crate::db::{SqlStore, Tx, db_error, is_unique_violation, on_pool, on_tx};
+use crate::facilities::{
+    CENTER_COLUMNS, CenterRow, SESSION_COLUMNS, SLOT_COLUMNS, SessionRow, SlotRow, assemble,
+};
+use crate::people::beneficiaries_of_in;
+use sehat_domain::beneficiary::BeneficiaryRef;
+use sehat_domain::booking::{
+    Appointment, AppointmentNo, BookedBeneficiary, BookingRequest, BookingStatus, StoredOutcome,
+    booking_dose, check_bookable,
+};
+use sehat_domain::facility::Center;
+use sehat_domain::identity::MobileHash;
+use sehat_domain::ids::{CenterId, SlotId};
+use sehat_domain::schedule::{Session, Slot};
+use sehat_domain::store::{IdempotencyKey, RescheduleRequest};
+use sehat_domain::{DomainError, Rule};
+use sqlx::QueryBuilder;
+use std::collections::HashMap;
+
+async fn slot_in(tx: &mut Tx, id: SlotId) -> Result<(Session, Slot), DomainError> {
+    let sessions: Vec<SessionRow> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions se JOIN slots sl ON sl.session_id = se.id WHERE sl.id = $1")))
+        .bind(id.0).fetch_all(c).await.map_err(db_error))?;
+    let slots: Vec<SlotRow> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {SLOT_COLUMNS} FROM slots sl WHERE sl.id = $1")))
+        .bind(id.0).fetch_all(c).await.map_err(db_error))?;
+    split_slot(assemble(sessions, slots)?)
+}
+
+fn split_slot(mut sessions: Vec<Session>) -> Result<(Session, Slot), DomainError> {
+    let session = sessions.pop().ok_or(DomainError::NotFound("slot"))?;
+    let slot = session.slots.first().cloned().ok_or(DomainError::NotFound("slot"))?;
+    Ok((session, slot))
+}
+
+async fn center_in(tx: &mut Tx, id: CenterId) -> Result<Center, DomainError> {
+    let row: Option<CenterRow> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {CENTER_COLUMNS} WHERE c.id = $1")))
+        .bind(id.0).fetch_optional(c).await.map_err(db_error))?;
+    row.ok_or(DomainError::NotFound("centre"))?.try_into()
+}
+
+/// Takes `n` seats of a slot, or refuses with `SlotFull`: the database checks the capacity.
+async fn take_seats(tx: &mut Tx, slot: SlotId, n: i64) -> Result<(), DomainError> {
+    let done = on_tx!(tx, c => sqlx::query(
+        "UPDATE slots SET booked = booked + $2 WHERE id = $1 AND booked + $2 <= capacity")
+        .bind(slot.0).bind(n).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+    if done == 1 { Ok(()) } else { Err(DomainError::Rule(Rule::SlotFull)) }
+}
+
+/// Returns `n` seats to a slot.
+async fn release_seats(tx: &mut Tx, slot: SlotId, n: i64) -> Result<(), DomainError> {
+    let done = on_tx!(tx, c => sqlx::query(
+        "UPDATE slots SET booked = booked - $2 WHERE id = $1 AND booked >= $2")
+        .bind(slot.0).bind(n).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+    if done == 1 {
+        Ok(())
+    } else {
+        Err(DomainError::Internal(format!("slot {} holds fewer bookings than its appointments", slot.0).into()))
+    }
+}
+
+async fn any_active(tx: &mut Tx, ids: &[BeneficiaryRef], dose: u8) -> Result<bool, DomainError> {
+    let found: Option<i64> = on_tx!(tx, c => {
+        let mut q = QueryBuilder::new("SELECT beneficiary_id FROM appointment_beneficiaries WHERE status = 'ACTIVE' AND dose = ");
+        q.push_bind(i64::from(dose)).push(" AND beneficiary_id IN (");
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(id.get());
+        }
+        q.push(") LIMIT 1");
+        q.build_query_scalar().fetch_optional(c).await.map_err(db_error)
+    })?;
+    Ok(found.is_some())
+}
+
+async fn insert_appointment(
+    tx: &mut Tx,
+    account: &MobileHash,
+    session: &Session,
+    slot: &Slot,
+    dose: u8,
+    who: &[BeneficiaryRef],
+    now: i64,
+) -> Result<AppointmentNo, DomainError> {
+    let mut number = AppointmentNo::random();
+    for attempt in 0..8 {
+        let inserted: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
+            "INSERT INTO appointments (number, account, center_id, session_id, slot_id, dose, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (number) DO NOTHING RETURNING number")
+            .bind(number.get()).bind(account.as_str()).bind(session.center_id.0).bind(session.id.0)
+            .bind(slot.id.0).bind(i64::from(dose)).bind(now)
+            .fetch_optional(c).await.map_err(db_error))?;
+        if inserted.is_some() {
+            break;
+        }
+        if attempt == 7 {
+            return Err(DomainError::Internal("no free appointment number".into()));
+        }
+        number = AppointmentNo::random();
+    }
+    insert_rows(tx, number, who, dose, now).await?;
+    Ok(number)
+}
+
+async fn insert_rows(tx: &mut Tx, number: AppointmentNo, who: &[BeneficiaryRef], dose: u8, now: i64) -> Result<(), DomainError> {
+    on_tx!(tx, c => QueryBuilder::new(
+        "INSERT INTO appointment_beneficiaries (appointment_no, beneficiary_id, dose, status, updated_at) ")
+        .push_values(who, |mut b, id| {
+            b.push_bind(number.get()).push_bind(id.get()).push_bind(i64::from(dose)).push_bind("ACTIVE").push_bind(now);
+        })
+        .build().execute(c).await.map(|r| r.rows_affected())
+        .map_err(|e| if is_unique_violation(&e) { DomainError::Rule(Rule::AlreadyBooked) } else { db_error(e) }))?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct AppointmentRow {
+    number: i64,
+    slot_id: i64,
+    dose: i64,
+    #[sqlx(flatten)]
+    session: SessionRow,
+}
+
+async fn appointments_where(tx: &mut Tx, account: &MobileHash, number: Option<AppointmentNo>) -> Result<Vec<Appointment>, DomainError> {
+    let filter = if number.is_some() { "AND a.number = $2" } else { "AND $2 = $2" };
+    let sql = format!(
+        "SELECT a.number, a.slot_id, a.dose, {SESSION_COLUMNS} \
+         FROM appointments a JOIN sessions se ON se.id = a.session_id \
+         WHERE a.account = $1 {filter} ORDER BY a.created_at DESC, a.number"
+    );
+    let rows: Vec<AppointmentRow> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(account.as_str()).bind(number.map_or(0, AppointmentNo::get))
+        .fetch_all(c).await.map_err(db_error))?;
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let numbers: Vec<i64> = rows.iter().map(|r| r.number).collect();
+    let slot_ids: Vec<i64> = rows.iter().map(|r| r.slot_id).collect();
+    let people: Vec<(i64, i64, String)> = on_tx!(tx, c => {
+        let mut q = QueryBuilder::new(
+            "SELECT appointment_no, beneficiary_id, status FROM appointment_beneficiaries \
+             WHERE status <> 'RESCHEDULED' AND appointment_no IN (");
+        let mut list = q.separated(", ");
+        for n in &numbers {
+            list.push_bind(*n);
+        }
+        q.push(") ORDER BY beneficiary_id");
+        q.build_query_as().fetch_all(c).await.map_err(db_error)
+    })?;
+    let slots: Vec<SlotRow> = on_tx!(tx, c => {
+        let mut q = QueryBuilder::new(format!("SELECT {SLOT_COLUMNS} FROM slots sl WHERE sl.id IN ("));
+        let mut list = q.separated(", ");
+        for id in &slot_ids {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        q.build_query_as().fetch_all(c).await.map_err(db_error)
+    })?;
+    let mut by_number: HashMap<i64, Vec<BookedBeneficiary>> = HashMap::new();
+    for (n, id, status) in people {
+        by_number.entry(n).or_default().push(BookedBeneficiary {
+            reference_id: BeneficiaryRef::new(id).map_err(|e| DomainError::Internal(e.into()))?,
+            status: BookingStatus::from_stored(&status),
+        });
+    }
+    let slots_by_id: HashMap<i64, SlotRow> = slots.into_iter().map(|s| (s.id, s)).collect();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let Some(beneficiaries) = by_number.remove(&r.number) else {
+            continue; // every beneficiary moved to another appointment
+        };
+        let slot_row = slots_by_id.get(&r.slot_id).ok_or(DomainError::NotFound("slot"))?;
+        let (session, slot) = split_slot(assemble(vec![r.session], vec![slot_row.clone()])?)?;
+        out.push(Appointment {
+            number: AppointmentNo::new(r.number).map_err(|e| DomainError::Internal(e.into()))?,
+            center_id: session.center_id,
+            session_id: session.id,
+            date: session.date,
+            slot,
+            dose: u8::try_from(r.dose).unwrap_or(1),
+            vaccine_code: session.vaccine_code,
+            beneficiaries,
+        });
+    }
+    Ok(out)
+}
+
+async fn one_appointment(tx: &mut Tx, account: &MobileHash, number: AppointmentNo) -> Result<Appointment, DomainError> {
+    appointments_where(tx, account, Some(number)).await?.pop().ok_or(DomainError::NotFound("appointment"))
+}
+
+/// What claiming an idempotency key found.
+enum Claim {
+    /// The key is new: go ahead (its row is part of this transaction).
+    Fresh,
+    /// The key was used before for the same request: this is its outcome.
+    Replay(StoredOutcome),
+}
+
+async fn claim_key(tx: &mut Tx, key: &IdempotencyKey, now: i64) -> Result<Claim, DomainError> {
+    let inserted = on_tx!(tx, c => sqlx::query(
+        "INSERT INTO idempotency_keys (scope, key, request_hash, outcome, created_at) VALUES ($1, $2, $3, NULL, $4) \
+         ON CONFLICT (scope, key) DO NOTHING")
+        .bind(&key.scope).bind(&key.key).bind(&key.request_hash).bind(now)
+        .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+    if inserted == 1 {
+        return Ok(Claim::Fresh);
+    }
+    let (hash, outcome): (String, Option<String>) = on_tx!(tx, c => sqlx::query_as(
+        "SELECT request_hash, outcome FROM idempotency_keys WHERE scope = $1 AND key = $2")
+        .bind(&key.scope).bind(&key.key).fetch_one(c).await.map_err(db_error))?;
+    if hash != key.request_hash {
+        return Err(DomainError::Rule(Rule::IdempotencyKeyReused));
+    }
+    let outcome = outcome
+        .and_then(|o| serde_json::from_str(&o).ok())
+        .ok_or_else(|| DomainError::Conflict("the first request with this Idempotency-Key is still running".into()))?;
+    Ok(Claim::Replay(outcome))
+}
+
+async fn record_outcome(tx: &mut Tx, key: &IdempotencyKey, outcome: &StoredOutcome) -> Result<(), DomainError> {
+    let text = serde_json::to_string(outcome).map_err(|e| DomainError::Internal(e.into()))?;
+    on_tx!(tx, c => sqlx::query("UPDATE idempotency_keys SET outcome = $3 WHERE scope = $1 AND key = $2")
+        .bind(&key.scope).bind(&key.key).bind(text)
+        .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+    Ok(())
+}
+
+fn rule_name(rule: &Rule) -> String {
+    serde_json::to_string(rule).unwrap_or_default()
+}
+
+fn rule_from_name(name: &str) -> Rule {
+    serde_json::from_str(name).unwrap_or(Rule::SlotFull)
+}
+
+/// Which booking operation a transaction runs.
+enum Operation<'a> {
+    Book(&'a BookingRequest),
+    Reschedule(&'a RescheduleRequest),
+}
+
+impl SqlStore {
+    /// Runs a booking operation with its idempotency key: a fresh key is claimed in the same
+    /// transaction; a refusal is recorded after the rollback, so a retry gets the same answer.
+    async fn run_idempotent(&self, op: Operation<'_>, key: Option<&IdempotencyKey>) -> Result<Appointment, DomainError> {
+        let account = match &op {
+            Operation::Book(r) => r.account.clone(),
+            Operation::Reschedule(r) => r.to.account.clone(),
+        };
+        let now = self.clock.now_millis();
+        let mut tx = self.begin_write().await?;
+        if let Some(key) = key {
+            match claim_key(&mut tx, key, now).await? {
+                Claim::Fresh => {}
+                Claim::Replay(StoredOutcome::Booked(n)) => {
+                    let number = AppointmentNo::new(n).map_err(|e| DomainError::Internal(e.into()))?;
+                    return one_appointment(&mut tx, &account, number).await;
+                }
+                Claim::Replay(StoredOutcome::Refused(rule)) => return Err(DomainError::Rule(rule_from_name(&rule))),
+            }
+        }
+        let result = match op {
+            Operation::Book(r) => self.book_in(&mut tx, r, now).await,
+            Operation::Reschedule(r) => self.reschedule_in(&mut tx, r, now).await,
+        };
+        match (result, key) {
+            (Ok(appointment), Some(key)) => {
+                record_outcome(&mut tx, key, &StoredOutcome::Booked(appointment.number.get())).await?;
+                tx.commit().await?;
+                Ok(appointment)
+            }
+            (Ok(appointment), None) => {
+                tx.commit().await?;
+                Ok(appointment)
+            }
+            (Err(DomainError::Rule(rule)), Some(key)) => {
+                drop(tx);
+                self.record_refusal(key, &rule, &account).await
+            }
+            (Err(e), _) => Err(e),
+        }
+    }
+
+    /// Stores a refusal for a key, unless a concurrent retry stored an outcome first: then that
+    /// outcome is the answer.
+    async fn record_refusal(&self, key: &IdempotencyKey, rule: &Rule, account: &MobileHash) -> Result<Appointment, DomainError> {
+        let mut tx = self.begin_write().await?;
+        let outcome = serde_json::to_string(&StoredOutcome::Refused(rule_name(rule))).map_err(|e| DomainError::Internal(e.into()))?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO idempotency_keys (scope, key, request_hash, outcome, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (scope, key) DO NOTHING")
+            .bind(&key.scope).bind(&key.key).bind(&key.request_hash).bind(outcome).bind(self.clock.now_millis())
+            .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+        let result = match claim_key(&mut tx, key, 0).await? {
+            Claim::Replay(StoredOutcome::Booked(n)) => {
+                let number = AppointmentNo::new(n).map_err(|e| DomainError::Internal(e.into()))?;
+                one_appointment(&mut tx, account, number).await
+            }
+            Claim::Replay(StoredOutcome::Refused(r)) => Err(DomainError::Rule(rule_from_name(&r))),
+            Claim::Fresh => Err(DomainError::Rule(rule.clone())),
+        };
+        tx.commit().await?;
+        result
+    }
+
+    async fn book_in(&self, tx: &mut Tx, r: &BookingRequest, now: i64) -> Result<Appointment, DomainError> {
+        r.validate()?;
+        let (session, slot) = slot_in(tx, r.slot_id).await?;
+        if session.center_id != r.center_id || session.date != r.date {
+            return Err(DomainError::Rule(Rule::SlotMismatch));
+        }
+        let center = center_in(tx, r.center_id).await?;
+        let people = beneficiaries_of_in(tx, &r.account, &r.beneficiaries).await?;
+        if people.len() != r.beneficiaries.len() {
+            return Err(DomainError::NotFound("beneficiary"));
+        }
+        check_bookable(&center, &session, &slot, &people, self.clock.now())?;
+        let dose = booking_dose(r.dose, &session)?;
+        if any_active(tx, &r.beneficiaries, dose).await? {
+            return Err(DomainError::Rule(Rule::AlreadyBooked));
+        }
+        let n = i64::try_from(r.beneficiaries.len()).unwrap_or(i64::MAX);
+        take_seats(tx, slot.id, n).await?;
+        let number = insert_appointment(tx, &r.account, &session, &slot, dose, &r.beneficiaries, now).await?;
+        one_appointment(tx, &r.account, number).await
+    }
+
+    async fn reschedule_in(&self, tx: &mut Tx, r: &RescheduleRequest, now: i64) -> Result<Appointment, DomainError> {
+        let account = &r.to.account;
+        let current = one_appointment(tx, account, r.number).await?;
+        let active: Vec<BeneficiaryRef> = current.active().collect();
+        let movers: Vec<BeneficiaryRef> = if r.to.beneficiaries.is_empty() { active.clone() } else { r.to.beneficiaries.clone() };
+        if movers.is_empty() {
+            return Err(DomainError::Conflict("the appointment has been cancelled".into()));
+        }
+        if let Some(stranger) = movers.iter().find(|m| !active.contains(m)) {
+            return Err(DomainError::invalid("beneficiaries", format!("{stranger} is not booked in this appointment")));
+        }
+        let request = BookingRequest { beneficiaries: movers.clone(), dose: Some(current.dose), ..r.to.clone() };
+        request.validate()?;
+        if request.slot_id == current.slot.id {
+            return Err(DomainError::invalid("slot_id", "the appointment is already in this slot"));
+        }
+        let (session, slot) = slot_in(tx, request.slot_id).await?;
+        if session.center_id != request.center_id || session.date != request.date {
+            return Err(DomainError::Rule(Rule::SlotMismatch));
+        }
+        let center = center_in(tx, request.center_id).await?;
+        let people = beneficiaries_of_in(tx, account, &movers).await?;
+        check_bookable(&center, &session, &slot, &people, self.clock.now())?;
+        let dose = booking_dose(Some(current.dose), &session)?;
+        let n = i64::try_from(movers.len()).unwrap_or(i64::MAX);
+        take_seats(tx, slot.id, n).await?;
+        release_seats(tx, current.slot.id, n).await?;
+        if movers.len() == active.len() {
+            on_tx!(tx, c => sqlx::query(
+                "UPDATE appointments SET center_id = $2, session_id = $3, slot_id = $4, updated_at = $5 WHERE number = $1")
+                .bind(current.number.get()).bind(session.center_id.0).bind(session.id.0).bind(slot.id.0).bind(now)
+                .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+            return one_appointment(tx, account, current.number).await;
+        }
+        // Some of the family move: they leave this appointment for a new one.
+        on_tx!(tx, c => {
+            let mut q = QueryBuilder::new("UPDATE appointment_beneficiaries SET status = 'RESCHEDULED', updated_at = ");
+            q.push_bind(now).push(" WHERE status = 'ACTIVE' AND appointment_no = ").push_bind(current.number.get());
+            q.push(" AND beneficiary_id IN (");
+            let mut list = q.separated(", ");
+            for m in &movers {
+                list.push_bind(m.get());
+            }
+            q.push(")");
+            q.build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error)
+        })?;
+        let number = insert_appointment(tx, account, &session, &slot, dose, &movers, now).await?;
+        one_appointment(tx, account, number).await
+    }
+
+    pub(crate) async fn book_slot(&self, r: &BookingRequest, key: Option<&IdempotencyKey>) -> Result<Appointment, DomainError> {
+        self.run_idempotent(Operation::Book(r), key).await
+    }
+
+    pub(crate) async fn move_appointment(&self, r: &RescheduleRequest, key: Option<&IdempotencyKey>) -> Result<Appointment, DomainError> {
+        self.run_idempotent(Operation::Reschedule(r), key).await
+    }
+
+    pub(crate) async fn cancel_bookings(&self, account: &MobileHash, number: AppointmentNo, who: &[BeneficiaryRef]) -> Result<Appointment, DomainError> {
+        let now = self.clock.now_millis();
+        let mut tx = self.begin_write().await?;
+        let current = one_appointment(&mut tx, account, number).await?;
+        let targets: Vec<BeneficiaryRef> = if who.is_empty() {
+            current.beneficiaries.iter().map(|b| b.reference_id).collect()
+        } else {
+            who.to_vec()
+        };
+        if let Some(stranger) = targets.iter().find(|t| !current.beneficiaries.iter().any(|b| b.reference_id == **t)) {
+            return Err(DomainError::invalid("beneficiaries", format!("{stranger} is not in this appointment")));
+        }
+        // Only ACTIVE rows change, and exactly as many seats return as rows changed: a repeated
+        // cancel returns nothing twice.
+        let cancelled = on_tx!(&mut tx, c => {
+            let mut q = QueryBuilder::new("UPDATE appointment_beneficiaries SET status = 'CANCELLED', updated_at = ");
+            q.push_bind(now).push(" WHERE status = 'ACTIVE' AND appointment_no = ").push_bind(number.get());
+            q.push(" AND beneficiary_id IN (");
+            let mut list = q.separated(", ");
+            for t in &targets {
+                list.push_bind(t.get());
+            }
+            q.push(")");
+            q.build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error)
+        })?;
+        if cancelled > 0 {
+            release_seats(&mut tx, current.slot.id, i64::try_from(cancelled).unwrap_or(i64::MAX)).await?;
+        }
+        let after = one_appointment(&mut tx, account, number).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    pub(crate) async fn read_appointment(&self, account: &MobileHash, number: AppointmentNo) -> Result<Appointment, DomainError> {
+        let mut tx = self.begin_read().await?;
+        one_appointment(&mut tx, account, number).await
+    }
+
+    pub(crate) async fn read_appointments(&self, account: &MobileHash) -> Result<Vec<Appointment>, DomainError> {
+        let mut tx = self.begin_read().await?;
+        appointments_where(&mut tx, account, None).await
+    }
+
+    pub(crate) async fn read_slot(&self, id: SlotId) -> Result<(Session, Slot), DomainError> {
+        let sessions: Vec<SessionRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions se JOIN slots sl ON sl.session_id = se.id WHERE sl.id = $1")))
+            .bind(id.0).fetch_all(p).await.map_err(db_error))?;
+        let slots: Vec<SlotRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {SLOT_COLUMNS} FROM slots sl WHERE sl.id = $1")))
+            .bind(id.0).fetch_all(p).await.map_err(db_error))?;
+        split_slot(assemble(sessions, slots)?)
+    }
+}
