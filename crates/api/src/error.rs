@@ -4,8 +4,8 @@
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use sehat_domain::DomainError;
 use sehat_domain::facility_csv::HeaderError;
+use sehat_domain::{DomainError, Rule};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -33,6 +33,7 @@ pub struct ErrorBody {
 pub struct ApiError {
     status: StatusCode,
     body: ErrorBody,
+    retry_after: Option<i64>,
 }
 
 impl ApiError {
@@ -46,6 +47,7 @@ impl ApiError {
                 wrong_headers: None,
                 missing_headers: None,
             },
+            retry_after: None,
         }
     }
 
@@ -159,6 +161,7 @@ impl From<DomainError> for ApiError {
             DomainError::Invalid { field, reason } => Self::invalid(field, reason),
             DomainError::NotFound(what) => Self::not_found(what),
             DomainError::Conflict(reason) => Self::new(StatusCode::CONFLICT, "SEHAT0409", reason),
+            DomainError::Rule(rule) => Self::from_rule(&rule),
             DomainError::Unavailable(source) => {
                 tracing::warn!(error = %error_chain(source.as_ref()), "database unavailable");
                 Self::unavailable()
@@ -172,6 +175,35 @@ impl From<DomainError> for ApiError {
                 )
             }
         }
+    }
+}
+
+impl ApiError {
+    /// The status and code of each business rule: one catalogue for the CoWIN family (v1 and
+    /// v2) and the admin API. The README lists it.
+    fn from_rule(rule: &Rule) -> Self {
+        let (status, code) = match rule {
+            Rule::SlotFull => (StatusCode::CONFLICT, "APPOIN0040"),
+            Rule::SessionClosed => (StatusCode::CONFLICT, "APPOIN0041"),
+            Rule::PastSession => (StatusCode::BAD_REQUEST, "APPOIN0042"),
+            Rule::AgeNotEligible => (StatusCode::BAD_REQUEST, "APPOIN0043"),
+            Rule::AlreadyBooked => (StatusCode::CONFLICT, "APPOIN0045"),
+            Rule::SlotMismatch => (StatusCode::BAD_REQUEST, "APPOIN0046"),
+            Rule::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "APPOIN0047"),
+            Rule::FamilyFull => (StatusCode::CONFLICT, "USRRES0010"),
+            Rule::PhotoIdTaken => (StatusCode::CONFLICT, "USRRES0011"),
+            Rule::HasActiveAppointment => (StatusCode::CONFLICT, "USRRES0012"),
+            Rule::OtpInvalid => (StatusCode::BAD_REQUEST, "USRAUT0002"),
+            Rule::OtpExpired => (StatusCode::BAD_REQUEST, "USRAUT0003"),
+            Rule::OtpAttemptsExceeded => (StatusCode::BAD_REQUEST, "USRAUT0004"),
+            Rule::OtpRateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "USRAUT0005"),
+            Rule::CredentialsMismatch => (StatusCode::UNAUTHORIZED, "USRAUT0006"),
+        };
+        let mut error = Self::new(status, code, rule.to_string());
+        if let Rule::OtpRateLimited { retry_after_secs } = rule {
+            error.retry_after = Some(*retry_after_secs);
+        }
+        error
     }
 }
 
@@ -189,6 +221,14 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body)).into_response()
+        let mut response = (self.status, axum::Json(self.body)).into_response();
+        if let Some(secs) = self.retry_after
+            && let Ok(value) = axum::http::HeaderValue::from_str(&secs.max(1).to_string())
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+        response
     }
 }

@@ -7,12 +7,18 @@
 
 /// The admin API: centres, sessions, utilization and the bulk facility upload.
 pub mod admin;
+/// API tokens (JWT) and the extractors that demand them.
+pub mod auth;
+/// The CoWIN v1 registration and appointment API (spec 000).
+pub mod cowin_v1;
 /// The CoWIN-family error body `{"errorCode","error"}` and the mapping of domain errors onto it.
 pub mod error;
 /// Extractors shared by the families: JSON bodies with field-naming errors, the admin token.
 pub mod extract;
 /// Streaming import of the facility CSV, shared by the HTTP upload and `sehat import`.
 pub mod facility_import;
+/// OTP delivery: console, SMS gateway, or sandbox.
+pub mod notify;
 /// `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and the API docs page.
 pub mod ops;
 /// Request ids, access logs without personal data, per-route metrics, limits and timeouts.
@@ -21,6 +27,7 @@ pub mod telemetry;
 use admin::SecurityAddon;
 use sehat_domain::clock::Clock;
 use sehat_domain::gazetteer::Gazetteer;
+use sehat_domain::identity::{IdentityKey, OtpPolicy};
 use sehat_domain::store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,8 +47,12 @@ pub struct ApiConfig {
     pub request_timeout: Duration,
     /// How long a facility upload may take.
     pub upload_timeout: Duration,
-    /// The secret API tokens (JWT, HS256) are signed with.
-    pub jwt_secret: Vec<u8>,
+    /// How OTPs are delivered.
+    pub otp_delivery: notify::OtpDelivery,
+    /// The limits on OTPs.
+    pub otp_policy: OtpPolicy,
+    /// Most beneficiaries one mobile may register.
+    pub family_size: u32,
 }
 
 impl std::fmt::Debug for ApiConfig {
@@ -67,7 +78,9 @@ impl Default for ApiConfig {
             upload_limit_bytes: 256 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             upload_timeout: Duration::from_secs(30 * 60),
-            jwt_secret: Vec::new(),
+            otp_delivery: notify::OtpDelivery::Console,
+            otp_policy: OtpPolicy::default(),
+            family_size: 4,
         }
     }
 }
@@ -83,6 +96,12 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// HTTP settings.
     pub config: Arc<ApiConfig>,
+    /// Signs and checks API tokens.
+    pub tokens: Arc<auth::TokenKeys>,
+    /// Hashes mobiles, photo IDs and OTPs.
+    pub identity: Arc<IdentityKey>,
+    /// Delivers OTPs.
+    pub notifier: Arc<dyn notify::Notifier>,
 }
 
 #[derive(OpenApi)]
@@ -105,6 +124,7 @@ struct ApiDoc;
 fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(admin::router())
+        .merge(cowin_v1::router())
         .merge(ops::router())
 }
 

@@ -28,8 +28,12 @@ pub struct Config {
     pub database: DatabaseConfig,
     /// Admin API.
     pub admin: AdminConfig,
-    /// OTP delivery.
+    /// OTP delivery and limits.
     pub otp: OtpConfig,
+    /// Registration rules.
+    pub registration: RegistrationConfig,
+    /// API token lifetimes.
+    pub tokens: TokensConfig,
     /// Signing keys.
     pub keys: KeysConfig,
     /// Logging.
@@ -71,7 +75,19 @@ pub struct DatabaseConfig {
 #[serde(deny_unknown_fields)]
 pub struct AdminConfig {
     /// Bearer token of the admin API; unset disables it (401).
+    #[serde(default, deserialize_with = "optional_text")]
     pub token: Option<String>,
+}
+
+/// Reads a text value that an environment variable may have made look like a number or a
+/// boolean (`SEHAT__ADMIN__TOKEN=123456`).
+fn optional_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let value = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(match value {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s),
+        Some(other) => Some(other.to_string()),
+    })
 }
 
 impl std::fmt::Debug for AdminConfig {
@@ -89,7 +105,36 @@ pub struct OtpConfig {
     /// sandbox, console or http.
     pub delivery: OtpDelivery,
     /// The SMS gateway's URL, for `http` delivery.
+    #[serde(default, deserialize_with = "optional_text")]
     pub http_url: Option<String>,
+    /// Seconds an OTP stays valid.
+    pub ttl_secs: i64,
+    /// Wrong tries allowed per OTP.
+    pub max_attempts: u32,
+    /// Least seconds between two OTPs to one mobile.
+    pub resend_gap_secs: i64,
+    /// Most OTPs per mobile per hour.
+    pub per_hour: u32,
+    /// Most OTPs per mobile per day.
+    pub per_day: u32,
+}
+
+/// `[registration]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationConfig {
+    /// Most beneficiaries one mobile may register.
+    pub family_size: u32,
+}
+
+/// `[tokens]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokensConfig {
+    /// Seconds a guest token lives (spec 000: 15 minutes).
+    pub guest_ttl_secs: u64,
+    /// Seconds a beneficiary token lives.
+    pub beneficiary_ttl_secs: u64,
 }
 
 /// `[keys]`
@@ -100,6 +145,8 @@ pub struct KeysConfig {
     pub data_dir: PathBuf,
     /// A JWT signing key file to use instead of the generated one.
     pub jwt_key_path: Option<PathBuf>,
+    /// An identity hashing key file to use instead of the generated one.
+    pub identity_key_path: Option<PathBuf>,
 }
 
 /// `[log]`
@@ -141,10 +188,21 @@ impl Default for Config {
             otp: OtpConfig {
                 delivery: OtpDelivery::Console,
                 http_url: None,
+                ttl_secs: 180,
+                max_attempts: 3,
+                resend_gap_secs: 30,
+                per_hour: 5,
+                per_day: 10,
+            },
+            registration: RegistrationConfig { family_size: 4 },
+            tokens: TokensConfig {
+                guest_ttl_secs: 900,
+                beneficiary_ttl_secs: 900,
             },
             keys: KeysConfig {
                 data_dir: "sehat-data".into(),
                 jwt_key_path: None,
+                identity_key_path: None,
             },
             log: LogConfig {
                 format: "text".into(),
@@ -224,6 +282,7 @@ mod tests {
             )?;
             jail.set_env("SEHAT__DATABASE__URL", "postgres://env/db");
             jail.set_env("SEHAT__DEMO__CENTERS", "10");
+            jail.set_env("SEHAT__OTP__HTTP_URL", "12345");
             let mut flags = Overrides::default();
             flags
                 .set("admin", "token", Some("from-flag"))
@@ -241,6 +300,11 @@ mod tests {
                 "flag over file"
             );
             assert_eq!(config.demo.centers, 10);
+            assert_eq!(
+                config.otp.http_url.as_deref(),
+                Some("12345"),
+                "a numeric-looking value is still text"
+            );
             assert_eq!(config.server.request_timeout_secs, 30, "default kept");
             Ok(())
         });

@@ -5,12 +5,15 @@ use anyhow::Context;
 use rand::RngCore;
 use std::path::{Path, PathBuf};
 
-/// Key material the server signs with.
+/// Key material the server signs and hashes with.
 pub struct Keys {
     /// The HS256 secret of the API tokens (JWT).
     pub jwt_secret: Vec<u8>,
     /// Where it came from.
     pub jwt_path: PathBuf,
+    /// The key that hashes mobiles, photo-ID numbers and OTPs. Losing it makes stored hashes
+    /// unmatchable: back it up with the database.
+    pub identity_secret: Vec<u8>,
 }
 
 impl std::fmt::Debug for Keys {
@@ -22,36 +25,56 @@ impl std::fmt::Debug for Keys {
 }
 
 /// Loads the keys, generating what is missing.
-pub fn load_or_generate(data_dir: &Path, jwt_key_path: Option<&Path>) -> anyhow::Result<Keys> {
-    let jwt_path = match jwt_key_path {
-        Some(p) => p.to_path_buf(),
-        None => data_dir.join("jwt-hs256.key"),
-    };
-    if !jwt_path.exists() {
+pub fn load_or_generate(
+    data_dir: &Path,
+    jwt_key_path: Option<&Path>,
+    identity_key_path: Option<&Path>,
+) -> anyhow::Result<Keys> {
+    let (jwt_secret, jwt_path) =
+        secret(data_dir, jwt_key_path, "jwt-hs256.key", "JWT signing key")?;
+    let (identity_secret, _) = secret(
+        data_dir,
+        identity_key_path,
+        "identity-hmac.key",
+        "identity hashing key",
+    )?;
+    Ok(Keys {
+        jwt_secret,
+        jwt_path,
+        identity_secret,
+    })
+}
+
+/// Reads a secret from `given`, or from `data_dir/file`, generating it there when absent.
+fn secret(
+    data_dir: &Path,
+    given: Option<&Path>,
+    file: &str,
+    what: &str,
+) -> anyhow::Result<(Vec<u8>, PathBuf)> {
+    let path = given.map_or_else(|| data_dir.join(file), Path::to_path_buf);
+    if !path.exists() {
         anyhow::ensure!(
-            jwt_key_path.is_none(),
-            "the JWT key file {} does not exist",
-            jwt_path.display()
+            given.is_none(),
+            "the {what} file {} does not exist",
+            path.display()
         );
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("creating {}", data_dir.display()))?;
         let mut secret = [0_u8; 32];
         rand::rng().fill_bytes(&mut secret);
-        write_private(&jwt_path, hex(&secret).as_bytes())?;
-        tracing::info!(path = %jwt_path.display(), "generated a new JWT signing key");
+        write_private(&path, hex(&secret).as_bytes())?;
+        tracing::info!(path = %path.display(), "generated a new {what}");
     }
-    let text = std::fs::read_to_string(&jwt_path)
-        .with_context(|| format!("reading {}", jwt_path.display()))?;
-    let jwt_secret = text.trim().as_bytes().to_vec();
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let bytes = text.trim().as_bytes().to_vec();
     anyhow::ensure!(
-        jwt_secret.len() >= 32,
-        "the JWT key in {} is shorter than 32 bytes",
-        jwt_path.display()
+        bytes.len() >= 32,
+        "the {what} in {} is shorter than 32 bytes",
+        path.display()
     );
-    Ok(Keys {
-        jwt_secret,
-        jwt_path,
-    })
+    Ok((bytes, path))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -81,9 +104,11 @@ mod tests {
     #[test]
     fn a_key_is_generated_once_and_then_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let first = load_or_generate(dir.path(), None).unwrap();
-        let second = load_or_generate(dir.path(), None).unwrap();
+        let first = load_or_generate(dir.path(), None, None).unwrap();
+        let second = load_or_generate(dir.path(), None, None).unwrap();
         assert_eq!(first.jwt_secret, second.jwt_secret);
+        assert_eq!(first.identity_secret, second.identity_secret);
+        assert_ne!(first.jwt_secret, first.identity_secret);
         assert_eq!(first.jwt_secret.len(), 64);
         #[cfg(unix)]
         {
@@ -94,6 +119,6 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        assert!(load_or_generate(dir.path(), Some(&dir.path().join("missing.key"))).is_err());
+        assert!(load_or_generate(dir.path(), Some(&dir.path().join("missing.key")), None).is_err());
     }
 }

@@ -1,16 +1,19 @@
 //! What the subcommands do: open and migrate the store, load master data, seed the demo
 //! dataset, import a facility file, and serve.
 
-use crate::config::{Config, LogConfig};
+use crate::config::{Config, LogConfig, OtpDelivery};
 use crate::keys;
 use anyhow::Context;
+use sehat_api::auth::TokenKeys;
 use sehat_api::facility_import::{
     ImportMode, ImportOptions, ImportReport, PlanWriter, import_facilities,
 };
+use sehat_api::notify;
 use sehat_api::{ApiConfig, AppState};
 use sehat_domain::DomainError;
 use sehat_domain::clock::{Clock, SystemClock};
 use sehat_domain::gazetteer::Gazetteer;
+use sehat_domain::identity::{IdentityKey, OtpPolicy};
 use sehat_domain::store::Store;
 use sehat_store::{ConnectOptions, SqlStore};
 use std::path::Path;
@@ -222,7 +225,11 @@ async fn shutdown_signal() {
 
 /// `sehat serve`.
 pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
-    let keys = keys::load_or_generate(&config.keys.data_dir, config.keys.jwt_key_path.as_deref())?;
+    let keys = keys::load_or_generate(
+        &config.keys.data_dir,
+        config.keys.jwt_key_path.as_deref(),
+        config.keys.identity_key_path.as_deref(),
+    )?;
     tracing::info!(jwt_key = %keys.jwt_path.display(), "signing keys ready");
     let store = open_store(config).await?;
     ensure_master_data(&store, false).await?;
@@ -230,6 +237,29 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     if demo && store.count_centers().await? == 0 {
         seed_demo(&store, &gazetteer, config.demo.seed, config.demo.centers).await?;
         gazetteer = Gazetteer::load(&store).await?;
+    }
+    let otp = &config.otp;
+    let delivery = match otp.delivery {
+        OtpDelivery::Sandbox => notify::OtpDelivery::Sandbox,
+        OtpDelivery::Console => notify::OtpDelivery::Console,
+        OtpDelivery::Http => notify::OtpDelivery::Http,
+    };
+    let notifier: Arc<dyn notify::Notifier> = match delivery {
+        notify::OtpDelivery::Sandbox => Arc::new(notify::NoNotifier),
+        notify::OtpDelivery::Console => Arc::new(notify::ConsoleNotifier),
+        notify::OtpDelivery::Http => {
+            let url = otp
+                .http_url
+                .clone()
+                .filter(|u| !u.is_empty())
+                .context("otp.delivery = http needs otp.http_url")?;
+            Arc::new(notify::HttpNotifier::new(url))
+        }
+    };
+    if delivery == notify::OtpDelivery::Sandbox {
+        tracing::warn!(
+            "OTP delivery is sandbox: OTPs are returned in API responses; never use this in production"
+        );
     }
     let state = AppState {
         clock: store.clock.clone(),
@@ -241,8 +271,23 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
             upload_limit_bytes: config.server.upload_limit_bytes,
             request_timeout: Duration::from_secs(config.server.request_timeout_secs),
             upload_timeout: Duration::from_secs(config.server.upload_timeout_secs),
-            jwt_secret: keys.jwt_secret,
+            otp_delivery: delivery,
+            otp_policy: OtpPolicy {
+                ttl: time::Duration::seconds(otp.ttl_secs),
+                max_attempts: otp.max_attempts,
+                resend_gap: time::Duration::seconds(otp.resend_gap_secs),
+                per_hour: otp.per_hour,
+                per_day: otp.per_day,
+            },
+            family_size: config.registration.family_size,
         }),
+        tokens: Arc::new(TokenKeys::new(
+            &keys.jwt_secret,
+            Duration::from_secs(config.tokens.guest_ttl_secs),
+            Duration::from_secs(config.tokens.beneficiary_ttl_secs),
+        )),
+        identity: Arc::new(IdentityKey::new(keys.identity_secret).map_err(anyhow::Error::msg)?),
+        notifier,
     };
     if state.config.admin_token.is_none() {
         tracing::info!("no admin token configured: the admin API answers 401");

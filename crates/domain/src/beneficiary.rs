@@ -65,7 +65,10 @@ impl BirthYear {
         if raw.len() != 4 || !raw.bytes().all(|b| b.is_ascii_digit()) {
             return Err("must be a four-digit year");
         }
-        Self::new(raw.parse().map_err(|_| "must be a four-digit year")?, this_year)
+        Self::new(
+            raw.parse().map_err(|_| "must be a four-digit year")?,
+            this_year,
+        )
     }
 
     /// The year.
@@ -139,7 +142,10 @@ impl PhotoId {
     /// Validates `number` by the rules of document type `type_id`.
     pub fn parse(type_id: i64, number: &str) -> Result<Self, DomainError> {
         if !PHOTO_ID_TYPES.iter().any(|t| t.id == type_id) {
-            return Err(DomainError::invalid("photo_id_type", "must be a photo-ID type id from 1 to 13"));
+            return Err(DomainError::invalid(
+                "photo_id_type",
+                "must be a photo-ID type id from 1 to 13",
+            ));
         }
         let number: String = number
             .chars()
@@ -170,7 +176,14 @@ impl PhotoId {
 
     /// The last four characters.
     pub fn last4(&self) -> String {
-        self.number.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect()
+        self.number
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect()
     }
 
     /// The masked form responses show: `*****9999`.
@@ -252,7 +265,11 @@ fn pan(n: &str) -> Result<(), &'static str> {
 /// Indian passport: one letter then seven digits, the first digit not 0.
 fn passport(n: &str) -> Result<(), &'static str> {
     let b = n.as_bytes();
-    if b.len() == 8 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit) && b[1] != b'0' {
+    if b.len() == 8
+        && b[0].is_ascii_uppercase()
+        && b[1..].iter().all(u8::is_ascii_digit)
+        && b[1] != b'0'
+    {
         Ok(())
     } else {
         Err("a passport number has the form A1234567")
@@ -262,7 +279,10 @@ fn passport(n: &str) -> Result<(), &'static str> {
 /// Voter ID (EPIC): three letters then seven digits.
 fn voter_id(n: &str) -> Result<(), &'static str> {
     let b = n.as_bytes();
-    if b.len() == 10 && b[..3].iter().all(u8::is_ascii_uppercase) && b[3..].iter().all(u8::is_ascii_digit) {
+    if b.len() == 10
+        && b[..3].iter().all(u8::is_ascii_uppercase)
+        && b[3..].iter().all(u8::is_ascii_digit)
+    {
         Ok(())
     } else {
         Err("a voter ID has the form ABC1234567")
@@ -277,7 +297,11 @@ fn driving_licence(n: &str) -> Result<(), &'static str> {
         && b[..2].iter().all(u8::is_ascii_uppercase)
         && b[2..].iter().all(u8::is_ascii_digit)
         && matches!(&n[4..6], "19" | "20");
-    if ok { Ok(()) } else { Err("a driving licence number has the form MH1220110012345") }
+    if ok {
+        Ok(())
+    } else {
+        Err("a driving licence number has the form MH1220110012345")
+    }
 }
 
 /// Other documents: 4–20 letters and digits.
@@ -380,7 +404,10 @@ mod tests {
         assert!(!verhoeff_valid("234123412436"), "adjacent transposition");
         assert!(PhotoId::parse(1, "2341 2341 2346").is_ok());
         assert!(PhotoId::parse(1, "999999999998").is_err());
-        assert!(PhotoId::parse(1, "999999999999").is_ok(), "all nines happens to pass Verhoeff");
+        assert!(
+            PhotoId::parse(1, "999999999999").is_ok(),
+            "all nines happens to pass Verhoeff"
+        );
         assert!(PhotoId::parse(1, "123412341234").is_err(), "starts with 1");
     }
 
@@ -397,7 +424,10 @@ mod tests {
         assert!(PhotoId::parse(4, "MH-01-002-003").is_ok());
         assert!(PhotoId::parse(14, "whatever").is_err());
         let id = PhotoId::parse(6, "ABCPE1234F").unwrap();
-        assert_eq!((id.masked(), id.last4()), ("*****234F".to_owned(), "234F".to_owned()));
+        assert_eq!(
+            (id.masked(), id.last4()),
+            ("*****234F".to_owned(), "234F".to_owned())
+        );
         assert!(!format!("{id:?}").contains("ABCPE"));
     }
 

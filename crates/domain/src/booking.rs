@@ -66,7 +66,11 @@ impl BookingStatus {
 
     /// Reads the stored spelling.
     pub fn from_stored(s: &str) -> Self {
-        if s == "ACTIVE" { Self::Active } else { Self::Cancelled }
+        if s == "ACTIVE" {
+            Self::Active
+        } else {
+            Self::Cancelled
+        }
     }
 }
 
@@ -91,16 +95,25 @@ impl BookingRequest {
     /// Checks the list of beneficiaries: not empty, no repeats, at most one family.
     pub fn validate(&self) -> Result<(), DomainError> {
         if self.beneficiaries.is_empty() {
-            return Err(DomainError::invalid("beneficiaries", "must list at least one beneficiary"));
+            return Err(DomainError::invalid(
+                "beneficiaries",
+                "must list at least one beneficiary",
+            ));
         }
         if self.beneficiaries.len() > MAX_BENEFICIARIES_PER_BOOKING {
-            return Err(DomainError::invalid("beneficiaries", "at most 10 beneficiaries per appointment"));
+            return Err(DomainError::invalid(
+                "beneficiaries",
+                "at most 10 beneficiaries per appointment",
+            ));
         }
         let mut sorted = self.beneficiaries.clone();
         sorted.sort();
         sorted.dedup();
         if sorted.len() != self.beneficiaries.len() {
-            return Err(DomainError::invalid("beneficiaries", "a beneficiary is listed twice"));
+            return Err(DomainError::invalid(
+                "beneficiaries",
+                "a beneficiary is listed twice",
+            ));
         }
         if self.dose.is_some_and(|d| !(1..=9).contains(&d)) {
             return Err(DomainError::invalid("dose", "must be 1-9"));
@@ -112,7 +125,10 @@ impl BookingRequest {
 /// The dose a booking is for: the caller's, else the session's, else the first.
 pub fn booking_dose(requested: Option<u8>, session: &Session) -> Result<u8, DomainError> {
     match (requested, session.dose) {
-        (Some(r), Some(s)) if r != s => Err(DomainError::invalid("dose", format!("this session is for dose {s} only"))),
+        (Some(r), Some(s)) if r != s => Err(DomainError::invalid(
+            "dose",
+            format!("this session is for dose {s} only"),
+        )),
         (Some(r), _) => Ok(r),
         (None, Some(s)) => Ok(s),
         (None, None) => Ok(1),
@@ -133,7 +149,9 @@ pub fn check_bookable(
     }
     let local = now.to_offset(crate::clock::IST);
     let minute_now = u16::from(local.hour()) * 60 + u16::from(local.minute());
-    if session.date < local.date() || (session.date == local.date() && slot.timings.end_minute() <= minute_now) {
+    if session.date < local.date()
+        || (session.date == local.date() && slot.timings.end_minute() <= minute_now)
+    {
         return Err(DomainError::Rule(Rule::PastSession));
     }
     let year = session.date.year();
@@ -181,7 +199,11 @@ pub struct Appointment {
 impl Appointment {
     /// ACTIVE while anyone's booking stands, else CANCELLED.
     pub fn status(&self) -> BookingStatus {
-        if self.beneficiaries.iter().any(|b| b.status == BookingStatus::Active) {
+        if self
+            .beneficiaries
+            .iter()
+            .any(|b| b.status == BookingStatus::Active)
+        {
             BookingStatus::Active
         } else {
             BookingStatus::Cancelled
@@ -291,14 +313,59 @@ mod tests {
             Err(DomainError::Rule(rule)) => rule,
             other => panic!("{other:?}"),
         };
-        assert_eq!(rule(check_bookable(&center(false), &s, &slot, &[person(1990)], now)), Rule::SessionClosed);
-        assert_eq!(rule(check_bookable(&center(true), &s, &slot, &[person(2010)], now)), Rule::AgeNotEligible);
-        assert_eq!(rule(check_bookable(&center(true), &s, &slot, &[person(1950)], now)), Rule::AgeNotEligible);
+        assert_eq!(
+            rule(check_bookable(
+                &center(false),
+                &s,
+                &slot,
+                &[person(1990)],
+                now
+            )),
+            Rule::SessionClosed
+        );
+        assert_eq!(
+            rule(check_bookable(
+                &center(true),
+                &s,
+                &slot,
+                &[person(2010)],
+                now
+            )),
+            Rule::AgeNotEligible
+        );
+        assert_eq!(
+            rule(check_bookable(
+                &center(true),
+                &s,
+                &slot,
+                &[person(1950)],
+                now
+            )),
+            Rule::AgeNotEligible
+        );
         let (closed, slot) = session(SessionStatus::Closed, 18, None);
-        assert_eq!(rule(check_bookable(&center(true), &closed, &slot, &[person(1990)], now)), Rule::SessionClosed);
+        assert_eq!(
+            rule(check_bookable(
+                &center(true),
+                &closed,
+                &slot,
+                &[person(1990)],
+                now
+            )),
+            Rule::SessionClosed
+        );
         // 11:30 IST on the session's day: the 9–11 slot is over.
         let late = datetime!(2026-03-02 06:00 UTC);
-        assert_eq!(rule(check_bookable(&center(true), &s, &slot, &[person(1990)], late)), Rule::PastSession);
+        assert_eq!(
+            rule(check_bookable(
+                &center(true),
+                &s,
+                &slot,
+                &[person(1990)],
+                late
+            )),
+            Rule::PastSession
+        );
     }
 
     #[test]

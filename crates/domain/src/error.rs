@@ -47,7 +47,9 @@ impl DomainError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum Rule {
     /// The slot (or session) has no seats left.
-    #[error("This center is completely booked for the selected date. Please try another date or vaccination center.")]
+    #[error(
+        "This center is completely booked for the selected date. Please try another date or vaccination center."
+    )]
     SlotFull,
     /// The session or centre takes no bookings.
     #[error("This session is closed for booking.")]

@@ -68,6 +68,17 @@ impl Gazetteer {
         self.blocks.get(&id)
     }
 
+    /// The blocks of a district, by name.
+    pub fn blocks_of(&self, district: DistrictId) -> Vec<&Block> {
+        let mut blocks: Vec<&Block> = self
+            .blocks
+            .values()
+            .filter(|b| b.district_id == district)
+            .collect();
+        blocks.sort_by(|a, b| a.name.cmp(&b.name));
+        blocks
+    }
+
     /// The areas (one per district it spans) of a pincode; empty if unknown.
     pub fn pincode(&self, pincode: Pincode) -> &[PincodeArea] {
         self.pincodes.get(&pincode).map_or(&[], Vec::as_slice)
@@ -200,6 +211,77 @@ impl Gazetteer {
                 format!("unknown vaccine code {code}"),
             )),
         }
+    }
+}
+
+impl Gazetteer {
+    /// Checks that the parts of an address exist and agree (state ⊃ district ⊃ block, pincode in
+    /// the district, locality at the pincode), filling the state and district from the parts
+    /// below them.
+    pub async fn check_address(
+        &self,
+        store: &dyn crate::store::Store,
+        mut a: crate::beneficiary::Address,
+    ) -> Result<crate::beneficiary::Address, DomainError> {
+        if let Some(b) = a.block_id {
+            let block = self
+                .block(b)
+                .ok_or_else(|| DomainError::invalid("block_id", "unknown block"))?;
+            match a.district_id {
+                Some(d) if d != block.district_id => {
+                    return Err(DomainError::invalid(
+                        "block_id",
+                        "block is not in that district",
+                    ));
+                }
+                _ => a.district_id = Some(block.district_id),
+            }
+        }
+        if let Some(d) = a.district_id {
+            let district = self
+                .district(d)
+                .ok_or_else(|| DomainError::invalid("district_id", "unknown district"))?;
+            match a.state_id {
+                Some(s) if s != district.state_id => {
+                    return Err(DomainError::invalid(
+                        "district_id",
+                        "district is not in that state",
+                    ));
+                }
+                _ => a.state_id = Some(district.state_id),
+            }
+        }
+        if let Some(s) = a.state_id
+            && self.state(s).is_none()
+        {
+            return Err(DomainError::invalid("state_id", "unknown state"));
+        }
+        if let Some(p) = a.pincode {
+            let areas = self.pincode(p);
+            if areas.is_empty() {
+                return Err(DomainError::invalid("pincode", "unknown pincode"));
+            }
+            if let Some(d) = a.district_id
+                && !areas.iter().any(|area| area.district_id == d)
+            {
+                return Err(DomainError::invalid(
+                    "pincode",
+                    "pincode is not in that district",
+                ));
+            }
+        }
+        if let Some(l) = a.locality_id {
+            let pincode = a.pincode.ok_or_else(|| {
+                DomainError::invalid("locality_id", "give the pincode with the locality")
+            })?;
+            if !store.localities(pincode).await?.iter().any(|x| x.id == l) {
+                return Err(DomainError::invalid(
+                    "locality_id",
+                    "locality is not at that pincode",
+                ));
+            }
+        }
+        Ok(a)
     }
 }
 

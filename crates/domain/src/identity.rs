@@ -33,7 +33,8 @@ impl IdentityKey {
     }
 
     fn mac(&self, domain: &str, parts: &[&str]) -> String {
-        let mut mac = HmacSha256::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        let mut mac = HmacSha256::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
         mac.update(domain.as_bytes());
         for p in parts {
             mac.update(b"\x1f");
@@ -52,19 +53,21 @@ impl IdentityKey {
         self.mac("photo-id", &[&type_id.to_string(), number])
     }
 
-    /// The stored form of an OTP: bound to its transaction, so a hash cannot be replayed.
-    pub fn otp_hash(&self, txn_id: &str, code: &Otp) -> String {
-        self.mac("otp", &[txn_id, &code.0])
+    /// The stored form of an OTP: a MAC of its SHA-256 (the form CoWIN v2 clients send), bound
+    /// to its transaction so that a stored hash is useless elsewhere.
+    pub fn otp_hash(&self, txn_id: &str, proof: &OtpProof) -> String {
+        self.mac("otp", &[txn_id, &proof.sha256_hex()])
     }
 
-    /// Compares an OTP with its stored hash in constant time.
-    pub fn otp_matches(&self, txn_id: &str, code: &Otp, stored: &str) -> bool {
-        let mut mac = HmacSha256::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    /// Compares an OTP proof with its stored hash in constant time.
+    pub fn otp_matches(&self, txn_id: &str, proof: &OtpProof, stored: &str) -> bool {
+        let mut mac = HmacSha256::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
         mac.update(b"otp");
         mac.update(b"\x1f");
         mac.update(txn_id.as_bytes());
         mac.update(b"\x1f");
-        mac.update(code.0.as_bytes());
+        mac.update(proof.sha256_hex().as_bytes());
         match unhex(stored) {
             Some(bytes) => mac.verify_slice(&bytes).is_ok(),
             None => false,
@@ -140,6 +143,42 @@ impl Otp {
     }
 }
 
+/// What a client sends to prove it has the OTP: the code (v1), or the lowercase SHA-256 hex of
+/// the code (CoWIN v2's `confirmOTP`).
+#[derive(Clone, PartialEq, Eq)]
+pub enum OtpProof {
+    /// The six digits.
+    Code(Otp),
+    /// SHA-256 of the six digits, lowercase hex.
+    Sha256Hex(String),
+}
+
+impl fmt::Debug for OtpProof {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OtpProof(<redacted>)")
+    }
+}
+
+impl OtpProof {
+    /// Parses a SHA-256 hex digest (64 hex digits, any case).
+    pub fn parse_sha256(raw: &str) -> Result<Self, &'static str> {
+        let raw = raw.trim();
+        if raw.len() == 64 && raw.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(Self::Sha256Hex(raw.to_ascii_lowercase()))
+        } else {
+            Err("must be the SHA-256 of the OTP, as 64 hex digits")
+        }
+    }
+
+    fn sha256_hex(&self) -> String {
+        use sha2::Digest;
+        match self {
+            Self::Code(code) => hex(&Sha256::digest(code.0.as_bytes())),
+            Self::Sha256Hex(h) => h.clone(),
+        }
+    }
+}
+
 /// The limits on OTPs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OtpPolicy {
@@ -180,7 +219,11 @@ impl OtpPolicy {
             waits.push(last + gap - now_ms);
         }
         let window_wait = |window_ms: i64, cap: u32| -> Option<i64> {
-            let inside: Vec<i64> = recent_ms.iter().copied().filter(|t| now_ms - t < window_ms).collect();
+            let inside: Vec<i64> = recent_ms
+                .iter()
+                .copied()
+                .filter(|t| now_ms - t < window_ms)
+                .collect();
             let cap = usize::try_from(cap).unwrap_or(usize::MAX);
             // The oldest code that must leave the window before another may be sent.
             (inside.len() >= cap).then(|| inside[cap - 1] + window_ms - now_ms)
@@ -203,7 +246,10 @@ mod tests {
     fn identifiers_hash_stably_and_apart_by_domain() {
         let m = Mobile::parse("9876543210").unwrap();
         assert_eq!(key().mobile_hash(&m), key().mobile_hash(&m));
-        assert_ne!(key().mobile_hash(&m).as_str(), key().photo_id_hash(0, "9876543210"));
+        assert_ne!(
+            key().mobile_hash(&m).as_str(),
+            key().photo_id_hash(0, "9876543210")
+        );
         let other = IdentityKey::new(vec![8; 32]).unwrap();
         assert_ne!(key().mobile_hash(&m), other.mobile_hash(&m));
         assert!(IdentityKey::new(vec![1; 8]).is_err());
@@ -215,12 +261,26 @@ mod tests {
         let code = Otp::generate();
         assert_eq!(code.expose().len(), 6);
         assert_eq!(format!("{code:?}"), "Otp(******)");
-        let stored = key().otp_hash("txn-1", &code);
-        assert!(key().otp_matches("txn-1", &code, &stored));
-        assert!(!key().otp_matches("txn-2", &code, &stored));
-        let wrong = Otp::parse(if code.expose() == "000000" { "000001" } else { "000000" }).unwrap();
-        assert!(!key().otp_matches("txn-1", &wrong, &stored));
-        assert!(!key().otp_matches("txn-1", &code, "zz"));
+        let proof = OtpProof::Code(code.clone());
+        let stored = key().otp_hash("txn-1", &proof);
+        assert!(key().otp_matches("txn-1", &proof, &stored));
+        assert!(!key().otp_matches("txn-2", &proof, &stored));
+        let wrong = Otp::parse(if code.expose() == "000000" {
+            "000001"
+        } else {
+            "000000"
+        })
+        .unwrap();
+        assert!(!key().otp_matches("txn-1", &OtpProof::Code(wrong), &stored));
+        assert!(!key().otp_matches("txn-1", &proof, "zz"));
+        // CoWIN v2 sends sha256("123456") = 8d969eef…c92 instead of the code.
+        let known = OtpProof::Code(Otp::parse("123456").unwrap());
+        let stored = key().otp_hash("t", &known);
+        let v2 = OtpProof::parse_sha256(
+            "8D969EEF6ECAD3C29A3A629280E686CF0C3F5D5A86AFF3CA12020C923ADC6C92",
+        )
+        .unwrap();
+        assert!(key().otp_matches("t", &v2, &stored));
         assert!(Otp::parse("12345").is_err() && Otp::parse("12345a").is_err());
     }
 
@@ -229,11 +289,69 @@ mod tests {
         let p = OtpPolicy::default();
         let now = 10_000_000_000;
         assert_eq!(p.wait_before_next(now, &[]), None);
-        assert_eq!(p.wait_before_next(now, &[now - 10_000]), Some(20), "30 s gap");
+        assert_eq!(
+            p.wait_before_next(now, &[now - 10_000]),
+            Some(20),
+            "30 s gap"
+        );
         assert_eq!(p.wait_before_next(now, &[now - 31_000]), None);
         let five: Vec<i64> = (1..=5).map(|i| now - i * 60_000).collect();
-        assert_eq!(p.wait_before_next(now, &five), Some(3_600 - 300), "hourly cap: the 5th-newest must age out");
+        assert_eq!(
+            p.wait_before_next(now, &five),
+            Some(3_600 - 300),
+            "hourly cap: the 5th-newest must age out"
+        );
         let ten: Vec<i64> = (1..=10).map(|i| now - i * 3_700_000).collect();
         assert!(p.wait_before_next(now, &ten).unwrap() > 3_600, "daily cap");
     }
+}
+
+/// Sends an OTP to a mobile for `purpose`: a fresh code, stored only as its keyed hash, delivered
+/// by `deliver`. The answer is the same whether or not the mobile is registered.
+pub async fn issue_otp(
+    store: &dyn crate::store::Store,
+    key: &IdentityKey,
+    policy: &OtpPolicy,
+    mobile: &Mobile,
+    purpose: &'static str,
+) -> Result<(String, Otp), crate::DomainError> {
+    let code = Otp::generate();
+    let txn_id = uuid::Uuid::new_v4().to_string();
+    let otp = crate::store::NewOtp {
+        code_hash: key.otp_hash(&txn_id, &OtpProof::Code(code.clone())),
+        txn_id: txn_id.clone(),
+        mobile_hash: key.mobile_hash(mobile),
+        mobile_last4: mobile.expose()[6..].to_owned(),
+        purpose,
+    };
+    store.create_otp(&otp, policy).await?;
+    Ok((txn_id, code))
+}
+
+/// Checks an OTP: the attempt is counted first (at most `max_attempts` per transaction), a match
+/// uses the OTP up (single use), and the mobile it was sent to is returned.
+pub async fn redeem_otp(
+    store: &dyn crate::store::Store,
+    key: &IdentityKey,
+    policy: &OtpPolicy,
+    txn_id: &str,
+    proof: &OtpProof,
+    purpose: &str,
+) -> Result<(MobileHash, String), crate::DomainError> {
+    use crate::{DomainError, Rule};
+    if uuid::Uuid::parse_str(txn_id).is_err() {
+        return Err(DomainError::invalid(
+            "txnId",
+            "must be the txnId the OTP request returned",
+        ));
+    }
+    let attempt = store.attempt_otp(txn_id, policy.max_attempts).await?;
+    if attempt.purpose != purpose {
+        return Err(DomainError::Rule(Rule::OtpExpired));
+    }
+    if !key.otp_matches(txn_id, proof, &attempt.code_hash) {
+        return Err(DomainError::Rule(Rule::OtpInvalid));
+    }
+    store.consume_otp(txn_id).await?;
+    Ok((attempt.mobile_hash, attempt.mobile_last4))
 }

@@ -246,32 +246,68 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn create_otp(&self, otp: &NewOtp, policy: &OtpPolicy) -> Result<(), DomainError>;
     /// Counts one verification attempt and returns the transaction, in one statement: refused
     /// (`OtpExpired`, `OtpAttemptsExceeded`) when expired, used or out of attempts.
-    async fn attempt_otp(&self, txn_id: &str, max_attempts: u32) -> Result<OtpAttempt, DomainError>;
+    async fn attempt_otp(&self, txn_id: &str, max_attempts: u32)
+    -> Result<OtpAttempt, DomainError>;
     /// Marks the OTP used; only one caller can (`OtpExpired` for the others).
     async fn consume_otp(&self, txn_id: &str) -> Result<(), DomainError>;
 
     /// Registers a beneficiary under a mobile, at most `max_members` per mobile, one per photo ID.
-    async fn register_beneficiary(&self, registration: &Registration, max_members: u32) -> Result<Beneficiary, DomainError>;
+    async fn register_beneficiary(
+        &self,
+        registration: &Registration,
+        max_members: u32,
+    ) -> Result<Beneficiary, DomainError>;
     /// Replaces a beneficiary's details (the mobile stays).
-    async fn update_beneficiary(&self, registration: &Registration) -> Result<Beneficiary, DomainError>;
+    async fn update_beneficiary(
+        &self,
+        registration: &Registration,
+    ) -> Result<Beneficiary, DomainError>;
     /// One beneficiary of an account (`NotFound` for anyone else's).
-    async fn beneficiary(&self, account: &MobileHash, id: BeneficiaryRef) -> Result<Beneficiary, DomainError>;
+    async fn beneficiary(
+        &self,
+        account: &MobileHash,
+        id: BeneficiaryRef,
+    ) -> Result<Beneficiary, DomainError>;
     /// A beneficiary and the account it belongs to, by reference id alone.
-    async fn beneficiary_account(&self, id: BeneficiaryRef) -> Result<(Beneficiary, MobileHash), DomainError>;
+    async fn beneficiary_account(
+        &self,
+        id: BeneficiaryRef,
+    ) -> Result<(Beneficiary, MobileHash), DomainError>;
     /// The beneficiaries of an account.
     async fn beneficiaries(&self, account: &MobileHash) -> Result<Vec<Beneficiary>, DomainError>;
     /// Removes a beneficiary of an account (refused while it has an active appointment).
-    async fn delete_beneficiary(&self, account: &MobileHash, id: BeneficiaryRef) -> Result<(), DomainError>;
+    async fn delete_beneficiary(
+        &self,
+        account: &MobileHash,
+        id: BeneficiaryRef,
+    ) -> Result<(), DomainError>;
 
     /// Books a slot, all-or-nothing, never past capacity. With a key, a retry gets the first answer.
-    async fn book(&self, request: &BookingRequest, key: Option<&IdempotencyKey>) -> Result<Appointment, DomainError>;
+    async fn book(
+        &self,
+        request: &BookingRequest,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Appointment, DomainError>;
     /// Moves an appointment (or some of its beneficiaries) to another slot in one transaction.
-    async fn reschedule(&self, request: &RescheduleRequest, key: Option<&IdempotencyKey>) -> Result<Appointment, DomainError>;
+    async fn reschedule(
+        &self,
+        request: &RescheduleRequest,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Appointment, DomainError>;
     /// Cancels some (or, with an empty list, all) beneficiaries of an appointment; their seats
     /// return exactly once.
-    async fn cancel(&self, account: &MobileHash, number: AppointmentNo, beneficiaries: &[BeneficiaryRef]) -> Result<Appointment, DomainError>;
+    async fn cancel(
+        &self,
+        account: &MobileHash,
+        number: AppointmentNo,
+        beneficiaries: &[BeneficiaryRef],
+    ) -> Result<Appointment, DomainError>;
     /// One appointment of an account.
-    async fn appointment(&self, account: &MobileHash, number: AppointmentNo) -> Result<Appointment, DomainError>;
+    async fn appointment(
+        &self,
+        account: &MobileHash,
+        number: AppointmentNo,
+    ) -> Result<Appointment, DomainError>;
     /// The appointments of an account, newest first.
     async fn appointments(&self, account: &MobileHash) -> Result<Vec<Appointment>, DomainError>;
     /// A slot with its session (for checks and wire formats).

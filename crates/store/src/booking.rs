@@ -33,7 +33,11 @@ async fn slot_in(tx: &mut Tx, id: SlotId) -> Result<(Session, Slot), DomainError
 
 fn split_slot(mut sessions: Vec<Session>) -> Result<(Session, Slot), DomainError> {
     let session = sessions.pop().ok_or(DomainError::NotFound("slot"))?;
-    let slot = session.slots.first().cloned().ok_or(DomainError::NotFound("slot"))?;
+    let slot = session
+        .slots
+        .first()
+        .cloned()
+        .ok_or(DomainError::NotFound("slot"))?;
     Ok((session, slot))
 }
 
@@ -49,7 +53,11 @@ async fn take_seats(tx: &mut Tx, slot: SlotId, n: i64) -> Result<(), DomainError
     let done = on_tx!(tx, c => sqlx::query(
         "UPDATE slots SET booked = booked + $2 WHERE id = $1 AND booked + $2 <= capacity")
         .bind(slot.0).bind(n).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
-    if done == 1 { Ok(()) } else { Err(DomainError::Rule(Rule::SlotFull)) }
+    if done == 1 {
+        Ok(())
+    } else {
+        Err(DomainError::Rule(Rule::SlotFull))
+    }
 }
 
 /// Returns `n` seats to a slot.
@@ -60,7 +68,9 @@ async fn release_seats(tx: &mut Tx, slot: SlotId, n: i64) -> Result<(), DomainEr
     if done == 1 {
         Ok(())
     } else {
-        Err(DomainError::Internal(format!("slot {} holds fewer bookings than its appointments", slot.0).into()))
+        Err(DomainError::Internal(
+            format!("slot {} holds fewer bookings than its appointments", slot.0).into(),
+        ))
     }
 }
 
@@ -107,7 +117,13 @@ async fn insert_appointment(
     Ok(number)
 }
 
-async fn insert_rows(tx: &mut Tx, number: AppointmentNo, who: &[BeneficiaryRef], dose: u8, now: i64) -> Result<(), DomainError> {
+async fn insert_rows(
+    tx: &mut Tx,
+    number: AppointmentNo,
+    who: &[BeneficiaryRef],
+    dose: u8,
+    now: i64,
+) -> Result<(), DomainError> {
     on_tx!(tx, c => QueryBuilder::new(
         "INSERT INTO appointment_beneficiaries (appointment_no, beneficiary_id, dose, status, updated_at) ")
         .push_values(who, |mut b, id| {
@@ -127,8 +143,16 @@ struct AppointmentRow {
     session: SessionRow,
 }
 
-async fn appointments_where(tx: &mut Tx, account: &MobileHash, number: Option<AppointmentNo>) -> Result<Vec<Appointment>, DomainError> {
-    let filter = if number.is_some() { "AND a.number = $2" } else { "AND $2 = $2" };
+async fn appointments_where(
+    tx: &mut Tx,
+    account: &MobileHash,
+    number: Option<AppointmentNo>,
+) -> Result<Vec<Appointment>, DomainError> {
+    let filter = if number.is_some() {
+        "AND a.number = $2"
+    } else {
+        "AND $2 = $2"
+    };
     let sql = format!(
         "SELECT a.number, a.slot_id, a.dose, {SESSION_COLUMNS} \
          FROM appointments a JOIN sessions se ON se.id = a.session_id \
@@ -175,7 +199,9 @@ async fn appointments_where(tx: &mut Tx, account: &MobileHash, number: Option<Ap
         let Some(beneficiaries) = by_number.remove(&r.number) else {
             continue; // every beneficiary moved to another appointment
         };
-        let slot_row = slots_by_id.get(&r.slot_id).ok_or(DomainError::NotFound("slot"))?;
+        let slot_row = slots_by_id
+            .get(&r.slot_id)
+            .ok_or(DomainError::NotFound("slot"))?;
         let (session, slot) = split_slot(assemble(vec![r.session], vec![slot_row.clone()])?)?;
         out.push(Appointment {
             number: AppointmentNo::new(r.number).map_err(|e| DomainError::Internal(e.into()))?,
@@ -191,8 +217,15 @@ async fn appointments_where(tx: &mut Tx, account: &MobileHash, number: Option<Ap
     Ok(out)
 }
 
-async fn one_appointment(tx: &mut Tx, account: &MobileHash, number: AppointmentNo) -> Result<Appointment, DomainError> {
-    appointments_where(tx, account, Some(number)).await?.pop().ok_or(DomainError::NotFound("appointment"))
+async fn one_appointment(
+    tx: &mut Tx,
+    account: &MobileHash,
+    number: AppointmentNo,
+) -> Result<Appointment, DomainError> {
+    appointments_where(tx, account, Some(number))
+        .await?
+        .pop()
+        .ok_or(DomainError::NotFound("appointment"))
 }
 
 /// What claiming an idempotency key found.
@@ -220,11 +253,19 @@ async fn claim_key(tx: &mut Tx, key: &IdempotencyKey, now: i64) -> Result<Claim,
     }
     let outcome = outcome
         .and_then(|o| serde_json::from_str(&o).ok())
-        .ok_or_else(|| DomainError::Conflict("the first request with this Idempotency-Key is still running".into()))?;
+        .ok_or_else(|| {
+            DomainError::Conflict(
+                "the first request with this Idempotency-Key is still running".into(),
+            )
+        })?;
     Ok(Claim::Replay(outcome))
 }
 
-async fn record_outcome(tx: &mut Tx, key: &IdempotencyKey, outcome: &StoredOutcome) -> Result<(), DomainError> {
+async fn record_outcome(
+    tx: &mut Tx,
+    key: &IdempotencyKey,
+    outcome: &StoredOutcome,
+) -> Result<(), DomainError> {
     let text = serde_json::to_string(outcome).map_err(|e| DomainError::Internal(e.into()))?;
     on_tx!(tx, c => sqlx::query("UPDATE idempotency_keys SET outcome = $3 WHERE scope = $1 AND key = $2")
         .bind(&key.scope).bind(&key.key).bind(text)
@@ -249,7 +290,11 @@ enum Operation<'a> {
 impl SqlStore {
     /// Runs a booking operation with its idempotency key: a fresh key is claimed in the same
     /// transaction; a refusal is recorded after the rollback, so a retry gets the same answer.
-    async fn run_idempotent(&self, op: Operation<'_>, key: Option<&IdempotencyKey>) -> Result<Appointment, DomainError> {
+    async fn run_idempotent(
+        &self,
+        op: Operation<'_>,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Appointment, DomainError> {
         let account = match &op {
             Operation::Book(r) => r.account.clone(),
             Operation::Reschedule(r) => r.to.account.clone(),
@@ -260,10 +305,13 @@ impl SqlStore {
             match claim_key(&mut tx, key, now).await? {
                 Claim::Fresh => {}
                 Claim::Replay(StoredOutcome::Booked(n)) => {
-                    let number = AppointmentNo::new(n).map_err(|e| DomainError::Internal(e.into()))?;
+                    let number =
+                        AppointmentNo::new(n).map_err(|e| DomainError::Internal(e.into()))?;
                     return one_appointment(&mut tx, &account, number).await;
                 }
-                Claim::Replay(StoredOutcome::Refused(rule)) => return Err(DomainError::Rule(rule_from_name(&rule))),
+                Claim::Replay(StoredOutcome::Refused(rule)) => {
+                    return Err(DomainError::Rule(rule_from_name(&rule)));
+                }
             }
         }
         let result = match op {
@@ -272,7 +320,12 @@ impl SqlStore {
         };
         match (result, key) {
             (Ok(appointment), Some(key)) => {
-                record_outcome(&mut tx, key, &StoredOutcome::Booked(appointment.number.get())).await?;
+                record_outcome(
+                    &mut tx,
+                    key,
+                    &StoredOutcome::Booked(appointment.number.get()),
+                )
+                .await?;
                 tx.commit().await?;
                 Ok(appointment)
             }
@@ -290,9 +343,15 @@ impl SqlStore {
 
     /// Stores a refusal for a key, unless a concurrent retry stored an outcome first: then that
     /// outcome is the answer.
-    async fn record_refusal(&self, key: &IdempotencyKey, rule: &Rule, account: &MobileHash) -> Result<Appointment, DomainError> {
+    async fn record_refusal(
+        &self,
+        key: &IdempotencyKey,
+        rule: &Rule,
+        account: &MobileHash,
+    ) -> Result<Appointment, DomainError> {
         let mut tx = self.begin_write().await?;
-        let outcome = serde_json::to_string(&StoredOutcome::Refused(rule_name(rule))).map_err(|e| DomainError::Internal(e.into()))?;
+        let outcome = serde_json::to_string(&StoredOutcome::Refused(rule_name(rule)))
+            .map_err(|e| DomainError::Internal(e.into()))?;
         on_tx!(&mut tx, c => sqlx::query(
             "INSERT INTO idempotency_keys (scope, key, request_hash, outcome, created_at) VALUES ($1, $2, $3, $4, $5) \
              ON CONFLICT (scope, key) DO NOTHING")
@@ -310,7 +369,12 @@ impl SqlStore {
         result
     }
 
-    async fn book_in(&self, tx: &mut Tx, r: &BookingRequest, now: i64) -> Result<Appointment, DomainError> {
+    async fn book_in(
+        &self,
+        tx: &mut Tx,
+        r: &BookingRequest,
+        now: i64,
+    ) -> Result<Appointment, DomainError> {
         r.validate()?;
         let (session, slot) = slot_in(tx, r.slot_id).await?;
         if session.center_id != r.center_id || session.date != r.date {
@@ -328,25 +392,48 @@ impl SqlStore {
         }
         let n = i64::try_from(r.beneficiaries.len()).unwrap_or(i64::MAX);
         take_seats(tx, slot.id, n).await?;
-        let number = insert_appointment(tx, &r.account, &session, &slot, dose, &r.beneficiaries, now).await?;
+        let number =
+            insert_appointment(tx, &r.account, &session, &slot, dose, &r.beneficiaries, now)
+                .await?;
         one_appointment(tx, &r.account, number).await
     }
 
-    async fn reschedule_in(&self, tx: &mut Tx, r: &RescheduleRequest, now: i64) -> Result<Appointment, DomainError> {
+    async fn reschedule_in(
+        &self,
+        tx: &mut Tx,
+        r: &RescheduleRequest,
+        now: i64,
+    ) -> Result<Appointment, DomainError> {
         let account = &r.to.account;
         let current = one_appointment(tx, account, r.number).await?;
         let active: Vec<BeneficiaryRef> = current.active().collect();
-        let movers: Vec<BeneficiaryRef> = if r.to.beneficiaries.is_empty() { active.clone() } else { r.to.beneficiaries.clone() };
+        let movers: Vec<BeneficiaryRef> = if r.to.beneficiaries.is_empty() {
+            active.clone()
+        } else {
+            r.to.beneficiaries.clone()
+        };
         if movers.is_empty() {
-            return Err(DomainError::Conflict("the appointment has been cancelled".into()));
+            return Err(DomainError::Conflict(
+                "the appointment has been cancelled".into(),
+            ));
         }
         if let Some(stranger) = movers.iter().find(|m| !active.contains(m)) {
-            return Err(DomainError::invalid("beneficiaries", format!("{stranger} is not booked in this appointment")));
+            return Err(DomainError::invalid(
+                "beneficiaries",
+                format!("{stranger} is not booked in this appointment"),
+            ));
         }
-        let request = BookingRequest { beneficiaries: movers.clone(), dose: Some(current.dose), ..r.to.clone() };
+        let request = BookingRequest {
+            beneficiaries: movers.clone(),
+            dose: Some(current.dose),
+            ..r.to.clone()
+        };
         request.validate()?;
         if request.slot_id == current.slot.id {
-            return Err(DomainError::invalid("slot_id", "the appointment is already in this slot"));
+            return Err(DomainError::invalid(
+                "slot_id",
+                "the appointment is already in this slot",
+            ));
         }
         let (session, slot) = slot_in(tx, request.slot_id).await?;
         if session.center_id != request.center_id || session.date != request.date {
@@ -382,25 +469,48 @@ impl SqlStore {
         one_appointment(tx, account, number).await
     }
 
-    pub(crate) async fn book_slot(&self, r: &BookingRequest, key: Option<&IdempotencyKey>) -> Result<Appointment, DomainError> {
+    pub(crate) async fn book_slot(
+        &self,
+        r: &BookingRequest,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Appointment, DomainError> {
         self.run_idempotent(Operation::Book(r), key).await
     }
 
-    pub(crate) async fn move_appointment(&self, r: &RescheduleRequest, key: Option<&IdempotencyKey>) -> Result<Appointment, DomainError> {
+    pub(crate) async fn move_appointment(
+        &self,
+        r: &RescheduleRequest,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Appointment, DomainError> {
         self.run_idempotent(Operation::Reschedule(r), key).await
     }
 
-    pub(crate) async fn cancel_bookings(&self, account: &MobileHash, number: AppointmentNo, who: &[BeneficiaryRef]) -> Result<Appointment, DomainError> {
+    pub(crate) async fn cancel_bookings(
+        &self,
+        account: &MobileHash,
+        number: AppointmentNo,
+        who: &[BeneficiaryRef],
+    ) -> Result<Appointment, DomainError> {
         let now = self.clock.now_millis();
         let mut tx = self.begin_write().await?;
         let current = one_appointment(&mut tx, account, number).await?;
         let targets: Vec<BeneficiaryRef> = if who.is_empty() {
-            current.beneficiaries.iter().map(|b| b.reference_id).collect()
+            current
+                .beneficiaries
+                .iter()
+                .map(|b| b.reference_id)
+                .collect()
         } else {
             who.to_vec()
         };
-        if let Some(stranger) = targets.iter().find(|t| !current.beneficiaries.iter().any(|b| b.reference_id == **t)) {
-            return Err(DomainError::invalid("beneficiaries", format!("{stranger} is not in this appointment")));
+        if let Some(stranger) = targets
+            .iter()
+            .find(|t| !current.beneficiaries.iter().any(|b| b.reference_id == **t))
+        {
+            return Err(DomainError::invalid(
+                "beneficiaries",
+                format!("{stranger} is not in this appointment"),
+            ));
         }
         // Only ACTIVE rows change, and exactly as many seats return as rows changed: a repeated
         // cancel returns nothing twice.
@@ -416,19 +526,31 @@ impl SqlStore {
             q.build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error)
         })?;
         if cancelled > 0 {
-            release_seats(&mut tx, current.slot.id, i64::try_from(cancelled).unwrap_or(i64::MAX)).await?;
+            release_seats(
+                &mut tx,
+                current.slot.id,
+                i64::try_from(cancelled).unwrap_or(i64::MAX),
+            )
+            .await?;
         }
         let after = one_appointment(&mut tx, account, number).await?;
         tx.commit().await?;
         Ok(after)
     }
 
-    pub(crate) async fn read_appointment(&self, account: &MobileHash, number: AppointmentNo) -> Result<Appointment, DomainError> {
+    pub(crate) async fn read_appointment(
+        &self,
+        account: &MobileHash,
+        number: AppointmentNo,
+    ) -> Result<Appointment, DomainError> {
         let mut tx = self.begin_read().await?;
         one_appointment(&mut tx, account, number).await
     }
 
-    pub(crate) async fn read_appointments(&self, account: &MobileHash) -> Result<Vec<Appointment>, DomainError> {
+    pub(crate) async fn read_appointments(
+        &self,
+        account: &MobileHash,
+    ) -> Result<Vec<Appointment>, DomainError> {
         let mut tx = self.begin_read().await?;
         appointments_where(&mut tx, account, None).await
     }

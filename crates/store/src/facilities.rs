@@ -9,7 +9,9 @@ use sehat_domain::facility::{
 };
 use sehat_domain::ids::{BlockId, CenterId, DistrictId, SessionId, SlotId, StateId};
 use sehat_domain::schedule::{DayUtilization, Session, SessionPlan, SessionStatus, Slot};
-use sehat_domain::store::{CenterArea, CenterFilter, CenterSummary, FacilityImport, Page, PlanResult};
+use sehat_domain::store::{
+    CenterArea, CenterFilter, CenterSummary, FacilityImport, Page, PlanResult,
+};
 use sehat_domain::values::{Pincode, SlotTimings, format_cowin_date};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
@@ -267,7 +269,10 @@ pub(crate) fn count(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
 
-pub(crate) fn assemble(sessions: Vec<SessionRow>, slots: Vec<SlotRow>) -> Result<Vec<Session>, DomainError> {
+pub(crate) fn assemble(
+    sessions: Vec<SessionRow>,
+    slots: Vec<SlotRow>,
+) -> Result<Vec<Session>, DomainError> {
     let mut by_session: HashMap<Uuid, Vec<Slot>> = HashMap::new();
     for s in slots {
         let timings = SlotTimings::new(
@@ -629,13 +634,18 @@ impl SqlStore {
         rows.into_iter().map(Center::try_from).collect()
     }
 
-    pub(crate) async fn read_centers_in(&self, area: CenterArea) -> Result<Vec<Center>, DomainError> {
+    pub(crate) async fn read_centers_in(
+        &self,
+        area: CenterArea,
+    ) -> Result<Vec<Center>, DomainError> {
         let (column, value) = match area {
             CenterArea::Pincode(p) => ("c.pincode", i64::from(p.get())),
             CenterArea::Block(b) => ("c.block_id", b.0),
             CenterArea::District(d) => ("c.district_id", d.0),
         };
-        let sql = format!("SELECT {CENTER_COLUMNS} WHERE c.active AND {column} = $1 ORDER BY c.id LIMIT 2000");
+        let sql = format!(
+            "SELECT {CENTER_COLUMNS} WHERE c.active AND {column} = $1 ORDER BY c.id LIMIT 2000"
+        );
         let rows: Vec<CenterRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(value).fetch_all(p).await.map_err(db_error))?;
         rows.into_iter().map(Center::try_from).collect()
@@ -677,17 +687,26 @@ impl SqlStore {
         })?;
         let mut out: HashMap<i64, CenterSummary> = HashMap::new();
         for (center, start, end, last, daily) in rows {
-            out.insert(center, CenterSummary {
-                hours: Some((u16::try_from(start).unwrap_or(0), u16::try_from(end).unwrap_or(0))),
-                daily_capacity: count(daily),
-                last_date: Some(last),
-                vaccines: Vec::new(),
-            });
+            out.insert(
+                center,
+                CenterSummary {
+                    hours: Some((
+                        u16::try_from(start).unwrap_or(0),
+                        u16::try_from(end).unwrap_or(0),
+                    )),
+                    daily_capacity: count(daily),
+                    last_date: Some(last),
+                    vaccines: Vec::new(),
+                },
+            );
         }
         for (center, vaccine) in vaccines {
             out.entry(center).or_default().vaccines.push(vaccine);
         }
-        Ok(out.into_iter().map(|(id, summary)| (CenterId(id), summary)).collect())
+        Ok(out
+            .into_iter()
+            .map(|(id, summary)| (CenterId(id), summary))
+            .collect())
     }
 
     pub(crate) async fn center_count(&self) -> Result<u64, DomainError> {

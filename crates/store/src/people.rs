@@ -44,9 +44,12 @@ impl TryFrom<BeneficiaryRow> for Beneficiary {
     type Error = DomainError;
 
     fn try_from(r: BeneficiaryRow) -> Result<Self, DomainError> {
-        let corrupt = |what: &'static str| DomainError::Internal(format!("stored beneficiary has a bad {what}").into());
+        let corrupt = |what: &'static str| {
+            DomainError::Internal(format!("stored beneficiary has a bad {what}").into())
+        };
         Ok(Beneficiary {
-            reference_id: BeneficiaryRef::new(r.reference_id).map_err(|_| corrupt("reference id"))?,
+            reference_id: BeneficiaryRef::new(r.reference_id)
+                .map_err(|_| corrupt("reference id"))?,
             name: r.name,
             birth_year: i32::try_from(r.birth_year).map_err(|_| corrupt("birth year"))?,
             gender: GenderId::from_id(r.gender_id).map_err(|_| corrupt("gender"))?,
@@ -86,7 +89,12 @@ pub(crate) async fn beneficiaries_of_in(
     rows.into_iter().map(Beneficiary::try_from).collect()
 }
 
-async fn ensure_account(tx: &mut Tx, account: &MobileHash, last4: &str, now: i64) -> Result<(), DomainError> {
+async fn ensure_account(
+    tx: &mut Tx,
+    account: &MobileHash,
+    last4: &str,
+    now: i64,
+) -> Result<(), DomainError> {
     on_tx!(tx, c => sqlx::query(
         "INSERT INTO accounts (mobile_hash, mobile_last4, members, otp_lock, created_at) VALUES ($1, $2, 0, 0, $3) \
          ON CONFLICT (mobile_hash) DO NOTHING")
@@ -95,7 +103,11 @@ async fn ensure_account(tx: &mut Tx, account: &MobileHash, last4: &str, now: i64
     Ok(())
 }
 
-async fn photo_id_taken(tx: &mut Tx, r: &Registration, except: Option<i64>) -> Result<bool, DomainError> {
+async fn photo_id_taken(
+    tx: &mut Tx,
+    r: &Registration,
+    except: Option<i64>,
+) -> Result<bool, DomainError> {
     let found: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
         "SELECT reference_id FROM beneficiaries WHERE photo_id_type = $1 AND photo_id_hash = $2 \
          AND deleted_at IS NULL AND reference_id <> $3")
@@ -105,11 +117,19 @@ async fn photo_id_taken(tx: &mut Tx, r: &Registration, except: Option<i64>) -> R
 }
 
 fn photo_conflict(e: sqlx::Error) -> DomainError {
-    if is_unique_violation(&e) { DomainError::Rule(Rule::PhotoIdTaken) } else { db_error(e) }
+    if is_unique_violation(&e) {
+        DomainError::Rule(Rule::PhotoIdTaken)
+    } else {
+        db_error(e)
+    }
 }
 
 impl SqlStore {
-    pub(crate) async fn insert_otp(&self, otp: &NewOtp, policy: &OtpPolicy) -> Result<(), DomainError> {
+    pub(crate) async fn insert_otp(
+        &self,
+        otp: &NewOtp,
+        policy: &OtpPolicy,
+    ) -> Result<(), DomainError> {
         let now = self.clock.now_millis();
         let mut tx = self.begin_write().await?;
         ensure_account(&mut tx, &otp.mobile_hash, &otp.mobile_last4, now).await?;
@@ -135,7 +155,11 @@ impl SqlStore {
         tx.commit().await
     }
 
-    pub(crate) async fn count_otp_attempt(&self, txn_id: &str, max_attempts: u32) -> Result<OtpAttempt, DomainError> {
+    pub(crate) async fn count_otp_attempt(
+        &self,
+        txn_id: &str,
+        max_attempts: u32,
+    ) -> Result<OtpAttempt, DomainError> {
         let now = self.clock.now_millis();
         // The attempt is counted and the cap checked in the same statement, so parallel guesses
         // cannot exceed it.
@@ -146,13 +170,22 @@ impl SqlStore {
             .bind(txn_id).bind(now).bind(i64::from(max_attempts))
             .fetch_optional(p).await.map_err(db_error))?;
         if let Some((mobile_hash, mobile_last4, purpose, code_hash)) = row {
-            return Ok(OtpAttempt { mobile_hash: MobileHash::from_stored(mobile_hash), mobile_last4, purpose, code_hash });
+            return Ok(OtpAttempt {
+                mobile_hash: MobileHash::from_stored(mobile_hash),
+                mobile_last4,
+                purpose,
+                code_hash,
+            });
         }
         let state: Option<(i64, Option<i64>, i64)> = on_pool!(&self.pool, p => sqlx::query_as(
             "SELECT attempts, used_at, expires_at FROM otp_requests WHERE txn_id = $1")
             .bind(txn_id).fetch_optional(p).await.map_err(db_error))?;
         Err(DomainError::Rule(match state {
-            Some((attempts, None, expires)) if expires > now && attempts >= i64::from(max_attempts) => Rule::OtpAttemptsExceeded,
+            Some((attempts, None, expires))
+                if expires > now && attempts >= i64::from(max_attempts) =>
+            {
+                Rule::OtpAttemptsExceeded
+            }
             _ => Rule::OtpExpired,
         }))
     }
@@ -162,10 +195,18 @@ impl SqlStore {
             "UPDATE otp_requests SET used_at = $2 WHERE txn_id = $1 AND used_at IS NULL")
             .bind(txn_id).bind(self.clock.now_millis())
             .execute(p).await.map(|r| r.rows_affected()).map_err(db_error))?;
-        if done == 1 { Ok(()) } else { Err(DomainError::Rule(Rule::OtpExpired)) }
+        if done == 1 {
+            Ok(())
+        } else {
+            Err(DomainError::Rule(Rule::OtpExpired))
+        }
     }
 
-    pub(crate) async fn insert_beneficiary(&self, r: &Registration, max_members: u32) -> Result<Beneficiary, DomainError> {
+    pub(crate) async fn insert_beneficiary(
+        &self,
+        r: &Registration,
+        max_members: u32,
+    ) -> Result<Beneficiary, DomainError> {
         let now = self.clock.now_millis();
         let mut tx = self.begin_write().await?;
         ensure_account(&mut tx, &r.account, &r.mobile_last4, now).await?;
@@ -200,7 +241,9 @@ impl SqlStore {
                 break;
             }
             if attempt == 7 {
-                return Err(DomainError::Internal("no free beneficiary reference id".into()));
+                return Err(DomainError::Internal(
+                    "no free beneficiary reference id".into(),
+                ));
             }
             reference = BeneficiaryRef::random();
         }
@@ -208,7 +251,10 @@ impl SqlStore {
         self.read_beneficiary(&r.account, reference).await
     }
 
-    pub(crate) async fn replace_beneficiary(&self, r: &Registration) -> Result<Beneficiary, DomainError> {
+    pub(crate) async fn replace_beneficiary(
+        &self,
+        r: &Registration,
+    ) -> Result<Beneficiary, DomainError> {
         let now = self.clock.now_millis();
         let mut tx = self.begin_write().await?;
         let owned = beneficiaries_of_in(&mut tx, &r.account, &[r.reference_id]).await?;
@@ -235,7 +281,11 @@ impl SqlStore {
         self.read_beneficiary(&r.account, r.reference_id).await
     }
 
-    pub(crate) async fn read_beneficiary(&self, account: &MobileHash, id: BeneficiaryRef) -> Result<Beneficiary, DomainError> {
+    pub(crate) async fn read_beneficiary(
+        &self,
+        account: &MobileHash,
+        id: BeneficiaryRef,
+    ) -> Result<Beneficiary, DomainError> {
         let row: Option<BeneficiaryRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {BENEFICIARY_COLUMNS} WHERE b.deleted_at IS NULL AND b.reference_id = $1 AND b.account = $2")))
             .bind(id.get()).bind(account.as_str())
@@ -243,7 +293,10 @@ impl SqlStore {
         row.ok_or(DomainError::NotFound("beneficiary"))?.try_into()
     }
 
-    pub(crate) async fn read_beneficiary_account(&self, id: BeneficiaryRef) -> Result<(Beneficiary, MobileHash), DomainError> {
+    pub(crate) async fn read_beneficiary_account(
+        &self,
+        id: BeneficiaryRef,
+    ) -> Result<(Beneficiary, MobileHash), DomainError> {
         let row: Option<BeneficiaryRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {BENEFICIARY_COLUMNS} WHERE b.deleted_at IS NULL AND b.reference_id = $1")))
             .bind(id.get())
@@ -253,7 +306,10 @@ impl SqlStore {
         Ok((row.try_into()?, account))
     }
 
-    pub(crate) async fn read_beneficiaries(&self, account: &MobileHash) -> Result<Vec<Beneficiary>, DomainError> {
+    pub(crate) async fn read_beneficiaries(
+        &self,
+        account: &MobileHash,
+    ) -> Result<Vec<Beneficiary>, DomainError> {
         let rows: Vec<BeneficiaryRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {BENEFICIARY_COLUMNS} WHERE b.deleted_at IS NULL AND b.account = $1 ORDER BY b.created_at, b.reference_id")))
             .bind(account.as_str())
@@ -261,10 +317,17 @@ impl SqlStore {
         rows.into_iter().map(Beneficiary::try_from).collect()
     }
 
-    pub(crate) async fn remove_beneficiary(&self, account: &MobileHash, id: BeneficiaryRef) -> Result<(), DomainError> {
+    pub(crate) async fn remove_beneficiary(
+        &self,
+        account: &MobileHash,
+        id: BeneficiaryRef,
+    ) -> Result<(), DomainError> {
         let now = self.clock.now_millis();
         let mut tx = self.begin_write().await?;
-        if beneficiaries_of_in(&mut tx, account, &[id]).await?.is_empty() {
+        if beneficiaries_of_in(&mut tx, account, &[id])
+            .await?
+            .is_empty()
+        {
             return Err(DomainError::NotFound("beneficiary"));
         }
         let active: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar(

@@ -3,18 +3,18 @@
 use crate::db::SqlStore;
 use async_trait::async_trait;
 use sehat_domain::DomainError;
-use sehat_domain::facility::{Center, CenterPatch, PlanOutcome, ResolvedCenter};
-use sehat_domain::ids::{CenterId, SessionId};
-use sehat_domain::master::{Block, District, Locality, PincodeArea, State, Vaccine};
-use sehat_domain::schedule::{DayUtilization, Session, SessionPlan};
 use sehat_domain::beneficiary::{Beneficiary, BeneficiaryRef};
 use sehat_domain::booking::{Appointment, AppointmentNo, BookingRequest};
+use sehat_domain::facility::{Center, CenterPatch, PlanOutcome, ResolvedCenter};
 use sehat_domain::identity::{MobileHash, OtpPolicy};
 use sehat_domain::ids::SlotId;
+use sehat_domain::ids::{CenterId, SessionId};
+use sehat_domain::master::{Block, District, Locality, PincodeArea, State, Vaccine};
 use sehat_domain::schedule::Slot;
+use sehat_domain::schedule::{DayUtilization, Session, SessionPlan};
 use sehat_domain::store::{
-    CenterArea, CenterFilter, CenterSummary, FacilityImport, IdempotencyKey, MasterData, NewOtp, OtpAttempt, Page,
-    Registration, RescheduleRequest, Store,
+    CenterArea, CenterFilter, CenterSummary, FacilityImport, IdempotencyKey, MasterData, NewOtp,
+    OtpAttempt, Page, Registration, RescheduleRequest, Store,
 };
 use sehat_domain::values::Pincode;
 use time::Date;
@@ -101,46 +101,89 @@ impl Store for SqlStore {
     async fn centers_in(&self, area: CenterArea) -> Result<Vec<Center>, DomainError> {
         self.read_centers_in(area).await
     }
-    async fn center_summaries(&self, centers: &[CenterId], from: Date) -> Result<Vec<(CenterId, CenterSummary)>, DomainError> {
+    async fn center_summaries(
+        &self,
+        centers: &[CenterId],
+        from: Date,
+    ) -> Result<Vec<(CenterId, CenterSummary)>, DomainError> {
         self.read_center_summaries(centers, from).await
     }
     async fn create_otp(&self, otp: &NewOtp, policy: &OtpPolicy) -> Result<(), DomainError> {
         self.insert_otp(otp, policy).await
     }
-    async fn attempt_otp(&self, txn_id: &str, max_attempts: u32) -> Result<OtpAttempt, DomainError> {
+    async fn attempt_otp(
+        &self,
+        txn_id: &str,
+        max_attempts: u32,
+    ) -> Result<OtpAttempt, DomainError> {
         self.count_otp_attempt(txn_id, max_attempts).await
     }
     async fn consume_otp(&self, txn_id: &str) -> Result<(), DomainError> {
         self.mark_otp_used(txn_id).await
     }
-    async fn register_beneficiary(&self, registration: &Registration, max_members: u32) -> Result<Beneficiary, DomainError> {
+    async fn register_beneficiary(
+        &self,
+        registration: &Registration,
+        max_members: u32,
+    ) -> Result<Beneficiary, DomainError> {
         self.insert_beneficiary(registration, max_members).await
     }
-    async fn update_beneficiary(&self, registration: &Registration) -> Result<Beneficiary, DomainError> {
+    async fn update_beneficiary(
+        &self,
+        registration: &Registration,
+    ) -> Result<Beneficiary, DomainError> {
         self.replace_beneficiary(registration).await
     }
-    async fn beneficiary(&self, account: &MobileHash, id: BeneficiaryRef) -> Result<Beneficiary, DomainError> {
+    async fn beneficiary(
+        &self,
+        account: &MobileHash,
+        id: BeneficiaryRef,
+    ) -> Result<Beneficiary, DomainError> {
         self.read_beneficiary(account, id).await
     }
-    async fn beneficiary_account(&self, id: BeneficiaryRef) -> Result<(Beneficiary, MobileHash), DomainError> {
+    async fn beneficiary_account(
+        &self,
+        id: BeneficiaryRef,
+    ) -> Result<(Beneficiary, MobileHash), DomainError> {
         self.read_beneficiary_account(id).await
     }
     async fn beneficiaries(&self, account: &MobileHash) -> Result<Vec<Beneficiary>, DomainError> {
         self.read_beneficiaries(account).await
     }
-    async fn delete_beneficiary(&self, account: &MobileHash, id: BeneficiaryRef) -> Result<(), DomainError> {
+    async fn delete_beneficiary(
+        &self,
+        account: &MobileHash,
+        id: BeneficiaryRef,
+    ) -> Result<(), DomainError> {
         self.remove_beneficiary(account, id).await
     }
-    async fn book(&self, request: &BookingRequest, key: Option<&IdempotencyKey>) -> Result<Appointment, DomainError> {
+    async fn book(
+        &self,
+        request: &BookingRequest,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Appointment, DomainError> {
         self.book_slot(request, key).await
     }
-    async fn reschedule(&self, request: &RescheduleRequest, key: Option<&IdempotencyKey>) -> Result<Appointment, DomainError> {
+    async fn reschedule(
+        &self,
+        request: &RescheduleRequest,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Appointment, DomainError> {
         self.move_appointment(request, key).await
     }
-    async fn cancel(&self, account: &MobileHash, number: AppointmentNo, beneficiaries: &[BeneficiaryRef]) -> Result<Appointment, DomainError> {
+    async fn cancel(
+        &self,
+        account: &MobileHash,
+        number: AppointmentNo,
+        beneficiaries: &[BeneficiaryRef],
+    ) -> Result<Appointment, DomainError> {
         self.cancel_bookings(account, number, beneficiaries).await
     }
-    async fn appointment(&self, account: &MobileHash, number: AppointmentNo) -> Result<Appointment, DomainError> {
+    async fn appointment(
+        &self,
+        account: &MobileHash,
+        number: AppointmentNo,
+    ) -> Result<Appointment, DomainError> {
         self.read_appointment(account, number).await
     }
     async fn appointments(&self, account: &MobileHash) -> Result<Vec<Appointment>, DomainError> {

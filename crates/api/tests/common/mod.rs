@@ -6,12 +6,16 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
+use sehat_api::auth::TokenKeys;
+use sehat_api::notify::NoNotifier;
 use sehat_api::{ApiConfig, AppState};
 use sehat_domain::clock::FixedClock;
 use sehat_domain::gazetteer::Gazetteer;
+use sehat_domain::identity::IdentityKey;
 use sehat_store::testing::TestDatabase;
 use serde_json::Value;
 use std::sync::Arc;
+use std::time::Duration;
 use time::macros::datetime;
 use tower::ServiceExt;
 
@@ -50,6 +54,13 @@ impl TestApp {
             gazetteer: Arc::new(gazetteer),
             clock: clock.clone(),
             config: Arc::new(config),
+            tokens: Arc::new(TokenKeys::new(
+                &[9; 32],
+                Duration::from_secs(900),
+                Duration::from_secs(900),
+            )),
+            identity: Arc::new(IdentityKey::new(vec![5; 32]).expect("key")),
+            notifier: Arc::new(NoNotifier),
         };
         Self {
             app: sehat_api::app(state),

@@ -1,0 +1,92 @@
+//! Delivery of OTP messages: printed on standard output (development), posted to an SMS gateway
+//! (production), or not sent at all in sandbox mode, where the API response carries the OTP as
+//! spec 000's SIT samples do.
+
+use async_trait::async_trait;
+use sehat_domain::DomainError;
+use sehat_domain::values::Mobile;
+
+/// How OTPs reach people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtpDelivery {
+    /// Not sent; echoed in the response. Testing only.
+    Sandbox,
+    /// Printed on standard output.
+    Console,
+    /// Posted to an SMS gateway.
+    Http,
+}
+
+/// Sends a text message.
+#[async_trait]
+pub trait Notifier: Send + Sync + std::fmt::Debug {
+    /// Sends `text` to `mobile`.
+    async fn send_sms(&self, mobile: &Mobile, text: &str) -> Result<(), DomainError>;
+}
+
+/// Prints messages on standard output (the recipient masked).
+#[derive(Debug, Default)]
+pub struct ConsoleNotifier;
+
+#[async_trait]
+impl Notifier for ConsoleNotifier {
+    #[allow(clippy::print_stdout)]
+    async fn send_sms(&self, mobile: &Mobile, text: &str) -> Result<(), DomainError> {
+        println!("SMS to {}: {text}", mobile.masked());
+        Ok(())
+    }
+}
+
+/// Sends nothing (sandbox mode).
+#[derive(Debug, Default)]
+pub struct NoNotifier;
+
+#[async_trait]
+impl Notifier for NoNotifier {
+    async fn send_sms(&self, _: &Mobile, _: &str) -> Result<(), DomainError> {
+        Ok(())
+    }
+}
+
+/// Posts `{"mobile": "9876543210", "message": "…"}` to an SMS gateway URL.
+#[derive(Debug)]
+pub struct HttpNotifier {
+    client: reqwest::Client,
+    url: String,
+}
+
+impl HttpNotifier {
+    /// A notifier posting to `url`.
+    pub fn new(url: String) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        Self { client, url }
+    }
+}
+
+#[async_trait]
+impl Notifier for HttpNotifier {
+    async fn send_sms(&self, mobile: &Mobile, text: &str) -> Result<(), DomainError> {
+        let body = serde_json::json!({ "mobile": mobile.expose(), "message": text });
+        let response = self
+            .client
+            .post(&self.url)
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| {
+                DomainError::Unavailable(
+                    format!("SMS gateway unreachable: {}", e.without_url()).into(),
+                )
+            })?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(DomainError::Unavailable(
+                format!("SMS gateway answered {}", response.status()).into(),
+            ))
+        }
+    }
+}
