@@ -12,6 +12,7 @@ use axum::Json;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use futures_util::TryStreamExt;
+use sehat_domain::DomainError;
 use sehat_domain::facility::{
     Area, Center, CenterPatch, CenterSpec, CentreType, FeeType, PlaceRef, PlanOutcome,
     parse_vaccine_codes,
@@ -50,6 +51,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(close_session))
         .routes(routes!(get_utilization))
         .routes(routes!(upload_facilities))
+}
+
+/// `{center_id}` in a path.
+#[derive(Debug, Deserialize)]
+pub struct CenterPath {
+    center_id: i64,
+}
+
+/// `{session_id}` in a path.
+#[derive(Debug, Deserialize)]
+pub struct SessionPath {
+    session_id: String,
 }
 
 /// A centre as the admin API shows it.
@@ -151,7 +164,11 @@ async fn list_centers(
             .transpose()?,
         name_contains: q.name.filter(|n| !n.trim().is_empty()),
     };
-    let page = Page::new(q.after.unwrap_or(0), q.limit.unwrap_or(100));
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=Page::MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be 1-500"));
+    }
+    let page = Page::new(q.after.unwrap_or(0), limit);
     let centers = state.store.list_centers(&filter, page).await?;
     let next_after = (centers.len() == page.limit as usize)
         .then(|| centers.last().map(|c| c.id.0))
@@ -193,6 +210,20 @@ pub struct NewCenterBody {
     /// Vaccine codes offered, e.g. `["COVISHIELD", "BCG"]`.
     #[serde(default)]
     vaccines: Vec<String>,
+}
+
+/// Names a domain error's field as this API's request calls it.
+fn rename_field(error: DomainError, names: &[(&str, &'static str)]) -> DomainError {
+    match error {
+        DomainError::Invalid { field, reason } => {
+            let field = names
+                .iter()
+                .find(|(from, _)| *from == field)
+                .map_or(field, |(_, to)| (*to).into());
+            DomainError::Invalid { field, reason }
+        }
+        other => other,
+    }
 }
 
 fn location(lat: Option<f64>, long: Option<f64>) -> Result<Option<GeoPoint>, ApiError> {
@@ -266,7 +297,17 @@ async fn create_center(
     ApiJson(body): ApiJson<NewCenterBody>,
 ) -> Result<(StatusCode, Json<CenterBody>), ApiError> {
     let spec = CenterSpec::try_from(body)?;
-    let resolved = state.gazetteer.resolve_center(spec)?;
+    let resolved = state.gazetteer.resolve_center(spec).map_err(|e| {
+        rename_field(
+            e,
+            &[
+                ("state", "state_id"),
+                ("district", "district_id"),
+                ("block", "block_id"),
+                ("vaccinationtypeID", "vaccines"),
+            ],
+        )
+    })?;
     let center = state.store.create_center(&resolved).await?;
     Ok((StatusCode::CREATED, Json(center.into())))
 }
@@ -278,7 +319,7 @@ async fn create_center(
 async fn get_center(
     _: AdminAuth,
     State(state): State<AppState>,
-    ApiPath(center_id): ApiPath<i64>,
+    ApiPath(CenterPath { center_id }): ApiPath<CenterPath>,
 ) -> Result<Json<CenterBody>, ApiError> {
     Ok(Json(state.store.center(CenterId(center_id)).await?.into()))
 }
@@ -358,7 +399,7 @@ impl TryFrom<CenterPatchBody> for CenterPatch {
 async fn update_center(
     _: AdminAuth,
     State(state): State<AppState>,
-    ApiPath(center_id): ApiPath<i64>,
+    ApiPath(CenterPath { center_id }): ApiPath<CenterPath>,
     ApiJson(body): ApiJson<CenterPatchBody>,
 ) -> Result<Json<CenterBody>, ApiError> {
     let patch = CenterPatch::try_from(body)?;
@@ -541,16 +582,24 @@ pub struct OpenSessionsResult {
 /// same range updates it; a slot's capacity never drops below what is booked (409).
 #[utoipa::path(post, path = "/admin/v1/centers/{center_id}/sessions", tag = "admin", request_body = OpenSessionsBody,
     params(("center_id" = i64, Path)), security(("admin_token" = [])),
-    responses((status = 201, body = OpenSessionsResult), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 201, description = "sessions created", body = OpenSessionsResult),
+        (status = 200, description = "sessions existed and were updated or left as they were", body = OpenSessionsResult),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn open_sessions(
     _: AdminAuth,
     State(state): State<AppState>,
-    ApiPath(center_id): ApiPath<i64>,
+    ApiPath(CenterPath { center_id }): ApiPath<CenterPath>,
     ApiJson(body): ApiJson<OpenSessionsBody>,
 ) -> Result<(StatusCode, Json<OpenSessionsResult>), ApiError> {
     let plan = SessionPlan::try_from(body)?;
-    state.gazetteer.check_vaccine(&plan.vaccine_code)?;
+    if plan.from < state.clock.today() {
+        return Err(ApiError::invalid("from", "must not be in the past"));
+    }
+    state
+        .gazetteer
+        .check_vaccine(&plan.vaccine_code)
+        .map_err(|e| rename_field(e, &[("vaccinationtypeID", "vaccine")]))?;
     let center = CenterId(center_id);
     let outcome = state.store.open_sessions(center, &plan).await?;
     let sessions = state.store.sessions(center, plan.from, plan.to).await?;
@@ -559,10 +608,12 @@ async fn open_sessions(
         .filter(|s| s.vaccine_code == plan.vaccine_code)
         .map(SessionBody::from)
         .collect();
-    Ok((
-        StatusCode::CREATED,
-        Json(OpenSessionsResult { outcome, sessions }),
-    ))
+    let status = if outcome.sessions_created > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(OpenSessionsResult { outcome, sessions })))
 }
 
 /// A date range; defaults to today and the 13 days after.
@@ -613,7 +664,7 @@ pub struct SessionList {
 async fn list_sessions(
     _: AdminAuth,
     State(state): State<AppState>,
-    ApiPath(center_id): ApiPath<i64>,
+    ApiPath(CenterPath { center_id }): ApiPath<CenterPath>,
     ApiQuery(range): ApiQuery<DateRange>,
 ) -> Result<Json<SessionList>, ApiError> {
     let (from, to) = range.resolve(state.clock.today())?;
@@ -631,7 +682,7 @@ async fn list_sessions(
 async fn close_session(
     _: AdminAuth,
     State(state): State<AppState>,
-    ApiPath(session_id): ApiPath<String>,
+    ApiPath(SessionPath { session_id }): ApiPath<SessionPath>,
 ) -> Result<Json<SessionBody>, ApiError> {
     let id = uuid::Uuid::parse_str(&session_id)
         .map_err(|_| ApiError::invalid("session_id", "must be a UUID"))?;
@@ -644,9 +695,10 @@ pub struct DayBody {
     #[schema(example = "2026-12-01")]
     date: String,
     sessions: u32,
-    /// Online seats in open sessions.
+    /// Online seats in the day's sessions.
     capacity: u64,
     booked: u64,
+    /// Seats still bookable (free seats of open sessions).
     available: u64,
     /// booked / capacity, 0–1.
     utilization: f64,
@@ -658,7 +710,7 @@ impl From<DayUtilization> for DayBody {
             date: iso(d.date),
             sessions: d.sessions,
             utilization: (d.ratio() * 10_000.0).round() / 10_000.0,
-            available: d.capacity.saturating_sub(d.booked),
+            available: d.available,
             capacity: d.capacity,
             booked: d.booked,
         }
@@ -679,7 +731,7 @@ pub struct UtilizationBody {
 async fn get_utilization(
     _: AdminAuth,
     State(state): State<AppState>,
-    ApiPath(center_id): ApiPath<i64>,
+    ApiPath(CenterPath { center_id }): ApiPath<CenterPath>,
     ApiQuery(range): ApiQuery<DateRange>,
 ) -> Result<Json<UtilizationBody>, ApiError> {
     let (from, to) = range.resolve(state.clock.today())?;
@@ -759,8 +811,10 @@ async fn upload_facilities(
     _: AdminAuth,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<UploadQuery>,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
+    // A body that is not multipart/form-data carries no file.
+    let mut multipart = multipart.map_err(|_| ApiError::input_file_missing())?;
     let limit = state.config.upload_limit_bytes;
     let multipart_error = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -783,10 +837,7 @@ async fn upload_facilities(
         if !is_csv(&name, field.content_type()) {
             return Err(ApiError::invalid_file_type());
         }
-        let options = ImportOptions {
-            mode: query.mode.unwrap_or_default(),
-            ..ImportOptions::default()
-        };
+        let options = ImportOptions::new(query.mode.unwrap_or_default(), state.clock.today());
         let stream = field.map_err(std::io::Error::other);
         let reader = tokio_util::io::StreamReader::new(stream);
         let result = import_facilities(
@@ -798,10 +849,14 @@ async fn upload_facilities(
         )
         .await;
         return match result {
-            Ok(report) if report.committed || report.rejected == 0 => {
-                Ok((StatusCode::OK, Json(report)))
+            Ok(report)
+                if report.mode == ImportMode::AllOrNothing
+                    && !report.committed
+                    && report.rejected > 0 =>
+            {
+                Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(report)))
             }
-            Ok(report) => Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(report))),
+            Ok(report) => Ok((StatusCode::OK, Json(report))),
             Err(ImportError::Headers(h)) => Err(ApiError::invalid_file_headers(h)),
             Err(ImportError::NotCsv(reason))
                 if reason.contains("too large") || reason.contains("length limit") =>

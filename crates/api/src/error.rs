@@ -90,13 +90,23 @@ impl ApiError {
         )
     }
 
+    /// 405: the route exists but not with this method.
+    pub fn method_not_allowed() -> Self {
+        Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "SEHAT0405",
+            "method not allowed on this route",
+        )
+    }
+
     /// 413: the body is larger than allowed.
     pub fn too_large(limit: usize) -> Self {
-        Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "SEHAT0413",
-            format!("request body larger than {limit} bytes"),
-        )
+        let message = if limit == 0 {
+            "request body too large".to_owned()
+        } else {
+            format!("request body larger than {limit} bytes")
+        };
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "SEHAT0413", message)
     }
 
     /// 415: the body is not JSON.

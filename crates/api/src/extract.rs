@@ -35,8 +35,20 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         // Deeply nested input is refused by serde_json's recursion limit (128) before it costs.
         let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
-            let field = if path == "." { "body".to_owned() } else { path };
-            ApiError::invalid(field, e.into_inner())
+            let inner = e.into_inner();
+            // serde names a missing or unknown field only in its message: "missing field `name`".
+            let message = inner.to_string();
+            let named = ["missing field `", "unknown field `"]
+                .iter()
+                .find_map(|p| message.strip_prefix(p))
+                .and_then(|rest| rest.split('`').next());
+            let field = match (path.as_str(), named) {
+                (".", Some(name)) => name.to_owned(),
+                (".", None) => "body".to_owned(),
+                (p, Some(name)) => format!("{p}.{name}"),
+                (p, None) => p.to_owned(),
+            };
+            ApiError::invalid(field, inner)
         })?;
         de.end().map_err(|e| ApiError::invalid("body", e))?;
         Ok(Self(value))
@@ -96,6 +108,18 @@ impl From<axum::extract::rejection::QueryRejection> for ApiError {
 
 impl From<axum::extract::rejection::PathRejection> for ApiError {
     fn from(rejection: axum::extract::rejection::PathRejection) -> Self {
-        ApiError::invalid("path", rejection.body_text())
+        use axum::extract::path::ErrorKind;
+        let text = rejection.body_text();
+        let field = match &rejection {
+            axum::extract::rejection::PathRejection::FailedToDeserializePathParams(e) => {
+                match e.kind() {
+                    ErrorKind::ParseErrorAtKey { key, .. }
+                    | ErrorKind::InvalidUtf8InPathParam { key } => key.clone(),
+                    _ => "path".to_owned(),
+                }
+            }
+            _ => "path".to_owned(),
+        };
+        ApiError::invalid(field, text)
     }
 }

@@ -59,6 +59,10 @@ pub struct ImportReport {
     pub errors: Vec<RowError>,
     /// True when more errors occurred than are listed.
     pub errors_truncated: bool,
+    /// Set when reading stopped early (the file turned unreadable partway): the rows before were
+    /// handled as reported, nothing after.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped_early: Option<String>,
 }
 
 /// One refused cell, as listed in an import report.
@@ -117,13 +121,17 @@ pub struct ImportOptions {
     pub mode: ImportMode,
     /// Rows per committed batch in partial mode.
     pub batch_rows: u64,
+    /// Today: sessions may not be planned before it.
+    pub today: time::Date,
 }
 
-impl Default for ImportOptions {
-    fn default() -> Self {
+impl ImportOptions {
+    /// Partial mode in batches of 500.
+    pub fn new(mode: ImportMode, today: time::Date) -> Self {
         Self {
-            mode: ImportMode::Partial,
+            mode,
             batch_rows: 500,
+            today,
         }
     }
 }
@@ -172,6 +180,18 @@ impl<'a> PlanWriter<'a> {
     /// Resolves and writes one plan read from line `line`.
     pub async fn write(&mut self, line: u64, plan: FacilityPlan) -> Result<(), DomainError> {
         self.report.rows += 1;
+        if plan
+            .sessions
+            .as_ref()
+            .is_some_and(|s| s.from < self.options.today)
+        {
+            self.report.reject(vec![row_error(
+                line,
+                "Startdate",
+                "must not be in the past".to_owned(),
+            )]);
+            return Ok(());
+        }
         let resolved = self.gazetteer.resolve_center(plan.center).and_then(|c| {
             if let Some(s) = &plan.sessions {
                 self.gazetteer.check_vaccine(&s.vaccine_code)?;
@@ -272,12 +292,28 @@ where
     let columns = FacilityColumns::parse(headers.iter()).map_err(ImportError::Headers)?;
     let mut writer = PlanWriter::new(store, gazetteer, options);
     let mut record = csv_async::StringRecord::new();
-    while csv
-        .read_record(&mut record)
-        .await
-        .map_err(|e| ImportError::NotCsv(e.to_string()))?
-    {
+    loop {
+        match csv.read_record(&mut record).await {
+            Ok(true) => {}
+            Ok(false) => break,
+            // In partial mode earlier batches may be committed already: finish and say where
+            // reading stopped, rather than answer as if nothing had been imported.
+            Err(e) if options.mode == ImportMode::Partial && writer.rows() > 0 => {
+                let mut report = writer.finish().await?;
+                report.stopped_early =
+                    Some(format!("reading stopped after {} rows: {e}", report.rows));
+                return Ok(report);
+            }
+            Err(e) => return Err(ImportError::NotCsv(e.to_string())),
+        }
         if writer.rows() >= MAX_ROWS {
+            if options.mode == ImportMode::Partial {
+                let mut report = writer.finish().await?;
+                report.stopped_early = Some(format!(
+                    "the file has more than {MAX_ROWS} rows; the rest was not read"
+                ));
+                return Ok(report);
+            }
             return Err(ImportError::TooManyRows);
         }
         let cells: Vec<&str> = record.iter().collect();

@@ -80,15 +80,11 @@ async fn json_errors(request: Request, next: Next) -> Response {
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
     match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE if !is_json => ApiError::too_large(0).into_response(),
-        StatusCode::REQUEST_TIMEOUT if !is_json => {
-            ApiError::invalid("request", "took too long").into_response()
-        }
+        StatusCode::REQUEST_TIMEOUT if !is_json => ApiError::timeout().into_response(),
         StatusCode::NOT_FOUND if !is_json => ApiError::not_found("route").into_response(),
-        StatusCode::METHOD_NOT_ALLOWED if !is_json => (
-            StatusCode::METHOD_NOT_ALLOWED,
-            axum::Json(ApiError::not_found("method").body().clone()),
-        )
-            .into_response(),
+        StatusCode::METHOD_NOT_ALLOWED if !is_json => {
+            ApiError::method_not_allowed().into_response()
+        }
         _ => response,
     }
 }

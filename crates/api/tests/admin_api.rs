@@ -143,7 +143,7 @@ async fn invalid_centres_are_refused_naming_the_field_and_nothing_is_written() {
             ),
             (
                 json!({"name": "X", "district_id": 376, "pincode": "415501", "vaccines": ["NOPE"]}),
-                "vaccinationtypeID",
+                "vaccines",
             ),
             (
                 json!({"name": "X", "district_id": 376, "pincode": "415501", "incharge_mobile": "123"}),
@@ -268,7 +268,15 @@ async fn sessions_open_from_a_template_close_and_show_in_utilization() {
             days[0],
             json!({"date":"2026-03-02","sessions":1,"capacity":100,"booked":50,"available":50,"utilization":0.5})
         );
-        assert_eq!(days[2]["capacity"], 0, "closed session");
+        assert_eq!(
+            (
+                days[2]["capacity"].as_u64(),
+                days[2]["booked"].as_u64(),
+                days[2]["available"].as_u64()
+            ),
+            (Some(100), Some(50), Some(0)),
+            "a closed session's seats count as offered, none as bookable"
+        );
 
         let listed = app
             .admin("GET", &format!("/admin/v1/centers/{id}/sessions"), None)
@@ -543,4 +551,164 @@ async fn a_row_that_would_cut_capacity_below_bookings_is_refused_whole() {
         );
         app.teardown().await;
     }
+}
+
+#[tokio::test]
+async fn reopening_with_a_smaller_template_removes_the_slots_it_leaves_out() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let id = app
+            .admin("POST", "/admin/v1/centers", Some(new_centre()))
+            .await
+            .json["center_id"]
+            .as_i64()
+            .unwrap();
+        let uri = format!("/admin/v1/centers/{id}/sessions");
+        let two = json!({"from": "2026-03-02", "to": "2026-03-02", "vaccine": "COVISHIELD", "capacity_online": 101,
+            "slots": [{"name": "Morning", "timings": "9AM-11AM"}, {"name": "Afternoon", "timings": "1PM-3PM"}]});
+        app.admin("POST", &uri, Some(two)).await;
+        let one = json!({"from": "2026-03-02", "to": "2026-03-02", "vaccine": "COVISHIELD", "capacity_online": 10,
+            "slots": [{"name": "Evening", "timings": "5PM-7PM"}]});
+        let reply = app.admin("POST", &uri, Some(one)).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "nothing created: {}",
+            reply.json
+        );
+        let session = &reply.json["sessions"][0];
+        assert_eq!(
+            (
+                session["capacity_online"].as_u64(),
+                session["available"].as_u64()
+            ),
+            (Some(10), Some(10)),
+            "{session}"
+        );
+        assert_eq!(session["slots"].as_array().unwrap().len(), 1);
+
+        // A slot with bookings cannot be dropped from the template.
+        app.db.execute("UPDATE slots SET booked = 3").await.unwrap();
+        let other = json!({"from": "2026-03-02", "to": "2026-03-02", "vaccine": "COVISHIELD", "capacity_online": 10,
+            "slots": [{"name": "Night", "timings": "8PM-9PM"}]});
+        let refused = app.admin("POST", &uri, Some(other)).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.json);
+
+        let past = json!({"from": "2026-02-01", "to": "2026-03-02", "vaccine": "COVISHIELD", "capacity_online": 10,
+            "slots": [{"timings": "8PM-9PM"}]});
+        let refused = app.admin("POST", &uri, Some(past)).await;
+        assert_eq!(
+            (refused.status, refused.json["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("from"))
+        );
+        let mixed = json!({"from": "2026-03-03", "to": "2026-03-03", "vaccine": "covishield", "capacity_online": 10,
+            "slots": [{"timings": "8AM-9AM", "capacity": 4}, {"timings": "1PM-2PM"}]});
+        assert_eq!(
+            app.admin("POST", &uri, Some(mixed)).await.status,
+            StatusCode::BAD_REQUEST
+        );
+        let unknown = json!({"from": "2026-03-03", "to": "2026-03-03", "vaccine": "NOPE", "capacity_online": 10, "slots": [{"timings": "8AM-9AM"}]});
+        assert_eq!(
+            app.admin("POST", &uri, Some(unknown)).await.json["field"],
+            "vaccine"
+        );
+        app.teardown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_centre_offering_two_vaccines_uploads_idempotently() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let covaxin = GOOD_ROW.replace("COVISHIELD", "COVAXIN");
+        let file = csv(&[GOOD_ROW, &covaxin]);
+        let first = app
+            .upload("", Some(("file", "f.csv", "text/csv", &file)))
+            .await;
+        assert_eq!(first.json["sessions_created"], 6, "{}", first.json);
+        let second = app
+            .upload("", Some(("file", "f.csv", "text/csv", &file)))
+            .await;
+        assert_eq!(
+            (
+                second.json["centers_updated"].as_u64(),
+                second.json["sessions_updated"].as_u64()
+            ),
+            (Some(0), Some(0)),
+            "{}",
+            second.json
+        );
+        let centre = &app.admin("GET", "/admin/v1/centers", None).await.json["centers"][0];
+        assert_eq!(centre["vaccines"], json!(["COVISHIELD", "COVAXIN"]));
+        app.teardown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_partial_upload_that_turns_unreadable_reports_what_it_committed() {
+    let app = TestApp::new("sqlite").await;
+    let mut file = csv(&[GOOD_ROW, OTHER_ROW]);
+    file.extend_from_slice(b"Maharashtra,Satara,,415501,PHC \xe9,,,,,,,,,,\n");
+    let reply = app
+        .upload("", Some(("file", "f.csv", "text/csv", &file)))
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.json);
+    assert_eq!(
+        (
+            reply.json["committed"].as_bool(),
+            reply.json["accepted"].as_u64()
+        ),
+        (Some(true), Some(2))
+    );
+    assert!(
+        reply.json["stopped_early"]
+            .as_str()
+            .unwrap()
+            .contains("after 2 rows"),
+        "{}",
+        reply.json
+    );
+    let past = GOOD_ROW.replace("02-03-2026,04-03-2026", "02-02-2026,04-02-2026");
+    let reply = app
+        .upload("", Some(("file", "f.csv", "text/csv", &csv(&[&past]))))
+        .await;
+    assert_eq!(
+        (reply.status, reply.json["errors"][0]["column"].as_str()),
+        (StatusCode::OK, Some("Startdate")),
+        "partial mode answers 200"
+    );
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn an_upload_without_a_multipart_body_is_input_file_missing() {
+    let app = TestApp::new("sqlite").await;
+    let reply = app
+        .admin(
+            "POST",
+            "/admin/v1/facilities/upload",
+            Some(json!({"file": "x"})),
+        )
+        .await;
+    assert_eq!(
+        (reply.status, reply.json["errorCode"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("USRRES0001"))
+    );
+    let reply = app.admin("DELETE", "/admin/v1/centers", None).await;
+    assert_eq!(
+        (reply.status, reply.json["errorCode"].as_str()),
+        (StatusCode::METHOD_NOT_ALLOWED, Some("SEHAT0405"))
+    );
+    for limit in ["0", "501"] {
+        let reply = app
+            .admin("GET", &format!("/admin/v1/centers?limit={limit}"), None)
+            .await;
+        assert_eq!(
+            (reply.status, reply.json["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("limit"))
+        );
+    }
+    let reply = app.admin("GET", "/admin/v1/centers/abc", None).await;
+    assert_eq!(reply.json["field"], "center_id");
+    app.teardown().await;
 }

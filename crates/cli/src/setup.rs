@@ -79,7 +79,7 @@ pub async fn ensure_master_data(store: &SqlStore, force: bool) -> anyhow::Result
         elapsed_ms = started.elapsed().as_millis(),
         "master data loaded"
     );
-    for district in &report.unmatched_districts {
+    for district in report.unmatched_districts.iter().filter(|d| *d != " ()") {
         tracing::info!(district = %district, "post-office district not matched to a CoWIN district");
     }
     Ok(())
@@ -96,8 +96,8 @@ pub async fn seed_demo(
     let localities = store.located_localities().await?;
     let plans = sehat_domain::demo::generate(seed, &localities, centers, store.clock.today());
     let options = ImportOptions {
-        mode: ImportMode::Partial,
         batch_rows: 1000,
+        ..ImportOptions::new(ImportMode::Partial, store.clock.today())
     };
     let mut writer = PlanWriter::new(store, gazetteer, options);
     for (i, plan) in plans.into_iter().enumerate() {
@@ -155,14 +155,12 @@ pub async fn import_facilities_file(
         indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({eta})")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    let options = ImportOptions {
-        mode: if all_or_nothing {
-            ImportMode::AllOrNothing
-        } else {
-            ImportMode::Partial
-        },
-        ..ImportOptions::default()
+    let mode = if all_or_nothing {
+        ImportMode::AllOrNothing
+    } else {
+        ImportMode::Partial
     };
+    let options = ImportOptions::new(mode, store.clock.today());
     let started = Instant::now();
     let mut progress = |rows: u64, bytes: u64| {
         if rows.is_multiple_of(256) {
@@ -225,6 +223,10 @@ async fn shutdown_signal() {
 
 /// `sehat serve`.
 pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
+    // Bind first: a wrong address fails before anything is created or migrated.
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("listening on {}", config.server.listen))?;
     let keys = keys::load_or_generate(
         &config.keys.data_dir,
         config.keys.jwt_key_path.as_deref(),
@@ -292,9 +294,6 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     if state.config.admin_token.is_none() {
         tracing::info!("no admin token configured: the admin API answers 401");
     }
-    let listener = tokio::net::TcpListener::bind(&config.server.listen)
-        .await
-        .with_context(|| format!("listening on {}", config.server.listen))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = ?store.backend(), "sehat listening");
     announce(addr);

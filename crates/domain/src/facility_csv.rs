@@ -330,6 +330,7 @@ impl FacilityColumns {
                 let column = match field.as_ref() {
                     "to" => "Enddate",
                     "max_age" => "MaxAge",
+                    "min_age" => "MinAge",
                     "dose" => "Dose",
                     "capacity" => "Vaccancy",
                     _ => "slots",

@@ -99,7 +99,10 @@ impl SessionPlan {
                 "a plan may span at most 366 days",
             ));
         }
-        if self.min_age > 120 || self.max_age.is_some_and(|m| m > 120 || m < self.min_age) {
+        if self.min_age > 120 {
+            return Err(DomainError::invalid("min_age", "must be 0-120"));
+        }
+        if self.max_age.is_some_and(|m| m > 120 || m < self.min_age) {
             return Err(DomainError::invalid(
                 "max_age",
                 "ages must be 0-120 and min_age <= max_age",
@@ -122,6 +125,13 @@ impl SessionPlan {
         names.dedup();
         if names.len() != self.slots.len() {
             return Err(DomainError::invalid("slots", "slot names must be unique"));
+        }
+        let given = self.slots.iter().filter(|s| s.capacity.is_some()).count();
+        if given != 0 && given != self.slots.len() {
+            return Err(DomainError::invalid(
+                "slots",
+                "give a capacity for every slot, or for none (the online capacity is then split evenly)",
+            ));
         }
         let fixed: Option<u32> = self.slots.iter().map(|s| s.capacity).sum();
         if let Some(total) = fixed
@@ -249,10 +259,12 @@ pub struct DayUtilization {
     pub date: Date,
     /// Sessions that day (open and closed).
     pub sessions: u32,
-    /// Online seats that day in open sessions.
+    /// Online seats that day, in all its sessions.
     pub capacity: u64,
     /// Seats booked.
     pub booked: u64,
+    /// Seats still bookable: free seats of open sessions.
+    pub available: u64,
 }
 
 impl DayUtilization {

@@ -51,7 +51,11 @@ pub(crate) enum Pool {
 }
 
 pub(crate) enum Tx {
-    Sqlite(Transaction<'static, Sqlite>),
+    /// A SQLite transaction, and for a write transaction the turn of this process's writers.
+    Sqlite(
+        Transaction<'static, Sqlite>,
+        Option<tokio::sync::OwnedMutexGuard<()>>,
+    ),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -70,7 +74,7 @@ macro_rules! on_pool {
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
-            $crate::db::Tx::Sqlite(tx) => {
+            $crate::db::Tx::Sqlite(tx, _) => {
                 let $c = &mut **tx;
                 $body
             }
@@ -87,7 +91,7 @@ pub(crate) use {on_pool, on_tx};
 impl Tx {
     pub(crate) async fn commit(self) -> Result<(), DomainError> {
         match self {
-            Tx::Sqlite(tx) => tx.commit().await.map_err(db_error),
+            Tx::Sqlite(tx, _turn) => tx.commit().await.map_err(db_error),
             Tx::Postgres(tx) => tx.commit().await.map_err(db_error),
         }
     }
@@ -97,6 +101,9 @@ impl Tx {
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pub(crate) pool: Pool,
+    /// SQLite has one writer at a time. Its busy handler polls and is not fair, so a long
+    /// import could starve short writers; this FIFO lock gives this process's writers turns.
+    pub(crate) sqlite_writers: Arc<tokio::sync::Mutex<()>>,
     /// The clock the store stamps rows with.
     pub clock: Arc<dyn Clock>,
 }
@@ -163,7 +170,11 @@ impl SqlStore {
                 "must be a sqlite:// or postgres:// URL",
             ));
         };
-        Ok(Self { pool, clock })
+        Ok(Self {
+            pool,
+            clock,
+            sqlite_writers: Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     /// Which database this store runs on.
@@ -192,7 +203,13 @@ impl SqlStore {
     /// so two writers never deadlock upgrading read locks.
     pub(crate) async fn begin_write(&self) -> Result<Tx, DomainError> {
         Ok(match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await.map_err(db_error)?),
+            Pool::Sqlite(p) => {
+                let turn = self.sqlite_writers.clone().lock_owned().await;
+                Tx::Sqlite(
+                    p.begin_with("BEGIN IMMEDIATE").await.map_err(db_error)?,
+                    Some(turn),
+                )
+            }
             Pool::Postgres(p) => Tx::Postgres(p.begin().await.map_err(db_error)?),
         })
     }
@@ -200,7 +217,7 @@ impl SqlStore {
     /// Starts a read-only transaction: one consistent view of the data.
     pub(crate) async fn begin_read(&self) -> Result<Tx, DomainError> {
         Ok(match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await.map_err(db_error)?),
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await.map_err(db_error)?, None),
             Pool::Postgres(p) => Tx::Postgres(p.begin().await.map_err(db_error)?),
         })
     }
@@ -216,6 +233,10 @@ impl SqlStore {
         })
     }
 }
+
+/// The conflict message of a collision with a concurrent transaction (deadlock, serialization
+/// failure, a key inserted meanwhile): the caller may simply retry.
+pub const RETRYABLE: &str = "a concurrent change collided with this one; retry";
 
 /// Maps a database error once: lost connections and pool timeouts are `Unavailable` (503, retry),
 /// everything else `Internal`.

@@ -203,6 +203,26 @@ async fn update_center_fields(
     }))
 }
 
+/// A key inserted meanwhile by a concurrent transaction is a retryable conflict.
+fn race_or_db_error(e: sqlx::Error) -> DomainError {
+    if is_unique_violation(&e) {
+        DomainError::Conflict(crate::db::RETRYABLE.into())
+    } else {
+        db_error(e)
+    }
+}
+
+/// `"A,B"` and `"B,C"` → `"A,B,C"`.
+fn merge_codes(stored: &str, new: &str) -> String {
+    let mut codes = split_codes(stored);
+    for code in split_codes(new) {
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    codes.join(",")
+}
+
 /// Inserts or updates a centre by its natural key.
 async fn upsert_center(
     tx: &mut Tx,
@@ -210,12 +230,17 @@ async fn upsert_center(
     now: i64,
 ) -> Result<(i64, PlanOutcome, bool), DomainError> {
     let key = CenterKey::of(center);
-    let fields = CenterFields::of(center);
+    let mut fields = CenterFields::of(center);
     let mut outcome = PlanOutcome::default();
     for _ in 0..2 {
         match find_center(tx, &key).await? {
-            Some((id, stored)) if stored == fields => return Ok((id, outcome, false)),
-            Some((id, _)) => {
+            Some((id, stored)) => {
+                // An import adds vaccines to a centre's list, never drops them: one row per
+                // vaccine is how a file describes a centre offering several.
+                fields.vaccine_codes = merge_codes(&stored.vaccine_codes, &fields.vaccine_codes);
+                if stored == fields {
+                    return Ok((id, outcome, false));
+                }
                 update_center_fields(tx, id, &fields, now).await?;
                 outcome.centers_updated = 1;
                 return Ok((id, outcome, false));
@@ -356,6 +381,7 @@ async fn upsert_sessions(
     let mut changed_sessions: Vec<Uuid> = Vec::new();
     let mut new_slots: Vec<(Uuid, usize)> = Vec::new();
     let mut changed_slots: Vec<(i64, usize)> = Vec::new();
+    let mut stale_slots: Vec<i64> = Vec::new();
     for date in plan.dates() {
         let session_id = match existing.get(&date) {
             None => {
@@ -378,6 +404,25 @@ async fn upsert_sessions(
                 s.id
             }
         };
+        // Slots of this session that the new template leaves out: refused while booked, else
+        // removed, so the slots always add up to the online capacity.
+        let keys: Vec<String> = plan.slots.iter().map(|t| t.name.key()).collect();
+        for stale in slots.iter().filter(|sl| {
+            sl.session_id == session_id && sl.capacity > 0 && !keys.contains(&sl.name_key)
+        }) {
+            if stale.booked > 0 {
+                return Ok(Err((
+                    "slots".to_owned(),
+                    format!(
+                        "{} on {} has {} seats booked; keep it in the template",
+                        stale.name,
+                        format_cowin_date(date),
+                        stale.booked
+                    ),
+                )));
+            }
+            stale_slots.push(stale.id);
+        }
         for (i, template) in plan.slots.iter().enumerate() {
             let capacity = i64::from(capacities[i]);
             match existing_slots.get(&(session_id, template.name.key().as_str())) {
@@ -422,7 +467,7 @@ async fn upsert_sessions(
                     .push_bind(min_age).push_bind(max_age).push_bind(dose).push_bind(online)
                     .push_bind(walkin).push_bind("OPEN").push_bind(now).push_bind(now);
             })
-            .build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+            .build().execute(c).await.map(|r| r.rows_affected()).map_err(race_or_db_error))?;
     }
     for chunk in new_slots.chunks(1000) {
         on_tx!(tx, c => QueryBuilder::new(
@@ -433,7 +478,7 @@ async fn upsert_sessions(
                     .push_bind(i64::from(t.timings.start_minute())).push_bind(i64::from(t.timings.end_minute()))
                     .push_bind(i64::from(capacities[*i])).push_bind(0_i64);
             })
-            .build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+            .build().execute(c).await.map(|r| r.rows_affected()).map_err(race_or_db_error))?;
     }
     for id in &changed_sessions {
         on_tx!(tx, c => sqlx::query(
@@ -458,11 +503,25 @@ async fn upsert_sessions(
             ));
         }
     }
+    for id in &stale_slots {
+        // A slot no appointment ever used goes; one with cancelled history stays, at no seats.
+        let deleted = on_tx!(tx, c => sqlx::query(
+            "DELETE FROM slots WHERE id = $1 AND booked = 0 \
+             AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = slots.id)")
+            .bind(*id).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+        if deleted == 0 {
+            let emptied = on_tx!(tx, c => sqlx::query("UPDATE slots SET capacity = 0 WHERE id = $1 AND booked = 0")
+                .bind(*id).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+            if emptied == 0 {
+                return Err(DomainError::Conflict(crate::db::RETRYABLE.into()));
+            }
+        }
+    }
     let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
     Ok(Ok(PlanOutcome {
         sessions_created: as_u64(new_sessions.len()),
         slots_created: as_u64(new_slots.len()),
-        sessions_updated: as_u64(changed_sessions.len() + changed_slots.len()),
+        sessions_updated: as_u64(changed_sessions.len() + changed_slots.len() + stale_slots.len()),
         ..PlanOutcome::default()
     }))
 }
@@ -720,6 +779,26 @@ impl SqlStore {
         center: CenterId,
         plan: &SessionPlan,
     ) -> Result<PlanOutcome, DomainError> {
+        // Two admins opening the same range at once collide on the session keys: the loser
+        // retries against what the winner wrote.
+        let mut attempt = 0;
+        loop {
+            match self.try_open_center_sessions(center, plan).await {
+                Err(DomainError::Conflict(reason))
+                    if reason == crate::db::RETRYABLE && attempt < 3 =>
+                {
+                    attempt += 1
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn try_open_center_sessions(
+        &self,
+        center: CenterId,
+        plan: &SessionPlan,
+    ) -> Result<PlanOutcome, DomainError> {
         let mut tx = self.begin_write().await?;
         let exists: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT id FROM centers WHERE id = $1")
             .bind(center.0).fetch_optional(c).await.map_err(db_error))?;
@@ -777,20 +856,24 @@ impl SqlStore {
         to: Date,
     ) -> Result<Vec<DayUtilization>, DomainError> {
         let sql = "SELECT se.date, COUNT(DISTINCT se.id), \
-                   CAST(COALESCE(SUM(CASE WHEN se.status = 'OPEN' THEN sl.capacity ELSE 0 END), 0) AS BIGINT), \
-                   CAST(COALESCE(SUM(sl.booked), 0) AS BIGINT) \
+                   CAST(COALESCE(SUM(sl.capacity), 0) AS BIGINT), \
+                   CAST(COALESCE(SUM(sl.booked), 0) AS BIGINT), \
+                   CAST(COALESCE(SUM(CASE WHEN se.status = 'OPEN' THEN sl.capacity - sl.booked ELSE 0 END), 0) AS BIGINT) \
                    FROM sessions se LEFT JOIN slots sl ON sl.session_id = se.id \
                    WHERE se.center_id = $1 AND se.date BETWEEN $2 AND $3 GROUP BY se.date ORDER BY se.date";
-        let rows: Vec<(Date, i64, i64, i64)> = on_pool!(&self.pool, p => sqlx::query_as(sql)
+        let rows: Vec<(Date, i64, i64, i64, i64)> = on_pool!(&self.pool, p => sqlx::query_as(sql)
             .bind(center.0).bind(from).bind(to).fetch_all(p).await.map_err(db_error))?;
         Ok(rows
             .into_iter()
-            .map(|(date, sessions, capacity, booked)| DayUtilization {
-                date,
-                sessions: count(sessions),
-                capacity: u64::try_from(capacity).unwrap_or(0),
-                booked: u64::try_from(booked).unwrap_or(0),
-            })
+            .map(
+                |(date, sessions, capacity, booked, available)| DayUtilization {
+                    date,
+                    sessions: count(sessions),
+                    capacity: u64::try_from(capacity).unwrap_or(0),
+                    booked: u64::try_from(booked).unwrap_or(0),
+                    available: u64::try_from(available).unwrap_or(0),
+                },
+            )
             .collect())
     }
 }

@@ -163,12 +163,14 @@ impl SqlStore {
         let now = self.clock.now_millis();
         // The attempt is counted and the cap checked in the same statement, so parallel guesses
         // cannot exceed it.
-        let row: Option<(String, String, String, String)> = on_pool!(&self.pool, p => sqlx::query_as(
+        let mut tx = self.begin_write().await?;
+        let row: Option<(String, String, String, String)> = on_tx!(&mut tx, c => sqlx::query_as(
             "UPDATE otp_requests SET attempts = attempts + 1 \
              WHERE txn_id = $1 AND used_at IS NULL AND expires_at > $2 AND attempts < $3 \
              RETURNING mobile_hash, mobile_last4, purpose, code_hash")
             .bind(txn_id).bind(now).bind(i64::from(max_attempts))
-            .fetch_optional(p).await.map_err(db_error))?;
+            .fetch_optional(c).await.map_err(db_error))?;
+        tx.commit().await?;
         if let Some((mobile_hash, mobile_last4, purpose, code_hash)) = row {
             return Ok(OtpAttempt {
                 mobile_hash: MobileHash::from_stored(mobile_hash),
@@ -191,10 +193,12 @@ impl SqlStore {
     }
 
     pub(crate) async fn mark_otp_used(&self, txn_id: &str) -> Result<(), DomainError> {
-        let done = on_pool!(&self.pool, p => sqlx::query(
+        let mut tx = self.begin_write().await?;
+        let done = on_tx!(&mut tx, c => sqlx::query(
             "UPDATE otp_requests SET used_at = $2 WHERE txn_id = $1 AND used_at IS NULL")
             .bind(txn_id).bind(self.clock.now_millis())
-            .execute(p).await.map(|r| r.rows_affected()).map_err(db_error))?;
+            .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+        tx.commit().await?;
         if done == 1 {
             Ok(())
         } else {

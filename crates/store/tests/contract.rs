@@ -310,7 +310,12 @@ async fn sessions_open_close_and_report_utilization_per_day() {
             (days[0].capacity, days[0].booked, days[0].sessions),
             (101, 20, 1)
         );
-        assert_eq!(days[1].capacity, 0, "a closed session offers nothing");
+        assert_eq!(
+            (days[1].capacity, days[1].available),
+            (101, 0),
+            "a closed session's seats are offered but not bookable"
+        );
+        assert_eq!(days[0].available, 81);
         assert!((days[0].ratio() - 20.0 / 101.0).abs() < 1e-9);
     });
 }
