@@ -138,7 +138,7 @@ async fn insert_rows(
 struct AppointmentRow {
     number: i64,
     slot_id: i64,
-    dose: i64,
+    appointment_dose: i64,
     #[sqlx(flatten)]
     session: SessionRow,
 }
@@ -154,7 +154,7 @@ async fn appointments_where(
         "AND $2 = $2"
     };
     let sql = format!(
-        "SELECT a.number, a.slot_id, a.dose, {SESSION_COLUMNS} \
+        "SELECT a.number, a.slot_id, a.dose AS appointment_dose, {SESSION_COLUMNS} \
          FROM appointments a JOIN sessions se ON se.id = a.session_id \
          WHERE a.account = $1 {filter} ORDER BY a.created_at DESC, a.number"
     );
@@ -209,7 +209,7 @@ async fn appointments_where(
             session_id: session.id,
             date: session.date,
             slot,
-            dose: u8::try_from(r.dose).unwrap_or(1),
+            dose: u8::try_from(r.appointment_dose).unwrap_or(1),
             vaccine_code: session.vaccine_code,
             beneficiaries,
         });

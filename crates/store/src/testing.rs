@@ -210,6 +210,13 @@ impl TestDatabase {
     pub async fn execute(&self, sql: &str) -> Result<u64, sqlx::Error> {
         crate::db::execute_raw(&self.store, sql).await
     }
+
+    /// Runs a query returning one number (`SELECT COUNT(*) …`), for checking invariants.
+    pub async fn number(&self, sql: &str) -> i64 {
+        crate::db::scalar_raw(&self.store, sql)
+            .await
+            .expect("query")
+    }
 }
 
 #[cfg(test)]

@@ -137,6 +137,122 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// A sandbox app: OTPs come back in the responses.
+    pub async fn sandbox(backend: &str) -> Self {
+        Self::with_config(
+            backend,
+            ApiConfig {
+                admin_token: Some(ADMIN_TOKEN.into()),
+                otp_delivery: sehat_api::notify::OtpDelivery::Sandbox,
+                ..ApiConfig::default()
+            },
+        )
+        .await
+    }
+
+    /// A JSON call with a bearer token (or none).
+    pub async fn call(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        self.call_with(method, uri, token, body, &[]).await
+    }
+
+    /// A JSON call with extra headers.
+    pub async fn call_with(
+        &self,
+        method: &str,
+        uri: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).expect("request")).await
+    }
+
+    /// A guest token from `POST /api/v1/auth/guest/login`.
+    pub async fn guest(&self) -> String {
+        let reply = self
+            .call(
+                "POST",
+                "/api/v1/auth/guest/login",
+                None,
+                Some(serde_json::json!({"user_name": "99999999999999999999"})),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.json);
+        reply.json.as_str().expect("a bare token").to_owned()
+    }
+
+    /// A family token for a mobile through the sandbox OTP flow.
+    pub async fn family(&self, mobile: &str) -> String {
+        let sent = self
+            .call(
+                "POST",
+                "/api/v1/auth/confirmMobileOTP",
+                None,
+                Some(serde_json::json!({"mobile": mobile})),
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::OK, "{}", sent.json);
+        let body = serde_json::json!({"otp": sent.json["otp"], "txnId": sent.json["txnId"]});
+        let confirmed = self
+            .call("POST", "/api/v1/auth/mobileOTP", None, Some(body))
+            .await;
+        assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.json);
+        confirmed.json["token"].as_str().expect("token").to_owned()
+    }
+
+    /// A centre in Satara with one session on 2 March 2026 (the test clock's tomorrow) and the
+    /// given slots `[(name, timings, capacity)]`; returns (centre id, slot ids).
+    pub async fn centre_with_slots(
+        &self,
+        name: &str,
+        min_age: u8,
+        slots: &[(&str, &str, u32)],
+    ) -> (i64, Vec<i64>) {
+        let centre = self.admin("POST", "/admin/v1/centers", Some(serde_json::json!({
+            "name": name, "district_id": 376, "pincode": "415501", "incharge_name": "Sunil Kumar",
+            "incharge_mobile": "8765432109", "area": "Rural", "vaccines": ["COVISHIELD"]
+        }))).await;
+        assert_eq!(centre.status, StatusCode::CREATED, "{}", centre.json);
+        let id = centre.json["center_id"].as_i64().expect("id");
+        let total: u32 = slots.iter().map(|s| s.2).sum();
+        let template: Vec<Value> = slots
+            .iter()
+            .map(|(n, t, c)| serde_json::json!({"name": n, "timings": t, "capacity": c}))
+            .collect();
+        let opened = self.admin("POST", &format!("/admin/v1/centers/{id}/sessions"), Some(serde_json::json!({
+            "from": "2026-03-02", "to": "2026-03-02", "vaccine": "COVISHIELD", "min_age": min_age,
+            "capacity_online": total, "capacity_walkin": 0, "slots": template
+        }))).await;
+        assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.json);
+        let ids = opened.json["sessions"][0]["slots"]
+            .as_array()
+            .expect("slots")
+            .iter()
+            .map(|s| s["slot_id"].as_i64().expect("slot"))
+            .collect();
+        (id, ids)
+    }
+
     pub async fn teardown(self) {
         self.db.teardown().await;
     }
