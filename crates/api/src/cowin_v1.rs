@@ -107,13 +107,20 @@ fn mobile(field: &'static str, value: &Value) -> Result<Mobile, ApiError> {
     Mobile::parse(&text).map_err(|e| ApiError::invalid(field, e))
 }
 
-/// OTPs: six digits; a JSON number loses leading zeros, so numbers are padded back to six.
+/// OTPs: six digits. The sandbox echoes the OTP as a JSON number (as spec 000's sample does),
+/// which loses leading zeros, and clients pass it on as a number or as its text: both are
+/// padded back to six digits.
 fn otp(value: &Value) -> Result<Otp, ApiError> {
     let text = match value {
         Value::Number(n) => n
             .as_u64()
             .filter(|n| *n < 1_000_000)
             .map(|n| format!("{n:06}")),
+        Value::String(s)
+            if (1..6).contains(&s.trim().len()) && s.trim().bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            Some(format!("{:0>6}", s.trim()))
+        }
         Value::String(s) => Some(s.clone()),
         _ => None,
     }

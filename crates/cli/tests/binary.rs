@@ -19,18 +19,29 @@ impl Server {
     fn start(extra_env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let db = format!("sqlite://{}", dir.path().join("sehat.db").display());
+        Self::start_on(dir, &db, &[("SEHAT__DEMO__CENTERS", "60")], extra_env, &[])
+    }
+
+    fn start_on(
+        dir: tempfile::TempDir,
+        db: &str,
+        env: &[(&str, &str)],
+        extra_env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_sehat"))
             .args([
                 "serve",
                 "--listen",
                 "127.0.0.1:0",
                 "--database",
-                &db,
+                db,
                 "--demo",
                 "--admin-token",
                 TOKEN,
             ])
-            .env("SEHAT__DEMO__CENTERS", "60")
+            .args(args)
+            .envs(env.iter().copied())
             .env("SEHAT__KEYS__DATA_DIR", dir.path().join("data"))
             .envs(extra_env.iter().copied())
             .stdout(Stdio::piped())
@@ -256,4 +267,51 @@ fn the_same_seed_gives_the_same_demo_data_and_import_reports_rows() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("USRRES0005"));
+}
+
+/// The partner guide (`docs/partner-guide.md`) runs as written against `serve --demo
+/// --otp-delivery sandbox`, on SQLite and on PostgreSQL when configured.
+#[tokio::test]
+async fn the_partner_guide_runs_as_written() {
+    for backend in sehat_store::testing::backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = std::sync::Arc::new(sehat_domain::clock::SystemClock);
+        let (db, pg) = if backend == "postgres" {
+            // A fresh database (migrated, master data loaded, no centres): serve --demo seeds it.
+            let test_db = sehat_store::testing::TestDatabase::new(backend, clock).await;
+            test_db.store.close().await;
+            (test_db.url.clone(), Some(test_db))
+        } else {
+            (
+                format!("sqlite://{}", dir.path().join("guide.db").display()),
+                None,
+            )
+        };
+        let server = Server::start_on(dir, &db, &[], &[], &["--otp-delivery", "sandbox"]);
+        let script =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/partner-guide.sh");
+        let out = Command::new("bash")
+            .arg(script)
+            .env("BASE", &server.base)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{backend}: the guide failed:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains("cancel: 204") && stdout.contains("partner guide: done"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("\"people\":[\"Apparao\"]"),
+            "one of the two remains booked: {stdout}"
+        );
+        assert!(server.stop().success());
+        if let Some(test_db) = pg {
+            test_db.teardown().await;
+        }
+    }
 }
