@@ -32,7 +32,8 @@ pub struct ErrorBody {
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
-    body: ErrorBody,
+    // Boxed: errors travel through every `Result` of the handlers, so they stay small.
+    body: Box<ErrorBody>,
     retry_after: Option<i64>,
 }
 
@@ -40,13 +41,13 @@ impl ApiError {
     fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody {
+            body: Box::new(ErrorBody {
                 error_code: code,
                 error: message.into(),
                 field: None,
                 wrong_headers: None,
                 missing_headers: None,
-            },
+            }),
             retry_after: None,
         }
     }
@@ -231,7 +232,7 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, axum::Json(self.body)).into_response();
+        let mut response = (self.status, axum::Json(*self.body)).into_response();
         if let Some(secs) = self.retry_after
             && let Ok(value) = axum::http::HeaderValue::from_str(&secs.max(1).to_string())
         {

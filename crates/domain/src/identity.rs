@@ -80,7 +80,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len())
@@ -234,6 +234,56 @@ impl OtpPolicy {
     }
 }
 
+/// Sends an OTP to a mobile for `purpose`: a fresh code, stored only as its keyed hash, delivered
+/// by `deliver`. The answer is the same whether or not the mobile is registered.
+pub async fn issue_otp(
+    store: &dyn crate::store::Store,
+    key: &IdentityKey,
+    policy: &OtpPolicy,
+    mobile: &Mobile,
+    purpose: &'static str,
+) -> Result<(String, Otp), crate::DomainError> {
+    let code = Otp::generate();
+    let txn_id = uuid::Uuid::new_v4().to_string();
+    let otp = crate::store::NewOtp {
+        code_hash: key.otp_hash(&txn_id, &OtpProof::Code(code.clone())),
+        txn_id: txn_id.clone(),
+        mobile_hash: key.mobile_hash(mobile),
+        mobile_last4: mobile.expose()[6..].to_owned(),
+        purpose,
+    };
+    store.create_otp(&otp, policy).await?;
+    Ok((txn_id, code))
+}
+
+/// Checks an OTP: the attempt is counted first (at most `max_attempts` per transaction), a match
+/// uses the OTP up (single use), and the mobile it was sent to is returned.
+pub async fn redeem_otp(
+    store: &dyn crate::store::Store,
+    key: &IdentityKey,
+    policy: &OtpPolicy,
+    txn_id: &str,
+    proof: &OtpProof,
+    purpose: &str,
+) -> Result<(MobileHash, String), crate::DomainError> {
+    use crate::{DomainError, Rule};
+    if uuid::Uuid::parse_str(txn_id).is_err() {
+        return Err(DomainError::invalid(
+            "txnId",
+            "must be the txnId the OTP request returned",
+        ));
+    }
+    let attempt = store.attempt_otp(txn_id, policy.max_attempts).await?;
+    if attempt.purpose != purpose {
+        return Err(DomainError::Rule(Rule::OtpExpired));
+    }
+    if !key.otp_matches(txn_id, proof, &attempt.code_hash) {
+        return Err(DomainError::Rule(Rule::OtpInvalid));
+    }
+    store.consume_otp(txn_id).await?;
+    Ok((attempt.mobile_hash, attempt.mobile_last4))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,54 +354,4 @@ mod tests {
         let ten: Vec<i64> = (1..=10).map(|i| now - i * 3_700_000).collect();
         assert!(p.wait_before_next(now, &ten).unwrap() > 3_600, "daily cap");
     }
-}
-
-/// Sends an OTP to a mobile for `purpose`: a fresh code, stored only as its keyed hash, delivered
-/// by `deliver`. The answer is the same whether or not the mobile is registered.
-pub async fn issue_otp(
-    store: &dyn crate::store::Store,
-    key: &IdentityKey,
-    policy: &OtpPolicy,
-    mobile: &Mobile,
-    purpose: &'static str,
-) -> Result<(String, Otp), crate::DomainError> {
-    let code = Otp::generate();
-    let txn_id = uuid::Uuid::new_v4().to_string();
-    let otp = crate::store::NewOtp {
-        code_hash: key.otp_hash(&txn_id, &OtpProof::Code(code.clone())),
-        txn_id: txn_id.clone(),
-        mobile_hash: key.mobile_hash(mobile),
-        mobile_last4: mobile.expose()[6..].to_owned(),
-        purpose,
-    };
-    store.create_otp(&otp, policy).await?;
-    Ok((txn_id, code))
-}
-
-/// Checks an OTP: the attempt is counted first (at most `max_attempts` per transaction), a match
-/// uses the OTP up (single use), and the mobile it was sent to is returned.
-pub async fn redeem_otp(
-    store: &dyn crate::store::Store,
-    key: &IdentityKey,
-    policy: &OtpPolicy,
-    txn_id: &str,
-    proof: &OtpProof,
-    purpose: &str,
-) -> Result<(MobileHash, String), crate::DomainError> {
-    use crate::{DomainError, Rule};
-    if uuid::Uuid::parse_str(txn_id).is_err() {
-        return Err(DomainError::invalid(
-            "txnId",
-            "must be the txnId the OTP request returned",
-        ));
-    }
-    let attempt = store.attempt_otp(txn_id, policy.max_attempts).await?;
-    if attempt.purpose != purpose {
-        return Err(DomainError::Rule(Rule::OtpExpired));
-    }
-    if !key.otp_matches(txn_id, proof, &attempt.code_hash) {
-        return Err(DomainError::Rule(Rule::OtpInvalid));
-    }
-    store.consume_otp(txn_id).await?;
-    Ok((attempt.mobile_hash, attempt.mobile_last4))
 }
