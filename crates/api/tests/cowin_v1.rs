@@ -973,3 +973,63 @@ async fn an_otp_passed_on_as_the_echoed_number_or_its_digits_is_accepted() {
     }
     app.teardown().await;
 }
+
+#[tokio::test]
+async fn with_http_delivery_the_otp_goes_to_the_sms_gateway_and_not_into_the_response() {
+    use std::sync::{Arc, Mutex};
+    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let sink = received.clone();
+    let gateway = axum::Router::new().route(
+        "/send",
+        axum::routing::post(move |axum::Json(body): axum::Json<Value>| {
+            let sink = sink.clone();
+            async move {
+                sink.lock().unwrap().push(body);
+                "queued"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/send", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, gateway).await.unwrap() });
+
+    let config = sehat_api::ApiConfig {
+        otp_delivery: sehat_api::notify::OtpDelivery::Http,
+        ..sehat_api::ApiConfig::default()
+    };
+    let app = TestApp::with_notifier(
+        "sqlite",
+        config,
+        Arc::new(sehat_api::notify::HttpNotifier::new(url)),
+    )
+    .await;
+    let sent = app
+        .call(
+            "POST",
+            "/api/v1/auth/confirmMobileOTP",
+            None,
+            Some(json!({"mobile": "9876543210"})),
+        )
+        .await;
+    assert_eq!(
+        types(&sent.json),
+        json!({"txnId": "string"}),
+        "no OTP in the response"
+    );
+    let messages = received.lock().unwrap().clone();
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0]["mobile"], "9876543210");
+    let text = messages[0]["message"].as_str().unwrap();
+    let code: String = text.chars().take(6).collect();
+    assert!(code.chars().all(|c| c.is_ascii_digit()), "{text}");
+    let ok = app
+        .call(
+            "POST",
+            "/api/v1/auth/mobileOTP",
+            None,
+            Some(json!({"otp": code, "txnId": sent.json["txnId"]})),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "the code from the SMS logs in");
+    app.teardown().await;
+}

@@ -46,6 +46,14 @@ impl TestApp {
     }
 
     pub async fn with_config(backend: &str, config: ApiConfig) -> Self {
+        Self::with_notifier(backend, config, Arc::new(NoNotifier)).await
+    }
+
+    pub async fn with_notifier(
+        backend: &str,
+        config: ApiConfig,
+        notifier: Arc<dyn sehat_api::notify::Notifier>,
+    ) -> Self {
         let clock = Arc::new(FixedClock::new(datetime!(2026-03-01 04:00 UTC)));
         let db = TestDatabase::new(backend, clock.clone()).await;
         let gazetteer = Gazetteer::load(&db.store).await.expect("gazetteer");
@@ -60,7 +68,7 @@ impl TestApp {
                 Duration::from_secs(900),
             )),
             identity: Arc::new(IdentityKey::new(vec![5; 32]).expect("key")),
-            notifier: Arc::new(NoNotifier),
+            notifier,
         };
         Self {
             app: sehat_api::app(state),
