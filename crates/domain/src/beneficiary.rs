@@ -176,14 +176,7 @@ impl PhotoId {
 
     /// The last four characters.
     pub fn last4(&self) -> String {
-        self.number
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect()
+        crate::values::last4(&self.number)
     }
 
     /// The masked form responses show: `*****9999`.

@@ -102,7 +102,7 @@ pub fn generate(
             let online = per_slot * u32::try_from(slots.len()).unwrap_or(1);
             let incharge = INCHARGE.choose(&mut rng).copied().unwrap_or(INCHARGE[0]);
             let mobile = format!("9{:09}", rng.random_range(0..1_000_000_000u32));
-            let place_name = title_case(&site.name);
+            let place_name = crate::master::post_office_place_name(&site.name);
             let district = site.district_id.map_or(0, |d| d.0);
             FacilityPlan {
                 center: CenterSpec {
@@ -152,29 +152,6 @@ pub fn generate(
 
 fn fallback_name() -> Name {
     Name::parse("Health Centre").unwrap_or_else(|_| unreachable!("constant name is valid"))
-}
-
-/// `"ramapur bo"` → `"Ramapur"`: drops India Post's office suffixes and capitalises words.
-fn title_case(post_office: &str) -> String {
-    post_office
-        .split_whitespace()
-        .filter(|w| {
-            !matches!(
-                w.to_ascii_lowercase().as_str(),
-                "bo" | "so" | "ho" | "b.o" | "s.o" | "h.o"
-            )
-        })
-        .map(|w| {
-            let mut chars = w.chars();
-            chars.next().map_or_else(String::new, |first| {
-                first
-                    .to_uppercase()
-                    .chain(chars.flat_map(char::to_lowercase))
-                    .collect()
-            })
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]

@@ -183,6 +183,29 @@ pub const COVID_VACCINES: [(&str, &str); 6] = [
     ("COVOVAX", "COVOVAX"),
 ];
 
+/// A post office's name as a place name: India Post's office suffixes (`BO`, `S.O`, `H.O`, …)
+/// dropped and each word capitalised: `"satara city s.o"` → `"Satara City"`.
+pub fn post_office_place_name(name: &str) -> String {
+    name.split_whitespace()
+        .filter(|w| {
+            !matches!(
+                w.to_ascii_lowercase().trim_matches(['(', ')', '.']),
+                "bo" | "so" | "ho" | "b.o" | "s.o" | "h.o"
+            )
+        })
+        .map(|w| {
+            let mut chars = w.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first
+                    .to_uppercase()
+                    .chain(chars.flat_map(char::to_lowercase))
+                    .collect()
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Normalises a place name for matching: lower case, letters and digits only, common suffixes
 /// ("district", "dist") removed.
 pub fn place_key(name: &str) -> String {

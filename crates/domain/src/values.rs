@@ -88,17 +88,15 @@ impl fmt::Debug for Mobile {
     }
 }
 
+/// The last four characters of an identifier.
+pub fn last4(value: &str) -> String {
+    let skip = value.chars().count().saturating_sub(4);
+    value.chars().skip(skip).collect()
+}
+
 /// Masks all but the last four characters as spec 000's samples do: `*****1403`.
 pub fn mask_tail(value: &str) -> String {
-    let tail: String = value
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    format!("*****{tail}")
+    format!("*****{}", last4(value))
 }
 
 /// A point on the map, within India's bounding box.

@@ -5,6 +5,7 @@
 use sehat_domain::ids::{BlockId, DistrictId, LocalityId, StateId};
 use sehat_domain::master::{
     Block, COVID_VACCINES, District, Locality, State, Vaccine, VaccineProgramme, place_key,
+    post_office_place_name,
 };
 use sehat_domain::store::MasterData;
 use sehat_domain::values::{GeoPoint, Pincode};
@@ -359,7 +360,7 @@ fn place_post_offices(
     }
     let block_names: BTreeSet<(DistrictId, String)> = area_head
         .iter()
-        .map(|((d, _), head)| (*d, office_place_name(&head.name)))
+        .map(|((d, _), head)| (*d, post_office_place_name(&head.name)))
         .collect();
     let block_ids: HashMap<(DistrictId, String), BlockId> = block_names
         .iter()
@@ -386,7 +387,9 @@ fn place_post_offices(
             let district_id = district_of(o);
             let block_id = district_id.and_then(|d| {
                 let head = area_head.get(&(d, o.pincode))?;
-                block_ids.get(&(d, office_place_name(&head.name))).copied()
+                block_ids
+                    .get(&(d, post_office_place_name(&head.name)))
+                    .copied()
             });
             Locality {
                 id: LocalityId(i64::try_from(i).unwrap_or(i64::MAX) + 1),
@@ -399,28 +402,6 @@ fn place_post_offices(
         })
         .collect();
     (blocks, localities, report)
-}
-
-/// `"Ramapur bo"` → `"Ramapur"`, `"satara city s.o"` → `"Satara City"`.
-fn office_place_name(name: &str) -> String {
-    name.split_whitespace()
-        .filter(|w| {
-            !matches!(
-                w.to_ascii_lowercase().trim_matches(['(', ')', '.']),
-                "bo" | "so" | "ho" | "b.o" | "s.o" | "h.o"
-            )
-        })
-        .map(|w| {
-            let mut chars = w.chars();
-            chars.next().map_or_else(String::new, |first| {
-                first
-                    .to_uppercase()
-                    .chain(chars.flat_map(char::to_lowercase))
-                    .collect()
-            })
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// A short code for each vaccine of the national schedule, as `vaccinationtypeID` carries it.
@@ -523,8 +504,8 @@ mod tests {
 
     #[test]
     fn office_names_lose_postal_suffixes() {
-        assert_eq!(office_place_name("satara city s.o"), "Satara City");
-        assert_eq!(office_place_name("Ramapur bo"), "Ramapur");
+        assert_eq!(post_office_place_name("satara city s.o"), "Satara City");
+        assert_eq!(post_office_place_name("Ramapur bo"), "Ramapur");
     }
 
     #[test]
