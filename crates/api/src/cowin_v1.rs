@@ -291,7 +291,9 @@ pub struct MobileDobBody {
     birth_year: Value,
 }
 
-/// Authenticate by reference id, mobile and year of birth: a beneficiary token for the family.
+/// Authenticate by reference id, mobile and year of birth: a beneficiary token for that person
+/// (a whole family's token needs the OTP). At most 5 tries per reference id an hour (429
+/// `USRAUT0005`).
 #[utoipa::path(post, path = "/api/v1/auth/confirmMobileDob", tag = "cowin-v1", request_body = MobileDobBody,
     responses((status = 200, body = TokenBody), (status = 400, body = ErrorBody), (status = 401, description = "USRAUT0006 details do not match", body = ErrorBody)))]
 async fn confirm_mobile_dob(
@@ -302,6 +304,13 @@ async fn confirm_mobile_dob(
     let mobile = mobile("mobile", &body.mobile)?;
     let year = loose_i64("birth_year", &body.birth_year)?;
     let mismatch = || ApiError::from(DomainError::Rule(Rule::CredentialsMismatch));
+    // Reference id, mobile and year of birth are weak secrets: at most 5 tries per reference id
+    // an hour, and the token speaks for that one person. A whole family's token needs the OTP,
+    // for anyone may register someone under any mobile with a guest token.
+    state
+        .store
+        .take_attempt(&format!("dob:{}", id.get()), 5, 3_600_000)
+        .await?;
     let (person, account) = match state.store.beneficiary_account(id).await {
         Ok(found) => found,
         Err(DomainError::NotFound(_)) => return Err(mismatch()),
@@ -313,7 +322,7 @@ async fn confirm_mobile_dob(
     }
     let token = state
         .tokens
-        .beneficiary(state.clock.now().unix_timestamp(), &account, None)?;
+        .beneficiary(state.clock.now().unix_timestamp(), &account, Some(id))?;
     Ok(Json(TokenBody { token }))
 }
 
@@ -787,8 +796,7 @@ async fn schedule_appointment(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<ConfirmationBody>, ApiError> {
     let key = idempotency_key(&headers, &auth.account, "v1/schedule", &body)?;
-    let form: ScheduleBody =
-        serde_json::from_value(body).map_err(|e| ApiError::invalid("body", e))?;
+    let form: ScheduleBody = crate::extract::from_json_value(body)?;
     let request = booking(
         &auth,
         &form.center_id,
@@ -840,20 +848,28 @@ async fn reschedule_appointment(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<ConfirmationBody>, ApiError> {
     let key = idempotency_key(&headers, &auth.account, "v1/reschedule", &body)?;
-    let form: RescheduleBody =
-        serde_json::from_value(body).map_err(|e| ApiError::invalid("body", e))?;
+    let form: RescheduleBody = crate::extract::from_json_value(body)?;
     let number = appointment_no(&form.appointment_confirmation_no)?;
-    let mut to = booking(
-        &auth,
-        &form.center_id,
-        &form.date,
-        &form.slot_id,
-        &[Value::from(10_000_000_000_000_i64)],
-    )?;
-    to.beneficiaries = beneficiary_list(&form.beneficiaries)?;
-    if to.beneficiaries.iter().any(|b| !auth.may_act_for(*b)) {
-        return Err(ApiError::not_found("beneficiary"));
+    let mut movers = beneficiary_list(&form.beneficiaries)?;
+    if let Some(only) = auth.only {
+        // A token for one person moves that person only.
+        if movers.iter().any(|b| *b != only) {
+            return Err(ApiError::not_found("beneficiary"));
+        }
+        movers = vec![only];
+        let current = state.store.appointment(&auth.account, number).await?;
+        if !current.active().any(|b| b == only) {
+            return Err(ApiError::not_found("appointment"));
+        }
     }
+    let to = BookingRequest {
+        account: auth.account.clone(),
+        center_id: CenterId(loose_i64("center_id", &form.center_id)?),
+        date: parse_cowin_date(&form.date).map_err(|e| ApiError::invalid("date", e))?,
+        slot_id: SlotId(loose_i64("slot_id", &form.slot_id)?),
+        beneficiaries: movers,
+        dose: None,
+    };
     let appointment = state
         .store
         .reschedule(&RescheduleRequest { number, to }, key.as_ref())
@@ -891,7 +907,12 @@ async fn cancel_appointment(
         return Err(ApiError::not_found("beneficiary"));
     }
     if let Some(only) = auth.only {
-        // A token limited to one beneficiary cancels only that one's seat.
+        // A token limited to one beneficiary cancels only that one's seat, and sees no other
+        // appointment: not even whether it exists.
+        let current = state.store.appointment(&auth.account, number).await?;
+        if !current.beneficiaries.iter().any(|b| b.reference_id == only) {
+            return Err(ApiError::not_found("appointment"));
+        }
         state.store.cancel(&auth.account, number, &[only]).await?;
     } else {
         state.store.cancel(&auth.account, number, &who).await?;
@@ -1202,6 +1223,9 @@ async fn centers_by_block(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<BlockQuery>,
 ) -> Result<Json<CenterListBody>, ApiError> {
+    if state.gazetteer.block(BlockId(q.block_id)).is_none() {
+        return Err(ApiError::invalid("block_id", "unknown block"));
+    }
     center_list(&state, CenterArea::Block(BlockId(q.block_id))).await
 }
 
@@ -1295,18 +1319,30 @@ async fn timeslots_by_center(
         ));
     }
     let center = state.store.center(CenterId(q.center_id)).await?;
-    let sessions = state.store.sessions(center.id, from, to).await?;
+    // Only slots that can still be booked: none before today, none of today's that are over.
+    let now = state.clock.now().to_offset(sehat_domain::clock::IST);
+    let minute_now = u16::from(now.hour()) * 60 + u16::from(now.minute());
+    let sessions = state
+        .store
+        .sessions(center.id, from.max(now.date()), to)
+        .await?;
     let timeslots = sessions
         .iter()
         .filter(|s| s.status == sehat_domain::schedule::SessionStatus::Open && center.active)
         .flat_map(|s| {
-            s.slots.iter().map(move |slot| TimeslotItem {
-                date: format_cowin_date(s.date),
-                slot_id: slot.id.0.to_string(),
-                slot_name: slot.name.clone(),
-                timings: slot.timings.to_cowin_v1(),
-                available_capacity: slot.available().to_string(),
-            })
+            let today = s.date == now.date();
+            s.slots
+                .iter()
+                .filter(move |slot| {
+                    slot.capacity > 0 && !(today && slot.timings.end_minute() <= minute_now)
+                })
+                .map(move |slot| TimeslotItem {
+                    date: format_cowin_date(s.date),
+                    slot_id: slot.id.0.to_string(),
+                    slot_name: slot.name.clone(),
+                    timings: slot.timings.to_cowin_v1(),
+                    available_capacity: slot.available().to_string(),
+                })
         })
         .collect();
     Ok(Json(TimeslotList {

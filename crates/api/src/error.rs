@@ -209,9 +209,12 @@ impl ApiError {
             Rule::OtpAttemptsExceeded => (StatusCode::BAD_REQUEST, "USRAUT0004"),
             Rule::OtpRateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "USRAUT0005"),
             Rule::CredentialsMismatch => (StatusCode::UNAUTHORIZED, "USRAUT0006"),
+            Rule::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "USRAUT0007"),
         };
         let mut error = Self::new(status, code, rule.to_string());
-        if let Rule::OtpRateLimited { retry_after_secs } = rule {
+        if let Rule::OtpRateLimited { retry_after_secs }
+        | Rule::TooManyAttempts { retry_after_secs } = rule
+        {
             error.retry_after = Some(*retry_after_secs);
         }
         error

@@ -33,26 +33,36 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
             .map_err(|_| ApiError::too_large(limit))?;
         let mut de = serde_json::Deserializer::from_slice(&bytes);
         // Deeply nested input is refused by serde_json's recursion limit (128) before it costs.
-        let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            // serde names a missing or unknown field only in its message: "missing field `name`".
-            let message = inner.to_string();
-            let named = ["missing field `", "unknown field `"]
-                .iter()
-                .find_map(|p| message.strip_prefix(p))
-                .and_then(|rest| rest.split('`').next());
-            let field = match (path.as_str(), named) {
-                (".", Some(name)) => name.to_owned(),
-                (".", None) => "body".to_owned(),
-                (p, Some(name)) => format!("{p}.{name}"),
-                (p, None) => p.to_owned(),
-            };
-            ApiError::invalid(field, inner)
-        })?;
+        let value = serde_path_to_error::deserialize(&mut de).map_err(named_error)?;
         de.end().map_err(|e| ApiError::invalid("body", e))?;
         Ok(Self(value))
     }
+}
+
+/// Deserializes an already-parsed JSON value (when a handler needs the raw body too, as for
+/// `Idempotency-Key` hashing), with the same field-naming errors as [`ApiJson`].
+pub fn from_json_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(named_error)
+}
+
+/// Names the request field a deserialization error is about.
+fn named_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> ApiError {
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    // serde names a missing or unknown field only in its message: "missing field `name`".
+    let message = inner.to_string();
+    let named = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|p| message.strip_prefix(p))
+        .and_then(|rest| rest.split('`').next());
+    let field = match (path.as_str(), named) {
+        ("." | "?", Some(name)) => name.to_owned(),
+        ("." | "?", None) => "body".to_owned(),
+        (p, Some(name)) if p == name || p.ends_with(&format!(".{name}")) => p.to_owned(),
+        (p, Some(name)) => format!("{p}.{name}"),
+        (p, None) => p.to_owned(),
+    };
+    ApiError::invalid(field, message)
 }
 
 /// Proof that the request carried the admin bearer token.
@@ -99,6 +109,12 @@ impl From<axum::extract::rejection::QueryRejection> for ApiError {
         // "Failed to deserialize query string: limit: invalid digit found in string"
         let text = rejection.body_text();
         let detail = text.split_once(": ").map_or(text.as_str(), |(_, d)| d);
+        if let Some(name) = detail
+            .strip_prefix("missing field `")
+            .and_then(|r| r.split('`').next())
+        {
+            return ApiError::invalid(name.to_owned(), "is required");
+        }
         match detail.split_once(": ") {
             Some((field, reason)) => ApiError::invalid(field, reason),
             None => ApiError::invalid("query", detail),

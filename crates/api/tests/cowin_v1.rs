@@ -1033,3 +1033,177 @@ async fn with_http_delivery_the_otp_goes_to_the_sms_gateway_and_not_into_the_res
     assert_eq!(ok.status, StatusCode::OK, "the code from the SMS logs in");
     app.teardown().await;
 }
+
+#[tokio::test]
+async fn weak_credentials_give_a_token_for_one_person_and_are_capped() {
+    for backend in backends() {
+        let app = TestApp::sandbox(backend).await;
+        let guest = app.guest().await;
+        let add = |body: Value| {
+            app.call(
+                "POST",
+                "/api/v1/registration/beneficiary/add",
+                Some(&guest),
+                Some(body),
+            )
+        };
+        let real = add(person("Asha", "9871234567", "MNREGA300001", "1980"))
+            .await
+            .json["beneficiary_reference_id"]
+            .clone();
+        // Anyone can register someone under any mobile; that must not open the family.
+        let fake = add(person("Mallory", "9871234567", "MNREGA300002", "1990"))
+            .await
+            .json["beneficiary_reference_id"]
+            .clone();
+        let token = app.call("POST", "/api/v1/auth/confirmMobileDob", None,
+            Some(json!({"beneficiary_reference_id": fake, "mobile": "9871234567", "birth_year": 1990}))).await.json["token"].as_str().unwrap().to_owned();
+        let linked = app
+            .call(
+                "GET",
+                "/api/v1/appointment/linkedBeneficiaries",
+                Some(&token),
+                None,
+            )
+            .await;
+        let names: Vec<&str> = linked.json["beneficiaries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Mallory"]);
+        let other = app
+            .call(
+                "GET",
+                &format!("/api/v1/registration/beneficiary?beneficiary_reference_id={real}"),
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(other.status, StatusCode::NOT_FOUND);
+        // Guessing the year of birth is capped at 5 tries an hour per reference id.
+        for year in 1950..1954 {
+            let r = app.call("POST", "/api/v1/auth/confirmMobileDob", None, Some(json!({"beneficiary_reference_id": real, "mobile": "9871234567", "birth_year": year}))).await;
+            assert_eq!(r.json["errorCode"], "USRAUT0006");
+        }
+        let ok = app.call("POST", "/api/v1/auth/confirmMobileDob", None, Some(json!({"beneficiary_reference_id": real, "mobile": "9871234567", "birth_year": 1980}))).await;
+        assert_eq!(ok.status, StatusCode::OK, "the fifth try still counts");
+        let capped = app.call("POST", "/api/v1/auth/confirmMobileDob", None, Some(json!({"beneficiary_reference_id": real, "mobile": "9871234567", "birth_year": 1980}))).await;
+        assert_eq!(
+            (capped.status, capped.json["errorCode"].as_str()),
+            (StatusCode::TOO_MANY_REQUESTS, Some("USRAUT0007"))
+        );
+        assert!(capped.headers.get("retry-after").is_some());
+        app.clock.advance(time::Duration::minutes(61));
+        let later = app.call("POST", "/api/v1/auth/confirmMobileDob", None, Some(json!({"beneficiary_reference_id": real, "mobile": "9871234567", "birth_year": 1980}))).await;
+        assert_eq!(later.status, StatusCode::OK, "a new window");
+        app.teardown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_token_for_one_person_books_moves_and_cancels_that_person_only() {
+    let app = TestApp::sandbox("sqlite").await;
+    let (centre, slots) = app
+        .centre_with_slots(
+            "PHC",
+            18,
+            &[("Morning", "9AM-11AM", 5), ("Afternoon", "1PM-3PM", 5)],
+        )
+        .await;
+    let guest = app.guest().await;
+    let added = app
+        .call(
+            "POST",
+            "/api/v1/registration/beneficiary/add",
+            Some(&guest),
+            Some(person("Asha", "9871234567", "MNREGA400001", "1980")),
+        )
+        .await;
+    let (me, mine) = (
+        added.json["beneficiary_reference_id"].as_i64().unwrap(),
+        added.json["token"].as_str().unwrap().to_owned(),
+    );
+    let sister = app
+        .call(
+            "POST",
+            "/api/v1/registration/beneficiary/add",
+            Some(&guest),
+            Some(person("Usha", "9871234567", "MNREGA400002", "1982")),
+        )
+        .await;
+    let family = app.family("9871234567").await;
+    let theirs = app.call("POST", "/api/v1/appointment/scheduleAppointment", Some(&family),
+        Some(json!({"center_id": centre, "date": "02-03-2026", "slot_id": slots[0], "beneficiaries": [sister.json["beneficiary_reference_id"]]}))).await;
+    let booked = app.call("POST", "/api/v1/appointment/scheduleAppointment", Some(&mine),
+        Some(json!({"center_id": centre, "date": "02-03-2026", "slot_id": slots[0], "beneficiaries": [me]}))).await;
+    let number = booked.json["appointment_confirmation_no"].as_i64().unwrap();
+    let moved = app.call("POST", "/api/v1/appointment/rescheduleAppointment", Some(&mine),
+        Some(json!({"appointment_confirmation_no": number, "center_id": centre, "date": "02-03-2026", "slot_id": slots[1], "beneficiaries": [me]}))).await;
+    assert_eq!(moved.json, json!({"appointment_confirmation_no": number}));
+    let other_number = theirs.json["appointment_confirmation_no"].clone();
+    for (uri, body) in [
+        (
+            "/api/v1/appointment/cancel",
+            json!({"appointment_confirmation_no": other_number}),
+        ),
+        (
+            "/api/v1/appointment/rescheduleAppointment",
+            json!({"appointment_confirmation_no": other_number, "center_id": centre, "date": "02-03-2026", "slot_id": slots[1]}),
+        ),
+    ] {
+        let r = app.call("POST", uri, Some(&mine), Some(body)).await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "{uri}: the sister's appointment is not this token's: {}",
+            r.json
+        );
+    }
+    let years = app.call("POST", "/api/v1/registration/beneficiary/update", Some(&mine), Some(json!({"beneficiary_reference_id": me,
+        "name": "Asha", "birth_year": "2015", "gender": "Female", "mobile_number": "9871234567", "photo_id_type": 4, "photo_id_number": "MNREGA400001", "consent": "Y"}))).await;
+    assert_eq!(
+        (years.status, years.json["errorCode"].as_str()),
+        (StatusCode::CONFLICT, Some("USRRES0012")),
+        "no age change under a booking"
+    );
+    let cancel = app
+        .call(
+            "POST",
+            "/api/v1/appointment/cancel",
+            Some(&mine),
+            Some(json!({"appointment_confirmation_no": number})),
+        )
+        .await;
+    assert_eq!(cancel.status, StatusCode::NO_CONTENT);
+    let unknown = app.call("POST", "/api/v1/appointment/scheduleAppointment", Some(&family), Some(json!({"center_id": centre, "date": "02-03-2026", "slot_id": slots[0], "beneficiaries": [me], "status": "x"}))).await;
+    assert_eq!(unknown.json["field"], "status");
+    let missing = app
+        .call(
+            "POST",
+            "/api/v1/appointment/scheduleAppointment",
+            Some(&family),
+            Some(json!({"center_id": centre, "date": "02-03-2026", "beneficiaries": [me]})),
+        )
+        .await;
+    assert_eq!(missing.json["field"], "slot_id");
+    // Slots that are over are not offered: at 10:00 IST on the day, the 9–11 slot remains, at 11:30 it is gone.
+    app.clock.advance(time::Duration::hours(24));
+    let guest = app.guest().await;
+    let uri = format!(
+        "/api/v1/appointment/timeslots/findByCenter?center_id={centre}&from=01-03-2026&to=02-03-2026"
+    );
+    assert_eq!(
+        app.call("GET", &uri, Some(&guest), None).await.json["timeslots"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    app.clock.advance(time::Duration::minutes(90));
+    let guest = app.guest().await;
+    let left = app.call("GET", &uri, Some(&guest), None).await.json;
+    assert_eq!(left["timeslots"].as_array().unwrap().len(), 1, "{left}");
+    app.teardown().await;
+}

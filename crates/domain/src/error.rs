@@ -93,6 +93,12 @@ pub enum Rule {
         /// Seconds until another OTP may be requested.
         retry_after_secs: i64,
     },
+    /// Too many attempts at a credential: retry after this many seconds.
+    #[error("Too many attempts. Try again later.")]
+    TooManyAttempts {
+        /// Seconds until another attempt is allowed.
+        retry_after_secs: i64,
+    },
     /// Reference id, mobile and year of birth do not match a beneficiary.
     #[error("The beneficiary details do not match.")]
     CredentialsMismatch,

@@ -248,6 +248,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// (`OtpExpired`, `OtpAttemptsExceeded`) when expired, used or out of attempts.
     async fn attempt_otp(&self, txn_id: &str, max_attempts: u32)
     -> Result<OtpAttempt, DomainError>;
+    /// Counts one attempt at a credential for `subject`, refusing (`Rule::TooManyAttempts`) past
+    /// `max` in a window of `window_ms`; counted and checked in one statement.
+    async fn take_attempt(
+        &self,
+        subject: &str,
+        max: u32,
+        window_ms: i64,
+    ) -> Result<(), DomainError>;
     /// Marks the OTP used; only one caller can (`OtpExpired` for the others).
     async fn consume_otp(&self, txn_id: &str) -> Result<(), DomainError>;
 

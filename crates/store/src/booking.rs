@@ -48,6 +48,25 @@ async fn center_in(tx: &mut Tx, id: CenterId) -> Result<Center, DomainError> {
     row.ok_or(DomainError::NotFound("centre"))?.try_into()
 }
 
+/// Locks an appointment of an account for the rest of the transaction (a write to its row), so
+/// concurrent reschedules and cancels of it run one after the other and each reads what the
+/// previous one left. On PostgreSQL this is the row lock; SQLite already has one writer.
+async fn lock_appointment(
+    tx: &mut Tx,
+    account: &MobileHash,
+    number: AppointmentNo,
+    now: i64,
+) -> Result<(), DomainError> {
+    let locked = on_tx!(tx, c => sqlx::query("UPDATE appointments SET updated_at = $3 WHERE number = $1 AND account = $2")
+        .bind(number.get()).bind(account.as_str()).bind(now)
+        .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+    if locked == 1 {
+        Ok(())
+    } else {
+        Err(DomainError::NotFound("appointment"))
+    }
+}
+
 /// Takes `n` seats of a slot, or refuses with `SlotFull`: the database checks the capacity.
 async fn take_seats(tx: &mut Tx, slot: SlotId, n: i64) -> Result<(), DomainError> {
     let done = on_tx!(tx, c => sqlx::query(
@@ -405,6 +424,7 @@ impl SqlStore {
         now: i64,
     ) -> Result<Appointment, DomainError> {
         let account = &r.to.account;
+        lock_appointment(tx, account, r.number, now).await?;
         let current = one_appointment(tx, account, r.number).await?;
         let active: Vec<BeneficiaryRef> = current.active().collect();
         let movers: Vec<BeneficiaryRef> = if r.to.beneficiaries.is_empty() {
@@ -493,6 +513,7 @@ impl SqlStore {
     ) -> Result<Appointment, DomainError> {
         let now = self.clock.now_millis();
         let mut tx = self.begin_write().await?;
+        lock_appointment(&mut tx, account, number, now).await?;
         let current = one_appointment(&mut tx, account, number).await?;
         let targets: Vec<BeneficiaryRef> = if who.is_empty() {
             current

@@ -192,6 +192,32 @@ impl SqlStore {
         }))
     }
 
+    pub(crate) async fn count_attempt(
+        &self,
+        subject: &str,
+        max: u32,
+        window_ms: i64,
+    ) -> Result<(), DomainError> {
+        let now = self.clock.now_millis();
+        let mut tx = self.begin_write().await?;
+        let (attempts, window_start): (i64, i64) = on_tx!(&mut tx, c => sqlx::query_as(
+            "INSERT INTO auth_attempts (subject, window_start, attempts) VALUES ($1, $2, 1) \
+             ON CONFLICT (subject) DO UPDATE SET \
+             window_start = CASE WHEN auth_attempts.window_start <= $3 THEN excluded.window_start ELSE auth_attempts.window_start END, \
+             attempts = CASE WHEN auth_attempts.window_start <= $3 THEN 1 ELSE auth_attempts.attempts + 1 END \
+             RETURNING attempts, window_start")
+            .bind(subject).bind(now).bind(now - window_ms)
+            .fetch_one(c).await.map_err(db_error))?;
+        tx.commit().await?;
+        if attempts > i64::from(max) {
+            let retry_after_secs = ((window_start + window_ms - now) / 1000).max(1);
+            return Err(DomainError::Rule(Rule::TooManyAttempts {
+                retry_after_secs,
+            }));
+        }
+        Ok(())
+    }
+
     pub(crate) async fn mark_otp_used(&self, txn_id: &str) -> Result<(), DomainError> {
         let mut tx = self.begin_write().await?;
         let done = on_tx!(&mut tx, c => sqlx::query(
@@ -262,8 +288,17 @@ impl SqlStore {
         let now = self.clock.now_millis();
         let mut tx = self.begin_write().await?;
         let owned = beneficiaries_of_in(&mut tx, &r.account, &[r.reference_id]).await?;
-        if owned.is_empty() {
+        let Some(stored) = owned.first() else {
             return Err(DomainError::NotFound("beneficiary"));
+        };
+        // Age limits were checked at booking: the year of birth cannot move under a booking.
+        if stored.birth_year != r.person.birth_year.get() {
+            let booked: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar(
+                "SELECT appointment_no FROM appointment_beneficiaries WHERE beneficiary_id = $1 AND status = 'ACTIVE'")
+                .bind(r.reference_id.get()).fetch_optional(c).await.map_err(db_error))?;
+            if booked.is_some() {
+                return Err(DomainError::Rule(Rule::HasActiveAppointment));
+            }
         }
         if photo_id_taken(&mut tx, r, Some(r.reference_id.get())).await? {
             return Err(DomainError::Rule(Rule::PhotoIdTaken));

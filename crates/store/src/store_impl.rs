@@ -118,6 +118,14 @@ impl Store for SqlStore {
     ) -> Result<OtpAttempt, DomainError> {
         self.count_otp_attempt(txn_id, max_attempts).await
     }
+    async fn take_attempt(
+        &self,
+        subject: &str,
+        max: u32,
+        window_ms: i64,
+    ) -> Result<(), DomainError> {
+        self.count_attempt(subject, max, window_ms).await
+    }
     async fn consume_otp(&self, txn_id: &str) -> Result<(), DomainError> {
         self.mark_otp_used(txn_id).await
     }
