@@ -65,7 +65,7 @@ async fn observe(request: Request, next: Next) -> Response {
         .record(elapsed.as_secs_f64());
     tracing::info!(
         target: "sehat::access",
-        %method, %route, status, request_id, latency_ms = elapsed.as_secs_f64() * 1000.0,
+        %method, %route, status, request_id, latency_us = u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
         "request"
     );
     response
