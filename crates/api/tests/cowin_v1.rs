@@ -505,7 +505,7 @@ async fn registration_follows_the_spec_samples_and_rules() {
 }
 
 #[tokio::test]
-async fn confirm_mobile_dob_gives_a_family_token_only_for_matching_details() {
+async fn confirm_mobile_dob_gives_a_token_only_for_matching_details() {
     let app = TestApp::sandbox("sqlite").await;
     let guest = app.guest().await;
     let added = app
