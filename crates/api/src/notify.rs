@@ -30,10 +30,13 @@ pub struct ConsoleNotifier;
 
 #[async_trait]
 impl Notifier for ConsoleNotifier {
-    #[allow(clippy::print_stdout)]
     async fn send_sms(&self, mobile: &Mobile, text: &str) -> Result<(), DomainError> {
-        println!("SMS to {}: {text}", mobile.masked());
-        Ok(())
+        use std::io::Write;
+        // Not `println!`: a closed standard output must not take the request down with it.
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "SMS to {}: {text}", mobile.masked())
+            .and_then(|()| out.flush())
+            .map_err(|e| DomainError::Unavailable(e.into()))
     }
 }
 

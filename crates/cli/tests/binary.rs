@@ -11,6 +11,8 @@ const TOKEN: &str = "binary-test-token";
 struct Server {
     child: Child,
     base: String,
+    /// The rest of sehat's standard output (console-delivered SMS texts).
+    stdout: std::io::Lines<BufReader<std::process::ChildStdout>>,
     _dir: tempfile::TempDir,
 }
 
@@ -48,12 +50,8 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let line = BufReader::new(stdout)
-            .lines()
-            .next()
-            .expect("an announcement")
-            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+        let line = stdout.next().expect("an announcement").unwrap();
         let base = line
             .strip_prefix("sehat listening on ")
             .expect("listening line")
@@ -61,6 +59,7 @@ impl Server {
         Self {
             child,
             base,
+            stdout,
             _dir: dir,
         }
     }
@@ -314,4 +313,33 @@ async fn the_partner_guide_runs_as_written() {
             test_db.teardown().await;
         }
     }
+}
+
+/// With `--otp-delivery console` the SMS text goes to standard output (the mobile masked) and the
+/// API response carries no OTP.
+#[tokio::test]
+async fn console_delivery_prints_the_sms_and_keeps_the_otp_out_of_the_response() {
+    let mut server = Server::start(&[("SEHAT__OTP__DELIVERY", "console")]);
+    let http = reqwest::Client::new();
+    let sent: serde_json::Value = http
+        .post(format!("{}/api/v1/auth/confirmMobileOTP", server.base))
+        .json(&serde_json::json!({"mobile": "9876543210"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(sent.get("otp").is_none(), "{sent}");
+    let sms = server.stdout.next().unwrap().unwrap();
+    assert!(sms.starts_with("SMS to *****3210: "), "{sms}");
+    let code: String = sms["SMS to *****3210: ".len()..].chars().take(6).collect();
+    let token = http
+        .post(format!("{}/api/v1/auth/mobileOTP", server.base))
+        .json(&serde_json::json!({"otp": code, "txnId": sent["txnId"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.status(), 200);
+    assert!(server.stop().success());
 }
