@@ -11,6 +11,8 @@ pub mod admin;
 pub mod auth;
 /// The CoWIN v1 registration and appointment API (spec 000).
 pub mod cowin_v1;
+/// The CoWIN v2 API of third-party apps (in progress: location metadata and OTP logins).
+pub mod cowin_v2;
 /// The CoWIN-family error body `{"errorCode","error"}` and the mapping of domain errors onto it.
 pub mod error;
 /// Extractors shared by the families: JSON bodies with field-naming errors, the admin token.
@@ -125,6 +127,7 @@ fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(admin::router())
         .merge(cowin_v1::router())
+        .merge(cowin_v2::router())
         .merge(ops::router())
 }
 

@@ -1,0 +1,242 @@
+//! The CoWIN v2 API that third-party apps use, at `/api/v2`, on the same core as v1: location
+//! metadata and the OTP logins (public and protected). Shapes follow the real responses in
+//! `specs/cowin-v2-samples/`; OTPs are confirmed with the SHA-256 hex of the code, as real v2
+//! clients send them. (Session search, booking and the slip follow in later work.)
+
+use crate::AppState;
+use crate::cowin_v1::send_otp;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, ApiPath};
+use axum::Json;
+use axum::extract::State;
+use sehat_domain::identity::{self, Otp, OtpProof};
+use sehat_domain::ids::StateId;
+use sehat_domain::values::Mobile;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// How long (hours) clients may cache location lists, as CoWIN's `ttl`.
+const LOCATION_TTL_HOURS: u32 = 24;
+
+/// The v2 routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(states))
+        .routes(routes!(districts))
+        .routes(routes!(generate_public_otp))
+        .routes(routes!(confirm_public_otp))
+        .routes(routes!(generate_mobile_otp))
+        .routes(routes!(validate_mobile_otp))
+}
+
+/// A state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StateItem {
+    state_id: i64,
+    state_name: String,
+}
+
+/// `{"states":[…],"ttl":24}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StateList {
+    states: Vec<StateItem>,
+    ttl: u32,
+}
+
+/// The states and union territories with their CoWIN ids (public, no token).
+#[utoipa::path(get, path = "/api/v2/admin/location/states", tag = "cowin-v2",
+    responses((status = 200, body = StateList)))]
+async fn states(State(state): State<AppState>) -> Result<Json<StateList>, ApiError> {
+    let states = state.store.states().await?;
+    Ok(Json(StateList {
+        states: states
+            .into_iter()
+            .map(|s| StateItem {
+                state_id: s.id.0,
+                state_name: s.name,
+            })
+            .collect(),
+        ttl: LOCATION_TTL_HOURS,
+    }))
+}
+
+/// A district.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DistrictItem {
+    district_id: i64,
+    district_name: String,
+}
+
+/// `{"districts":[…],"ttl":24}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DistrictList {
+    districts: Vec<DistrictItem>,
+    ttl: u32,
+}
+
+/// `{state_id}` in a path.
+#[derive(Debug, Deserialize)]
+pub struct StatePath {
+    state_id: i64,
+}
+
+/// The districts of a state with their CoWIN ids (public, no token).
+#[utoipa::path(get, path = "/api/v2/admin/location/districts/{state_id}", tag = "cowin-v2", params(("state_id" = i64, Path)),
+    responses((status = 200, body = DistrictList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn districts(
+    State(state): State<AppState>,
+    ApiPath(StatePath { state_id }): ApiPath<StatePath>,
+) -> Result<Json<DistrictList>, ApiError> {
+    if state.gazetteer.state(StateId(state_id)).is_none() {
+        return Err(ApiError::not_found("state"));
+    }
+    let districts = state.store.districts().await?;
+    Ok(Json(DistrictList {
+        districts: districts
+            .into_iter()
+            .filter(|d| d.state_id.0 == state_id)
+            .map(|d| DistrictItem {
+                district_id: d.id.0,
+                district_name: d.name,
+            })
+            .collect(),
+        ttl: LOCATION_TTL_HOURS,
+    }))
+}
+
+/// `{"mobile"}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicOtpRequest {
+    #[schema(example = "9876543210")]
+    mobile: String,
+}
+
+/// `{"mobile","secret"}`: the secret is a constant of the official web app; it is required
+/// for compatibility and carries no authority.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MobileOtpRequest {
+    #[schema(example = "9876543210")]
+    mobile: String,
+    secret: String,
+}
+
+/// `{"txnId"}`; `otp` too in sandbox mode.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TxnReply {
+    #[serde(rename = "txnId")]
+    txn_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    otp: Option<String>,
+}
+
+/// `{"otp": <SHA-256 hex of the code>, "txnId"}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OtpConfirmation {
+    /// The lowercase SHA-256 hex of the 6-digit code (the 6 digits are accepted too).
+    #[schema(example = "8d969eef6ecad3c29a3a629280e686cf0c3f5d5a86aff3ca12020c923adc6c92")]
+    otp: String,
+    #[serde(rename = "txnId")]
+    txn_id: String,
+}
+
+/// `{"token"}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenReply {
+    token: String,
+}
+
+/// `{"token","isNewAccount"}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ValidatedReply {
+    token: String,
+    #[serde(rename = "isNewAccount")]
+    is_new_account: bool,
+}
+
+fn proof(raw: &str) -> Result<OtpProof, ApiError> {
+    match Otp::parse(raw) {
+        Ok(code) => Ok(OtpProof::Code(code)),
+        Err(_) => OtpProof::parse_sha256(raw).map_err(|e| ApiError::invalid("otp", e)),
+    }
+}
+
+async fn txn(state: &AppState, raw_mobile: &str) -> Result<Json<TxnReply>, ApiError> {
+    let mobile = Mobile::parse(raw_mobile).map_err(|e| ApiError::invalid("mobile", e))?;
+    let (txn_id, code) = send_otp(state, &mobile, "login").await?;
+    let echo = (state.config.otp_delivery == crate::notify::OtpDelivery::Sandbox)
+        .then(|| code.expose().to_owned());
+    Ok(Json(TxnReply { txn_id, otp: echo }))
+}
+
+async fn redeem(state: &AppState, body: &OtpConfirmation) -> Result<(String, bool), ApiError> {
+    let proof = proof(&body.otp)?;
+    let policy = &state.config.otp_policy;
+    let (account, _) = identity::redeem_otp(
+        state.store.as_ref(),
+        &state.identity,
+        policy,
+        &body.txn_id,
+        &proof,
+        "login",
+    )
+    .await?;
+    let token = state
+        .tokens
+        .beneficiary(state.clock.now().unix_timestamp(), &account, None)?;
+    let is_new = state.store.beneficiaries(&account).await?.is_empty();
+    Ok((token, is_new))
+}
+
+/// Send an OTP (public API). The same limits as v1 (429 `USRAUT0005` with `Retry-After`), and the
+/// same answer whether or not the mobile is registered.
+#[utoipa::path(post, path = "/api/v2/auth/public/generateOTP", tag = "cowin-v2", request_body = PublicOtpRequest,
+    responses((status = 200, body = TxnReply), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn generate_public_otp(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<PublicOtpRequest>,
+) -> Result<Json<TxnReply>, ApiError> {
+    txn(&state, &body.mobile).await
+}
+
+/// Confirm the OTP with its SHA-256: a token for the mobile's family.
+#[utoipa::path(post, path = "/api/v2/auth/public/confirmOTP", tag = "cowin-v2", request_body = OtpConfirmation,
+    responses((status = 200, body = TokenReply), (status = 400, body = ErrorBody)))]
+async fn confirm_public_otp(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<OtpConfirmation>,
+) -> Result<Json<TokenReply>, ApiError> {
+    let (token, _) = redeem(&state, &body).await?;
+    Ok(Json(TokenReply { token }))
+}
+
+/// Send an OTP (protected API, as the official web app calls it).
+#[utoipa::path(post, path = "/api/v2/auth/generateMobileOTP", tag = "cowin-v2", request_body = MobileOtpRequest,
+    responses((status = 200, body = TxnReply), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn generate_mobile_otp(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<MobileOtpRequest>,
+) -> Result<Json<TxnReply>, ApiError> {
+    if body.secret.trim().is_empty() {
+        return Err(ApiError::invalid("secret", "is required"));
+    }
+    txn(&state, &body.mobile).await
+}
+
+/// Confirm the OTP with its SHA-256: a token, and whether the mobile has no beneficiaries yet.
+#[utoipa::path(post, path = "/api/v2/auth/validateMobileOtp", tag = "cowin-v2", request_body = OtpConfirmation,
+    responses((status = 200, body = ValidatedReply), (status = 400, body = ErrorBody)))]
+async fn validate_mobile_otp(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<OtpConfirmation>,
+) -> Result<Json<ValidatedReply>, ApiError> {
+    let (token, is_new_account) = redeem(&state, &body).await?;
+    Ok(Json(ValidatedReply {
+        token,
+        is_new_account,
+    }))
+}
