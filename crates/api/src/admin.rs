@@ -811,11 +811,21 @@ async fn upload_facilities(
     _: AdminAuth,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<UploadQuery>,
+    headers: axum::http::HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
+    let limit = state.config.upload_limit_bytes;
+    // A declared length over the limit is refused before any of the body is read, so a client
+    // that waits for `100 Continue` gets the 413 instead of a connection reset.
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
+        return Err(ApiError::too_large(limit));
+    }
     // A body that is not multipart/form-data carries no file.
     let mut multipart = multipart.map_err(|_| ApiError::input_file_missing())?;
-    let limit = state.config.upload_limit_bytes;
     let multipart_error = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::too_large(limit)

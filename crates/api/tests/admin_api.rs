@@ -712,3 +712,26 @@ async fn an_upload_without_a_multipart_body_is_input_file_missing() {
     assert_eq!(reply.json["field"], "center_id");
     app.teardown().await;
 }
+
+#[tokio::test]
+async fn an_upload_declared_larger_than_the_limit_gets_413_before_its_body_is_read() {
+    let config = sehat_api::ApiConfig {
+        admin_token: Some(common::ADMIN_TOKEN.into()),
+        upload_limit_bytes: 2_000,
+        ..sehat_api::ApiConfig::default()
+    };
+    let app = TestApp::with_config("sqlite", config).await;
+    let stalled = futures_util::stream::pending::<Result<bytes::Bytes, std::io::Error>>();
+    let request = axum::http::Request::post("/admin/v1/facilities/upload")
+        .header("authorization", format!("Bearer {}", common::ADMIN_TOKEN))
+        .header("content-type", "multipart/form-data; boundary=x")
+        .header("content-length", "17000000")
+        .body(axum::body::Body::from_stream(stalled))
+        .unwrap();
+    let reply = app.send(request).await;
+    assert_eq!(
+        (reply.status, reply.json["errorCode"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("SEHAT0413"))
+    );
+    app.teardown().await;
+}
