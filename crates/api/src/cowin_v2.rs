@@ -1,19 +1,20 @@
 //! The CoWIN v2 API that third-party apps use, at `/api/v2`, on the same core as v1: location
 //! metadata and the OTP logins (public and protected). Shapes follow the real responses in
 //! `specs/cowin-v2-samples/`; OTPs are confirmed with the SHA-256 hex of the code, as real v2
-//! clients send them. (Session search, booking and the slip follow in later work.)
+//! clients send them; and the nearest centres to a point. (Session search, booking and the slip
+//! follow in later work.)
 
 use crate::AppState;
 use crate::cowin_v1::send_otp;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use axum::Json;
 use axum::extract::State;
 use sehat_domain::identity::{self, Otp, OtpProof};
 use sehat_domain::ids::StateId;
-use sehat_domain::values::Mobile;
+use sehat_domain::values::{GeoPoint, Mobile};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -29,6 +30,72 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(confirm_public_otp))
         .routes(routes!(generate_mobile_otp))
         .routes(routes!(validate_mobile_otp))
+        .routes(routes!(centers_by_lat_long))
+}
+
+/// The most centres `findByLatLong` returns.
+const NEAREST_CENTERS: u32 = 100;
+
+/// `lat=&long=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LatLongQuery {
+    /// Latitude in degrees.
+    lat: f64,
+    /// Longitude in degrees.
+    long: f64,
+}
+
+/// A centre near a point: `lat`, `long` and `pincode` are strings, as in CoWIN's answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NearbyCenter {
+    center_id: i64,
+    name: String,
+    district_name: String,
+    state_name: String,
+    location: String,
+    #[schema(example = "400021")]
+    pincode: String,
+    block_name: String,
+    #[schema(example = "18.92560000")]
+    lat: String,
+    #[schema(example = "72.82420000")]
+    long: String,
+}
+
+/// `{"centers":[…],"ttl":24}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NearbyList {
+    centers: Vec<NearbyCenter>,
+    ttl: u32,
+}
+
+/// The centres nearest a point, nearest first (at most 100; public, no token).
+#[utoipa::path(get, path = "/api/v2/appointment/centers/public/findByLatLong", tag = "cowin-v2", params(LatLongQuery),
+    responses((status = 200, body = NearbyList), (status = 400, body = ErrorBody)))]
+async fn centers_by_lat_long(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<LatLongQuery>,
+) -> Result<Json<NearbyList>, ApiError> {
+    let point = GeoPoint::new(q.lat, q.long).map_err(|e| ApiError::invalid("lat", e))?;
+    let near = state.store.centers_near(point, NEAREST_CENTERS).await?;
+    Ok(Json(NearbyList {
+        centers: near
+            .into_iter()
+            .map(|(c, _)| NearbyCenter {
+                center_id: c.id.0,
+                location: c.address,
+                pincode: c.pincode.to_string(),
+                block_name: c.block_name.unwrap_or_default(),
+                lat: c.lat.map_or_else(String::new, |v| format!("{v:.8}")),
+                long: c.long.map_or_else(String::new, |v| format!("{v:.8}")),
+                name: c.name,
+                district_name: c.district_name,
+                state_name: c.state_name,
+            })
+            .collect(),
+        ttl: LOCATION_TTL_HOURS,
+    }))
 }
 
 /// A state.

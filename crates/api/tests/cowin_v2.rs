@@ -188,3 +188,83 @@ async fn the_v2_otp_logins_take_the_sha256_of_the_code() {
         app.teardown().await;
     }
 }
+
+#[tokio::test]
+async fn find_by_lat_long_lists_the_nearest_centres_first_in_the_sample_shape() {
+    for backend in backends() {
+        let app = TestApp::sandbox(backend).await;
+        // Three centres in Satara district at known points.
+        for (name, lat, long) in [
+            ("Near", 17.70, 74.16),
+            ("Far", 17.90, 74.40),
+            ("Middle", 17.75, 74.20),
+        ] {
+            let r = app.admin("POST", "/admin/v1/centers", Some(json!({"name": name, "district_id": 376, "pincode": "415501", "lat": lat, "long": long}))).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+        }
+        let reply = app
+            .call(
+                "GET",
+                "/api/v2/appointment/centers/public/findByLatLong?lat=17.6983&long=74.1650",
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.json);
+        let names: Vec<&str> = reply.json["centers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Near", "Middle", "Far"]);
+        let sample = fixture("centers_by_lat_long_responses.json");
+        let shape = |c: &Value| -> Vec<(String, &'static str)> {
+            let mut fields: Vec<(String, &'static str)> = c
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        if v.is_number() {
+                            "number"
+                        } else if v.is_string() {
+                            "string"
+                        } else {
+                            "other"
+                        },
+                    )
+                })
+                .collect();
+            fields.sort();
+            fields
+        };
+        assert_eq!(
+            shape(&reply.json["centers"][0]),
+            shape(&sample["centers"][0]),
+            "names and JSON types as CoWIN's answer"
+        );
+        assert_eq!(reply.json["ttl"], sample["ttl"]);
+        assert_eq!(reply.json["centers"][0]["lat"], "17.70000000");
+        let outside = app
+            .call(
+                "GET",
+                "/api/v2/appointment/centers/public/findByLatLong?lat=51.5&long=-0.1",
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(outside.status, StatusCode::BAD_REQUEST);
+        let missing = app
+            .call(
+                "GET",
+                "/api/v2/appointment/centers/public/findByLatLong?lat=17.7",
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(missing.json["field"], "long");
+        app.teardown().await;
+    }
+}

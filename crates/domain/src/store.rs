@@ -10,7 +10,7 @@ use crate::ids::{BlockId, SlotId};
 use crate::ids::{CenterId, DistrictId, SessionId, StateId};
 use crate::master::{Block, District, Locality, PincodeArea, State, Vaccine};
 use crate::schedule::{DayUtilization, Session, SessionPlan, Slot};
-use crate::values::Pincode;
+use crate::values::{GeoPoint, Pincode};
 use async_trait::async_trait;
 use time::Date;
 
@@ -234,6 +234,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<Vec<Session>, DomainError>;
     /// Active centres in an area, by id.
     async fn centers_in(&self, area: CenterArea) -> Result<Vec<Center>, DomainError>;
+    /// Up to `limit` active centres nearest a point, nearest first, with their distance in km.
+    async fn centers_near(
+        &self,
+        point: GeoPoint,
+        limit: u32,
+    ) -> Result<Vec<(Center, f64)>, DomainError>;
     /// Summaries of the given centres' sessions from `from` on.
     async fn center_summaries(
         &self,

@@ -12,7 +12,7 @@ use sehat_domain::schedule::{DayUtilization, Session, SessionPlan, SessionStatus
 use sehat_domain::store::{
     CenterArea, CenterFilter, CenterSummary, FacilityImport, Page, PlanResult,
 };
-use sehat_domain::values::{Pincode, SlotTimings, format_cowin_date};
+use sehat_domain::values::{GeoPoint, Pincode, SlotTimings, format_cowin_date};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
 use time::Date;
@@ -708,6 +708,44 @@ impl SqlStore {
         let rows: Vec<CenterRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(value).fetch_all(p).await.map_err(db_error))?;
         rows.into_iter().map(Center::try_from).collect()
+    }
+
+    pub(crate) async fn read_centers_near(
+        &self,
+        point: GeoPoint,
+        limit: u32,
+    ) -> Result<Vec<(Center, f64)>, DomainError> {
+        // Boxes of growing size around the point (the index on (lat, lon) narrows each) until
+        // enough centres are in, then exact great-circle distances decide the order.
+        let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
+        let mut found = Vec::new();
+        for degrees in [0.05, 0.2, 0.5, 1.5] {
+            let sql = format!(
+                "SELECT {CENTER_COLUMNS} WHERE c.active AND c.lat BETWEEN $1 AND $2 AND c.lon BETWEEN $3 AND $4 LIMIT 5000"
+            );
+            let rows: Vec<CenterRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(point.lat() - degrees).bind(point.lat() + degrees)
+                .bind(point.lon() - degrees).bind(point.lon() + degrees)
+                .fetch_all(p).await.map_err(db_error))?;
+            found = rows
+                .into_iter()
+                .map(Center::try_from)
+                .collect::<Result<Vec<_>, _>>()?;
+            if found.len() >= wanted {
+                break;
+            }
+        }
+        let mut near: Vec<(Center, f64)> = found
+            .into_iter()
+            .filter_map(|c| {
+                let at = GeoPoint::new(c.lat?, c.long?).ok()?;
+                let km = point.distance_km(at);
+                Some((c, km))
+            })
+            .collect();
+        near.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.id.cmp(&b.0.id)));
+        near.truncate(wanted);
+        Ok(near)
     }
 
     pub(crate) async fn read_center_summaries(

@@ -16,7 +16,7 @@ use sehat_domain::store::{
     CenterArea, CenterFilter, CenterSummary, FacilityImport, IdempotencyKey, MasterData, NewOtp,
     OtpAttempt, Page, Registration, RescheduleRequest, Store,
 };
-use sehat_domain::values::Pincode;
+use sehat_domain::values::{GeoPoint, Pincode};
 use time::Date;
 
 #[async_trait]
@@ -100,6 +100,13 @@ impl Store for SqlStore {
     }
     async fn centers_in(&self, area: CenterArea) -> Result<Vec<Center>, DomainError> {
         self.read_centers_in(area).await
+    }
+    async fn centers_near(
+        &self,
+        point: GeoPoint,
+        limit: u32,
+    ) -> Result<Vec<(Center, f64)>, DomainError> {
+        self.read_centers_near(point, limit).await
     }
     async fn center_summaries(
         &self,
