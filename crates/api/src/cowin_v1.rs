@@ -263,20 +263,30 @@ async fn confirm_mobile_otp(
     ApiJson(body): ApiJson<OtpBody>,
 ) -> Result<Json<TokenBody>, ApiError> {
     let proof = OtpProof::Code(otp(&body.otp)?);
+    let (token, _) = otp_login(&state, &body.txn_id, &proof).await?;
+    Ok(Json(TokenBody { token }))
+}
+
+/// Redeems a login OTP and issues the family's token (shared with v2).
+pub(crate) async fn otp_login(
+    state: &AppState,
+    txn_id: &str,
+    proof: &OtpProof,
+) -> Result<(String, MobileHash), ApiError> {
     let policy = &state.config.otp_policy;
     let (account, _) = identity::redeem_otp(
         state.store.as_ref(),
         &state.identity,
         policy,
-        &body.txn_id,
-        &proof,
+        txn_id,
+        proof,
         "login",
     )
     .await?;
     let token = state
         .tokens
         .beneficiary(state.clock.now().unix_timestamp(), &account, None)?;
-    Ok(Json(TokenBody { token }))
+    Ok((token, account))
 }
 
 /// `{"beneficiary_reference_id","mobile","birth_year"}`.
@@ -1427,16 +1437,39 @@ async fn states(
     _: AnyToken,
     State(state): State<AppState>,
 ) -> Result<Json<Vec<StateBody>>, ApiError> {
-    let states = state.store.states().await?;
-    Ok(Json(
-        states
-            .into_iter()
-            .map(|s| StateBody {
-                state_id: s.id.0,
-                state_name: s.name,
-            })
-            .collect(),
-    ))
+    Ok(Json(state_list(&state)))
+}
+
+/// The states, from the in-memory gazetteer (shared with v2).
+pub(crate) fn state_list(state: &AppState) -> Vec<StateBody> {
+    state
+        .gazetteer
+        .states()
+        .into_iter()
+        .map(|s| StateBody {
+            state_id: s.id.0,
+            state_name: s.name.clone(),
+        })
+        .collect()
+}
+
+/// The districts of a state, from the in-memory gazetteer (shared with v2); 404 for no such state.
+pub(crate) fn district_list(
+    state: &AppState,
+    state_id: i64,
+) -> Result<Vec<DistrictBody>, ApiError> {
+    if state.gazetteer.state(StateId(state_id)).is_none() {
+        return Err(ApiError::not_found("state"));
+    }
+    Ok(state
+        .gazetteer
+        .districts_of(StateId(state_id))
+        .into_iter()
+        .map(|d| DistrictBody {
+            district_id: d.id.0,
+            district_name: d.name.clone(),
+        })
+        .collect())
 }
 
 /// A district.
@@ -1454,20 +1487,7 @@ async fn districts(
     State(state): State<AppState>,
     ApiPath(state_id): ApiPath<i64>,
 ) -> Result<Json<Vec<DistrictBody>>, ApiError> {
-    if state.gazetteer.state(StateId(state_id)).is_none() {
-        return Err(ApiError::not_found("state"));
-    }
-    let districts = state.store.districts().await?;
-    Ok(Json(
-        districts
-            .into_iter()
-            .filter(|d| d.state_id.0 == state_id)
-            .map(|d| DistrictBody {
-                district_id: d.id.0,
-                district_name: d.name,
-            })
-            .collect(),
-    ))
+    district_list(&state, state_id).map(Json)
 }
 
 /// A block.

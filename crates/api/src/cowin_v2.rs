@@ -5,13 +5,12 @@
 //! follow in later work.)
 
 use crate::AppState;
-use crate::cowin_v1::send_otp;
+use crate::cowin_v1::{DistrictBody, StateBody, district_list, otp_login, send_otp, state_list};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use axum::Json;
 use axum::extract::State;
-use sehat_domain::identity::{self, Otp, OtpProof};
-use sehat_domain::ids::StateId;
+use sehat_domain::identity::{Otp, OtpProof};
 use sehat_domain::values::{GeoPoint, Mobile};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -98,48 +97,27 @@ async fn centers_by_lat_long(
     }))
 }
 
-/// A state.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StateItem {
-    state_id: i64,
-    state_name: String,
-}
-
 /// `{"states":[…],"ttl":24}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StateList {
-    states: Vec<StateItem>,
+    states: Vec<StateBody>,
     ttl: u32,
 }
 
 /// The states and union territories with their CoWIN ids (public, no token).
 #[utoipa::path(get, path = "/api/v2/admin/location/states", tag = "cowin-v2",
     responses((status = 200, body = StateList)))]
-async fn states(State(state): State<AppState>) -> Result<Json<StateList>, ApiError> {
-    let states = state.store.states().await?;
-    Ok(Json(StateList {
-        states: states
-            .into_iter()
-            .map(|s| StateItem {
-                state_id: s.id.0,
-                state_name: s.name,
-            })
-            .collect(),
+async fn states(State(state): State<AppState>) -> Json<StateList> {
+    Json(StateList {
+        states: state_list(&state),
         ttl: LOCATION_TTL_HOURS,
-    }))
-}
-
-/// A district.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DistrictItem {
-    district_id: i64,
-    district_name: String,
+    })
 }
 
 /// `{"districts":[…],"ttl":24}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DistrictList {
-    districts: Vec<DistrictItem>,
+    districts: Vec<DistrictBody>,
     ttl: u32,
 }
 
@@ -156,19 +134,8 @@ async fn districts(
     State(state): State<AppState>,
     ApiPath(StatePath { state_id }): ApiPath<StatePath>,
 ) -> Result<Json<DistrictList>, ApiError> {
-    if state.gazetteer.state(StateId(state_id)).is_none() {
-        return Err(ApiError::not_found("state"));
-    }
-    let districts = state.store.districts().await?;
     Ok(Json(DistrictList {
-        districts: districts
-            .into_iter()
-            .filter(|d| d.state_id.0 == state_id)
-            .map(|d| DistrictItem {
-                district_id: d.id.0,
-                district_name: d.name,
-            })
-            .collect(),
+        districts: district_list(&state, state_id)?,
         ttl: LOCATION_TTL_HOURS,
     }))
 }
@@ -241,20 +208,7 @@ async fn txn(state: &AppState, raw_mobile: &str) -> Result<Json<TxnReply>, ApiEr
 }
 
 async fn redeem(state: &AppState, body: &OtpConfirmation) -> Result<(String, bool), ApiError> {
-    let proof = proof(&body.otp)?;
-    let policy = &state.config.otp_policy;
-    let (account, _) = identity::redeem_otp(
-        state.store.as_ref(),
-        &state.identity,
-        policy,
-        &body.txn_id,
-        &proof,
-        "login",
-    )
-    .await?;
-    let token = state
-        .tokens
-        .beneficiary(state.clock.now().unix_timestamp(), &account, None)?;
+    let (token, account) = otp_login(state, &body.txn_id, &proof(&body.otp)?).await?;
     let is_new = state.store.beneficiaries(&account).await?.is_empty();
     Ok((token, is_new))
 }

@@ -68,6 +68,24 @@ impl Gazetteer {
         self.blocks.get(&id)
     }
 
+    /// All states, by name.
+    pub fn states(&self) -> Vec<&State> {
+        let mut states: Vec<&State> = self.states.values().collect();
+        states.sort_by(|a, b| a.name.cmp(&b.name));
+        states
+    }
+
+    /// The districts of a state, by name.
+    pub fn districts_of(&self, state: StateId) -> Vec<&District> {
+        let mut districts: Vec<&District> = self
+            .districts
+            .values()
+            .filter(|d| d.state_id == state)
+            .collect();
+        districts.sort_by(|a, b| a.name.cmp(&b.name));
+        districts
+    }
+
     /// The blocks of a district, by name.
     pub fn blocks_of(&self, district: DistrictId) -> Vec<&Block> {
         let mut blocks: Vec<&Block> = self

@@ -414,7 +414,28 @@ impl SqlStore {
         let number =
             insert_appointment(tx, &r.account, &session, &slot, dose, &r.beneficiaries, now)
                 .await?;
-        one_appointment(tx, &r.account, number).await
+        // Everything the answer needs is at hand: no second read on the booking hot path.
+        let booked = u32::try_from(n).unwrap_or(u32::MAX);
+        Ok(Appointment {
+            number,
+            center_id: session.center_id,
+            session_id: session.id,
+            date: session.date,
+            slot: Slot {
+                booked: slot.booked.saturating_add(booked),
+                ..slot
+            },
+            dose,
+            vaccine_code: session.vaccine_code,
+            beneficiaries: r
+                .beneficiaries
+                .iter()
+                .map(|b| BookedBeneficiary {
+                    reference_id: *b,
+                    status: BookingStatus::Active,
+                })
+                .collect(),
+        })
     }
 
     async fn reschedule_in(
