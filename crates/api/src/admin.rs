@@ -457,6 +457,12 @@ pub struct OpenSessionsBody {
     /// Seats per day kept for walk-ins.
     #[serde(default)]
     capacity_walkin: u32,
+    /// Online seats per day kept for first doses (the rest are for later doses). By default all
+    /// in a dose-1 session, none in a session for a later dose, half (rounded up) otherwise.
+    capacity_dose1: Option<u32>,
+    /// Fee per dose in rupees; 0 (free) by default.
+    #[serde(default)]
+    fee: u32,
     slots: Vec<SlotTemplateBody>,
 }
 
@@ -493,6 +499,8 @@ impl TryFrom<OpenSessionsBody> for SessionPlan {
             dose: b.dose,
             capacity_online: b.capacity_online,
             capacity_walkin: b.capacity_walkin,
+            capacity_dose1: b.capacity_dose1,
+            fee: b.fee,
             slots,
         };
         plan.validate()?;
@@ -510,6 +518,9 @@ pub struct SlotBody {
     capacity: u32,
     booked: u32,
     available: u32,
+    /// Seats kept for first doses, and how many of them are booked.
+    capacity_dose1: u32,
+    booked_dose1: u32,
 }
 
 /// A session with its slots.
@@ -525,6 +536,7 @@ pub struct SessionBody {
     dose: Option<u8>,
     capacity_online: u32,
     capacity_walkin: u32,
+    fee: u32,
     available: u32,
     #[schema(example = "OPEN")]
     status: &'static str,
@@ -553,6 +565,7 @@ impl From<Session> for SessionBody {
             dose: s.dose,
             capacity_online: s.capacity_online,
             capacity_walkin: s.capacity_walkin,
+            fee: s.fee,
             status: s.status.as_str(),
             slots: s
                 .slots
@@ -564,6 +577,8 @@ impl From<Session> for SessionBody {
                     timings: sl.timings.to_cowin_v2(),
                     capacity: sl.capacity,
                     booked: sl.booked,
+                    capacity_dose1: sl.capacity_dose1,
+                    booked_dose1: sl.booked_dose1,
                 })
                 .collect(),
         }

@@ -9,6 +9,8 @@
 pub mod admin;
 /// API tokens (JWT) and the extractors that demand them.
 pub mod auth;
+/// CAPTCHA images and answers for the v2 schedule call.
+pub mod captcha;
 /// The CoWIN v1 registration and appointment API (spec 000).
 pub mod cowin_v1;
 /// The CoWIN v2 API of third-party apps (in progress: location metadata and OTP logins).
@@ -23,6 +25,8 @@ pub mod facility_import;
 pub mod notify;
 /// `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and the API docs page.
 pub mod ops;
+/// The appointment slip: a PDF with a QR code.
+pub mod slip;
 /// Request ids, access logs without personal data, per-route metrics, limits and timeouts.
 pub mod telemetry;
 

@@ -533,7 +533,7 @@ async fn a_row_that_would_cut_capacity_below_bookings_is_refused_whole() {
         app.upload("", Some(("file", "f.csv", "text/csv", &csv(&[GOOD_ROW]))))
             .await;
         app.db
-            .execute("UPDATE slots SET booked = 40")
+            .execute("UPDATE slots SET capacity_dose1 = capacity, booked = 40, booked_dose1 = 40")
             .await
             .unwrap();
         let smaller = GOOD_ROW

@@ -268,6 +268,8 @@ mod tests {
             timings: SlotTimings::parse("9AM-11AM").unwrap(),
             capacity: 10,
             booked: 0,
+            capacity_dose1: 5,
+            booked_dose1: 0,
         };
         let session = Session {
             id: SessionId::new_random(),
@@ -278,6 +280,8 @@ mod tests {
             max_age,
             dose: None,
             capacity_online: 10,
+            fee: 0,
+            changed_at: 0,
             capacity_walkin: 0,
             status,
             slots: vec![slot.clone()],

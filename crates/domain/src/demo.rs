@@ -134,6 +134,12 @@ pub fn generate(
                     dose: None,
                     capacity_online: online,
                     capacity_walkin: online / 5,
+                    capacity_dose1: None,
+                    fee: if kind.2 == FeeType::Paid {
+                        demo_fee(vaccine)
+                    } else {
+                        0
+                    },
                     slots: slots
                         .iter()
                         .filter_map(|(name, start, end)| {
@@ -148,6 +154,19 @@ pub fn generate(
             }
         })
         .collect()
+}
+
+/// What the demo's paid centres charge per dose, in rupees (for COVID vaccines, the caps India set
+/// for private hospitals in June 2021; the rest are illustrative).
+fn demo_fee(vaccine: &str) -> u32 {
+    match vaccine {
+        "COVISHIELD" => 780,
+        "COVAXIN" => 1410,
+        "CORBEVAX" => 250,
+        "PENTA" => 650,
+        "MR" => 450,
+        _ => 150,
+    }
 }
 
 fn fallback_name() -> Name {

@@ -30,7 +30,7 @@ pub const REQUIRED_COLUMNS: [&str; 15] = [
 ];
 
 /// Columns a file may add.
-pub const OPTIONAL_COLUMNS: [&str; 7] = [
+pub const OPTIONAL_COLUMNS: [&str; 9] = [
     "Address",
     "CentreType",
     "Area",
@@ -38,6 +38,8 @@ pub const OPTIONAL_COLUMNS: [&str; 7] = [
     "MinAge",
     "MaxAge",
     "Dose",
+    "Fee",
+    "dose1Vaccancy",
 ];
 
 /// The most rows one upload may carry.
@@ -270,6 +272,16 @@ impl FacilityColumns {
         check("MaxAge", max_age.map(drop));
         let dose = age("Dose");
         check("Dose", dose.map(drop));
+        let optional_count = |c: &str| -> Result<Option<u32>, &'static str> {
+            Some(cell(c))
+                .filter(|s| !s.is_empty())
+                .map(|s| s.parse::<u32>().map_err(|_| "must be a whole number"))
+                .transpose()
+        };
+        let fee = optional_count("Fee");
+        check("Fee", fee.map(drop));
+        let capacity_dose1 = optional_count("dose1Vaccancy");
+        check("dose1Vaccancy", capacity_dose1.map(drop));
         let vaccine_code = match vaccines {
             Some([only]) => Some(only.clone()),
             Some([]) => {
@@ -298,6 +310,8 @@ impl FacilityColumns {
             Ok(min_age),
             Ok(max_age),
             Ok(dose),
+            Ok(fee),
+            Ok(capacity_dose1),
             Some(vaccine_code),
         ) = (
             ok,
@@ -309,6 +323,8 @@ impl FacilityColumns {
             min_age,
             max_age,
             dose,
+            fee,
+            capacity_dose1,
             vaccine_code,
         )
         else {
@@ -323,6 +339,8 @@ impl FacilityColumns {
             dose,
             capacity_online: online,
             capacity_walkin: total - online,
+            capacity_dose1,
+            fee: fee.unwrap_or(0),
             slots,
         };
         plan.validate().map_err(|e| match e {
@@ -333,6 +351,8 @@ impl FacilityColumns {
                     "min_age" => "MinAge",
                     "dose" => "Dose",
                     "capacity" => "Vaccancy",
+                    "capacity_dose1" => "dose1Vaccancy",
+                    "fee" => "Fee",
                     _ => "slots",
                 };
                 fail(column, &reason);

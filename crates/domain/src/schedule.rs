@@ -83,6 +83,11 @@ pub struct SessionPlan {
     pub capacity_online: u32,
     /// Seats per day kept for walk-ins.
     pub capacity_walkin: u32,
+    /// Online seats per day kept for first doses (the rest are for later doses); when `None`,
+    /// see [`SessionPlan::dose1_capacity`].
+    pub capacity_dose1: Option<u32>,
+    /// Fee per dose in rupees (0 when free), as CoWIN v2's `fee`.
+    pub fee: u32,
     /// The day's slots.
     pub slots: Vec<SlotTemplate>,
 }
@@ -133,6 +138,30 @@ impl SessionPlan {
                 "give a capacity for every slot, or for none (the online capacity is then split evenly)",
             ));
         }
+        match (self.dose, self.capacity_dose1) {
+            (_, Some(d1)) if d1 > self.capacity_online => {
+                return Err(DomainError::invalid(
+                    "capacity_dose1",
+                    "must not exceed the online capacity",
+                ));
+            }
+            (Some(1), Some(d1)) if d1 != self.capacity_online => {
+                return Err(DomainError::invalid(
+                    "capacity_dose1",
+                    "a session for dose 1 only keeps all its seats for dose 1",
+                ));
+            }
+            (Some(d), Some(d1)) if d > 1 && d1 > 0 => {
+                return Err(DomainError::invalid(
+                    "capacity_dose1",
+                    format!("a session for dose {d} only has no seats for dose 1"),
+                ));
+            }
+            _ => {}
+        }
+        if self.fee > 100_000 {
+            return Err(DomainError::invalid("fee", "must be 0-100000 rupees"));
+        }
         let fixed: Option<u32> = self.slots.iter().map(|s| s.capacity).sum();
         if let Some(total) = fixed
             && total != self.capacity_online
@@ -165,6 +194,63 @@ impl SessionPlan {
         let (each, extra) = (self.capacity_online / n, self.capacity_online % n);
         (0..n).map(|i| each + u32::from(i < extra)).collect()
     }
+
+    /// Online seats per day for first doses: as given; else all of them in a session for dose 1,
+    /// none in a session for a later dose, and half (rounded up) in a session open to any dose,
+    /// as CoWIN split its sessions into `available_capacity_dose1` and `_dose2`.
+    pub fn dose1_capacity(&self) -> u32 {
+        match (self.capacity_dose1, self.dose) {
+            (Some(d1), _) => d1,
+            (None, Some(1)) => self.capacity_online,
+            (None, Some(_)) => 0,
+            (None, None) => self.capacity_online.div_ceil(2),
+        }
+    }
+
+    /// First-dose seats per slot, given the slots' capacities: shared in proportion to them, the
+    /// remainder going to the earliest slots with room, so that they add up to
+    /// [`SessionPlan::dose1_capacity`] and no slot gets more than its capacity.
+    pub fn slot_dose1_capacities(&self, capacities: &[u32]) -> Vec<u32> {
+        let total: u64 = capacities.iter().map(|c| u64::from(*c)).sum();
+        let wanted = u64::from(self.dose1_capacity()).min(total);
+        if total == 0 {
+            return vec![0; capacities.len()];
+        }
+        let mut shares: Vec<u32> = capacities
+            .iter()
+            .map(|c| u32::try_from(u64::from(*c) * wanted / total).unwrap_or(*c))
+            .collect();
+        let mut left = wanted - shares.iter().map(|s| u64::from(*s)).sum::<u64>();
+        while left > 0 {
+            let before = left;
+            for (share, cap) in shares.iter_mut().zip(capacities) {
+                if left > 0 && *share < *cap {
+                    *share += 1;
+                    left -= 1;
+                }
+            }
+            if left == before {
+                break;
+            }
+        }
+        shares
+    }
+}
+
+/// Which pool of a slot's seats a dose draws on: CoWIN keeps first doses apart from the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DosePool {
+    /// Dose 1.
+    First,
+    /// Dose 2 and later (second doses, boosters, the later doses of the childhood schedule).
+    Later,
+}
+
+impl DosePool {
+    /// The pool a dose number draws on.
+    pub fn of(dose: u8) -> Self {
+        if dose <= 1 { Self::First } else { Self::Later }
+    }
 }
 
 /// A slot as stored, with what is booked.
@@ -180,12 +266,26 @@ pub struct Slot {
     pub capacity: u32,
     /// Seats taken.
     pub booked: u32,
+    /// Seats kept for first doses (part of `capacity`).
+    pub capacity_dose1: u32,
+    /// First-dose seats taken (part of `booked`).
+    pub booked_dose1: u32,
 }
 
 impl Slot {
     /// Seats still free.
     pub fn available(&self) -> u32 {
         self.capacity.saturating_sub(self.booked)
+    }
+
+    /// Seats still free for a pool of doses. The two pools always add up to [`Slot::available`]
+    /// (the database holds each pool's bookings within its seats).
+    pub fn available_for(&self, pool: DosePool) -> u32 {
+        match pool {
+            DosePool::First => self.capacity_dose1.saturating_sub(self.booked_dose1),
+            DosePool::Later => (self.capacity.saturating_sub(self.capacity_dose1))
+                .saturating_sub(self.booked.saturating_sub(self.booked_dose1)),
+        }
     }
 }
 
@@ -239,8 +339,12 @@ pub struct Session {
     pub capacity_online: u32,
     /// Seats kept for walk-ins.
     pub capacity_walkin: u32,
+    /// Fee per dose in rupees (0 when free).
+    pub fee: u32,
     /// Open or closed.
     pub status: SessionStatus,
+    /// When it or its seats last changed (ms since the epoch), for `Last-Modified`.
+    pub changed_at: i64,
     /// Its slots, in time order.
     pub slots: Vec<Slot>,
 }
@@ -249,6 +353,34 @@ impl Session {
     /// Online seats still free across all slots.
     pub fn available(&self) -> u32 {
         self.slots.iter().map(Slot::available).sum()
+    }
+
+    /// The slots still bookable at `now` (IST): none when the session is closed or past, and
+    /// none that ended already today.
+    pub fn bookable_slots(&self, now: time::OffsetDateTime) -> impl Iterator<Item = &Slot> + '_ {
+        let local = now.to_offset(crate::clock::IST);
+        let minute_now = u16::from(local.hour()) * 60 + u16::from(local.minute());
+        let open = self.status == SessionStatus::Open && self.date >= local.date();
+        let today = self.date == local.date();
+        self.slots
+            .iter()
+            .filter(move |s| open && !(today && s.timings.end_minute() <= minute_now))
+    }
+
+    /// What is still bookable at `now`, per pool: `(first doses, later doses)`.
+    pub fn availability(&self, now: time::OffsetDateTime) -> (u32, u32) {
+        self.bookable_slots(now).fold((0, 0), |(first, later), s| {
+            (
+                first + s.available_for(DosePool::First),
+                later + s.available_for(DosePool::Later),
+            )
+        })
+    }
+
+    /// Whether the age limits admit every adult (CoWIN v2's `allow_all_age`): no upper limit and
+    /// a lower one of 18 or less.
+    pub fn allows_all_ages(&self) -> bool {
+        self.max_age.is_none() && self.min_age <= 18
     }
 }
 
@@ -293,6 +425,8 @@ mod tests {
             dose: None,
             capacity_online: online,
             capacity_walkin: 10,
+            capacity_dose1: None,
+            fee: 0,
             slots: SlotTemplate::parse_list(slots).unwrap(),
         }
     }
@@ -330,5 +464,63 @@ mod tests {
         p = plan(10, "9AM-11AM");
         p.slots[0].capacity = Some(9);
         assert!(p.validate().is_err(), "fixed capacities must add up");
+        p = plan(10, "9AM-11AM");
+        p.capacity_dose1 = Some(11);
+        assert!(p.validate().is_err(), "more dose-1 seats than seats");
+        p.capacity_dose1 = Some(5);
+        p.dose = Some(2);
+        assert!(p.validate().is_err(), "dose-1 seats in a dose-2 session");
+        p.dose = Some(1);
+        assert!(
+            p.validate().is_err(),
+            "a dose-1 session keeps every seat for dose 1"
+        );
+    }
+
+    #[test]
+    fn first_dose_seats_are_shared_in_proportion_and_add_up() {
+        let mut p = plan(101, "9AM-11AM; 1PM-3PM; 4PM-5PM");
+        let caps = p.slot_capacities();
+        assert_eq!(caps, vec![34, 34, 33]);
+        assert_eq!(p.dose1_capacity(), 51, "half, rounded up, by default");
+        let shares = p.slot_dose1_capacities(&caps);
+        assert_eq!(shares.iter().sum::<u32>(), 51);
+        assert!(shares.iter().zip(&caps).all(|(s, c)| s <= c));
+        p.dose = Some(1);
+        assert_eq!(p.slot_dose1_capacities(&caps), caps);
+        p.dose = Some(2);
+        assert_eq!(p.slot_dose1_capacities(&caps), vec![0, 0, 0]);
+        p.dose = None;
+        p.capacity_dose1 = Some(100);
+        let shares = p.slot_dose1_capacities(&caps);
+        assert_eq!(shares.iter().sum::<u32>(), 100);
+        assert!(shares.iter().zip(&caps).all(|(s, c)| s <= c));
+    }
+
+    #[test]
+    fn the_two_pools_always_add_up_to_the_free_seats() {
+        for (capacity, capacity_dose1, booked, booked_dose1) in [
+            (10, 5, 0, 0),
+            (10, 5, 7, 5),
+            (10, 0, 3, 0),
+            (10, 10, 10, 10),
+            (7, 3, 4, 1),
+        ] {
+            let slot = Slot {
+                id: SlotId(1),
+                name: "x".into(),
+                timings: SlotTimings::parse("9AM-11AM").unwrap(),
+                capacity,
+                booked,
+                capacity_dose1,
+                booked_dose1,
+            };
+            assert_eq!(
+                slot.available_for(DosePool::First) + slot.available_for(DosePool::Later),
+                slot.available()
+            );
+        }
+        assert_eq!(DosePool::of(1), DosePool::First);
+        assert_eq!(DosePool::of(3), DosePool::Later);
     }
 }

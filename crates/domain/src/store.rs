@@ -163,6 +163,22 @@ pub struct CenterSummary {
     pub vaccines: Vec<String>,
 }
 
+/// One change in the availability feed: a session whose seats or terms changed, stamped with the
+/// feed's version (gap-free, in commit order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedChange {
+    /// The feed version of this change.
+    pub version: u64,
+    /// The session.
+    pub session_id: SessionId,
+    /// Its centre.
+    pub center_id: CenterId,
+    /// The centre's district.
+    pub district_id: DistrictId,
+    /// The centre's pincode.
+    pub pincode: Pincode,
+}
+
 /// A move of (some of) an appointment's beneficiaries to another slot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RescheduleRequest {
@@ -240,6 +256,38 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         point: GeoPoint,
         limit: u32,
     ) -> Result<Vec<(Center, f64)>, DomainError>;
+    /// The active centres of an area holding open sessions between two dates (inclusive), each
+    /// with those sessions and their slots.
+    async fn availability(
+        &self,
+        area: CenterArea,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<(Center, Vec<Session>)>, DomainError>;
+    /// Sessions by id, with their slots (unknown ids are left out).
+    async fn sessions_by_id(&self, ids: &[SessionId]) -> Result<Vec<Session>, DomainError>;
+    /// Stamps up to `max` pending feed changes with the next versions; returns the latest version.
+    async fn sequence_feed(&self, max: u32) -> Result<u64, DomainError>;
+    /// The latest feed version and the oldest one still kept (0 when none).
+    async fn feed_bounds(&self) -> Result<(u64, u64), DomainError>;
+    /// Feed changes after a version, oldest first, in one district or pincode or everywhere.
+    async fn feed_changes(
+        &self,
+        after: u64,
+        area: Option<CenterArea>,
+        limit: u32,
+    ) -> Result<Vec<FeedChange>, DomainError>;
+    /// Forgets feed changes older than `before` (ms since the epoch); returns how many.
+    async fn prune_feed(&self, before: i64) -> Result<u64, DomainError>;
+    /// Keeps the keyed hash of the captcha answer last shown to an account (replacing any other).
+    async fn put_captcha(
+        &self,
+        account: &MobileHash,
+        answer_hash: &str,
+        expires_at: i64,
+    ) -> Result<(), DomainError>;
+    /// Takes (and forgets) an account's captcha: its answer hash, if one is pending and unexpired.
+    async fn take_captcha(&self, account: &MobileHash) -> Result<Option<String>, DomainError>;
     /// Summaries of the given centres' sessions from `from` on.
     async fn center_summaries(
         &self,

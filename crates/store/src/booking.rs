@@ -6,6 +6,7 @@ use crate::db::{SqlStore, Tx, db_error, is_unique_violation, on_pool, on_tx};
 use crate::facilities::{
     CENTER_COLUMNS, CenterRow, SESSION_COLUMNS, SLOT_COLUMNS, SessionRow, SlotRow, assemble,
 };
+use crate::feed::note_changes;
 use crate::people::beneficiaries_of_in;
 use sehat_domain::beneficiary::BeneficiaryRef;
 use sehat_domain::booking::{
@@ -15,7 +16,7 @@ use sehat_domain::booking::{
 use sehat_domain::facility::Center;
 use sehat_domain::identity::MobileHash;
 use sehat_domain::ids::{CenterId, SlotId};
-use sehat_domain::schedule::{Session, Slot};
+use sehat_domain::schedule::{DosePool, Session, Slot};
 use sehat_domain::store::{IdempotencyKey, RescheduleRequest};
 use sehat_domain::{DomainError, Rule};
 use sqlx::QueryBuilder;
@@ -67,11 +68,27 @@ async fn lock_appointment(
     }
 }
 
-/// Takes `n` seats of a slot, or refuses with `SlotFull`: the database checks the capacity.
-async fn take_seats(tx: &mut Tx, slot: SlotId, n: i64) -> Result<(), DomainError> {
-    let done = on_tx!(tx, c => sqlx::query(
-        "UPDATE slots SET booked = booked + $2 WHERE id = $1 AND booked + $2 <= capacity")
-        .bind(slot.0).bind(n).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+/// Takes `n` seats of a slot's pool for `dose`, or refuses with `SlotFull`: the database checks
+/// the pool's capacity in the same statement.
+async fn take_seats(
+    tx: &mut Tx,
+    slot: SlotId,
+    dose: u8,
+    n: i64,
+    now: i64,
+) -> Result<(), DomainError> {
+    let sql = match DosePool::of(dose) {
+        DosePool::First => {
+            "UPDATE slots SET booked = booked + $2, booked_dose1 = booked_dose1 + $2, changed_at = $3 \
+             WHERE id = $1 AND booked_dose1 + $2 <= capacity_dose1 AND booked + $2 <= capacity"
+        }
+        DosePool::Later => {
+            "UPDATE slots SET booked = booked + $2, changed_at = $3 \
+             WHERE id = $1 AND booked - booked_dose1 + $2 <= capacity - capacity_dose1 AND booked + $2 <= capacity"
+        }
+    };
+    let done = on_tx!(tx, c => sqlx::query(sql)
+        .bind(slot.0).bind(n).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
     if done == 1 {
         Ok(())
     } else {
@@ -79,11 +96,25 @@ async fn take_seats(tx: &mut Tx, slot: SlotId, n: i64) -> Result<(), DomainError
     }
 }
 
-/// Returns `n` seats to a slot.
-async fn release_seats(tx: &mut Tx, slot: SlotId, n: i64) -> Result<(), DomainError> {
-    let done = on_tx!(tx, c => sqlx::query(
-        "UPDATE slots SET booked = booked - $2 WHERE id = $1 AND booked >= $2")
-        .bind(slot.0).bind(n).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+/// Returns `n` seats of `dose`'s pool to a slot.
+async fn release_seats(
+    tx: &mut Tx,
+    slot: SlotId,
+    dose: u8,
+    n: i64,
+    now: i64,
+) -> Result<(), DomainError> {
+    let sql = match DosePool::of(dose) {
+        DosePool::First => {
+            "UPDATE slots SET booked = booked - $2, booked_dose1 = booked_dose1 - $2, changed_at = $3 \
+             WHERE id = $1 AND booked_dose1 >= $2"
+        }
+        DosePool::Later => {
+            "UPDATE slots SET booked = booked - $2, changed_at = $3 WHERE id = $1 AND booked - booked_dose1 >= $2"
+        }
+    };
+    let done = on_tx!(tx, c => sqlx::query(sql)
+        .bind(slot.0).bind(n).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
     if done == 1 {
         Ok(())
     } else {
@@ -410,10 +441,11 @@ impl SqlStore {
             return Err(DomainError::Rule(Rule::AlreadyBooked));
         }
         let n = i64::try_from(r.beneficiaries.len()).unwrap_or(i64::MAX);
-        take_seats(tx, slot.id, n).await?;
+        take_seats(tx, slot.id, dose, n, now).await?;
         let number =
             insert_appointment(tx, &r.account, &session, &slot, dose, &r.beneficiaries, now)
                 .await?;
+        note_changes(tx, &[session.id], now).await?;
         // Everything the answer needs is at hand: no second read on the booking hot path.
         let booked = u32::try_from(n).unwrap_or(u32::MAX);
         Ok(Appointment {
@@ -423,6 +455,11 @@ impl SqlStore {
             date: session.date,
             slot: Slot {
                 booked: slot.booked.saturating_add(booked),
+                booked_dose1: if DosePool::of(dose) == DosePool::First {
+                    slot.booked_dose1.saturating_add(booked)
+                } else {
+                    slot.booked_dose1
+                },
                 ..slot
             },
             dose,
@@ -485,8 +522,9 @@ impl SqlStore {
         check_bookable(&center, &session, &slot, &people, self.clock.now())?;
         let dose = booking_dose(Some(current.dose), &session)?;
         let n = i64::try_from(movers.len()).unwrap_or(i64::MAX);
-        take_seats(tx, slot.id, n).await?;
-        release_seats(tx, current.slot.id, n).await?;
+        take_seats(tx, slot.id, dose, n, now).await?;
+        release_seats(tx, current.slot.id, current.dose, n, now).await?;
+        note_changes(tx, &[current.session_id, session.id], now).await?;
         if movers.len() == active.len() {
             on_tx!(tx, c => sqlx::query(
                 "UPDATE appointments SET center_id = $2, session_id = $3, slot_id = $4, updated_at = $5 WHERE number = $1")
@@ -571,9 +609,12 @@ impl SqlStore {
             release_seats(
                 &mut tx,
                 current.slot.id,
+                current.dose,
                 i64::try_from(cancelled).unwrap_or(i64::MAX),
+                now,
             )
             .await?;
+            note_changes(&mut tx, &[current.session_id], now).await?;
         }
         let after = one_appointment(&mut tx, account, number).await?;
         tx.commit().await?;

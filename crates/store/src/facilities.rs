@@ -270,7 +270,9 @@ pub(crate) struct SessionRow {
     dose: Option<i64>,
     capacity_online: i64,
     capacity_walkin: i64,
+    fee: i64,
     status: String,
+    updated_at: i64,
 }
 
 #[derive(Clone, sqlx::FromRow)]
@@ -283,12 +285,15 @@ pub(crate) struct SlotRow {
     end_minute: i64,
     capacity: i64,
     booked: i64,
+    capacity_dose1: i64,
+    booked_dose1: i64,
+    changed_at: i64,
 }
 
 pub(crate) const SESSION_COLUMNS: &str = "se.id, se.center_id, se.date, se.vaccine_code, se.min_age, se.max_age, \
-    se.dose, se.capacity_online, se.capacity_walkin, se.status";
+    se.dose, se.capacity_online, se.capacity_walkin, se.fee, se.status, se.updated_at";
 pub(crate) const SLOT_COLUMNS: &str = "sl.id, sl.session_id, sl.name, sl.name_key, sl.start_minute, sl.end_minute, \
-    sl.capacity, sl.booked";
+    sl.capacity, sl.booked, sl.capacity_dose1, sl.booked_dose1, sl.changed_at";
 
 pub(crate) fn count(n: i64) -> u32 {
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
@@ -299,7 +304,10 @@ pub(crate) fn assemble(
     slots: Vec<SlotRow>,
 ) -> Result<Vec<Session>, DomainError> {
     let mut by_session: HashMap<Uuid, Vec<Slot>> = HashMap::new();
+    let mut changed: HashMap<Uuid, i64> = HashMap::new();
     for s in slots {
+        let latest = changed.entry(s.session_id).or_default();
+        *latest = (*latest).max(s.changed_at);
         let timings = SlotTimings::new(
             u16::try_from(s.start_minute).unwrap_or(0),
             u16::try_from(s.end_minute).unwrap_or(0),
@@ -311,6 +319,8 @@ pub(crate) fn assemble(
             timings,
             capacity: count(s.capacity),
             booked: count(s.booked),
+            capacity_dose1: count(s.capacity_dose1),
+            booked_dose1: count(s.booked_dose1),
         });
     }
     Ok(sessions
@@ -329,7 +339,9 @@ pub(crate) fn assemble(
                 dose: r.dose.map(age),
                 capacity_online: count(r.capacity_online),
                 capacity_walkin: count(r.capacity_walkin),
+                fee: count(r.fee),
                 status: SessionStatus::from_stored(&r.status),
+                changed_at: changed.get(&r.id).copied().unwrap_or(0).max(r.updated_at),
                 slots,
             }
         })
@@ -368,6 +380,8 @@ async fn upsert_sessions(
     }
 
     let capacities = plan.slot_capacities();
+    let dose1_capacities = plan.slot_dose1_capacities(&capacities);
+    let fee = i64::from(plan.fee);
     let (min_age, max_age, dose) = (
         i64::from(plan.min_age),
         plan.max_age.map(i64::from),
@@ -382,6 +396,7 @@ async fn upsert_sessions(
     let mut new_slots: Vec<(Uuid, usize)> = Vec::new();
     let mut changed_slots: Vec<(i64, usize)> = Vec::new();
     let mut stale_slots: Vec<i64> = Vec::new();
+    let mut touched: Vec<Uuid> = Vec::new();
     for date in plan.dates() {
         let session_id = match existing.get(&date) {
             None => {
@@ -397,7 +412,8 @@ async fn upsert_sessions(
                     s.dose,
                     s.capacity_online,
                     s.capacity_walkin,
-                ) != (min_age, max_age, dose, online, walkin)
+                    s.fee,
+                ) != (min_age, max_age, dose, online, walkin, fee)
                 {
                     changed_sessions.push(s.id);
                 }
@@ -422,9 +438,11 @@ async fn upsert_sessions(
                 )));
             }
             stale_slots.push(stale.id);
+            touched.push(session_id);
         }
         for (i, template) in plan.slots.iter().enumerate() {
             let capacity = i64::from(capacities[i]);
+            let capacity_dose1 = i64::from(dose1_capacities[i]);
             match existing_slots.get(&(session_id, template.name.key().as_str())) {
                 None => new_slots.push((session_id, i)),
                 Some(slot) if slot.booked > capacity => {
@@ -439,6 +457,22 @@ async fn upsert_sessions(
                         ),
                     )));
                 }
+                Some(slot)
+                    if slot.booked_dose1 > capacity_dose1
+                        || slot.booked - slot.booked_dose1 > capacity - capacity_dose1 =>
+                {
+                    return Ok(Err((
+                        "capacity_dose1".to_owned(),
+                        format!(
+                            "{} on {} already has {} first and {} later doses booked; \
+                             {capacity_dose1} of {capacity} seats for first doses is too few for them",
+                            template.name,
+                            format_cowin_date(date),
+                            slot.booked_dose1,
+                            slot.booked - slot.booked_dose1,
+                        ),
+                    )));
+                }
                 Some(slot) => {
                     let timings = (
                         i64::from(template.timings.start_minute()),
@@ -448,10 +482,17 @@ async fn upsert_sessions(
                         slot.start_minute,
                         slot.end_minute,
                         slot.capacity,
+                        slot.capacity_dose1,
                         slot.name.as_str(),
-                    ) != (timings.0, timings.1, capacity, template.name.as_str())
-                    {
+                    ) != (
+                        timings.0,
+                        timings.1,
+                        capacity,
+                        capacity_dose1,
+                        template.name.as_str(),
+                    ) {
                         changed_slots.push((slot.id, i));
+                        touched.push(session_id);
                     }
                 }
             }
@@ -461,30 +502,32 @@ async fn upsert_sessions(
     for chunk in new_sessions.chunks(500) {
         on_tx!(tx, c => QueryBuilder::new(
             "INSERT INTO sessions (id, center_id, date, vaccine_code, min_age, max_age, dose, \
-             capacity_online, capacity_walkin, status, created_at, updated_at) ")
+             capacity_online, capacity_walkin, fee, status, created_at, updated_at) ")
             .push_values(chunk, |mut b, (id, date)| {
                 b.push_bind(*id).push_bind(center_id).push_bind(*date).push_bind(plan.vaccine_code.clone())
                     .push_bind(min_age).push_bind(max_age).push_bind(dose).push_bind(online)
-                    .push_bind(walkin).push_bind("OPEN").push_bind(now).push_bind(now);
+                    .push_bind(walkin).push_bind(fee).push_bind("OPEN").push_bind(now).push_bind(now);
             })
             .build().execute(c).await.map(|r| r.rows_affected()).map_err(race_or_db_error))?;
     }
     for chunk in new_slots.chunks(1000) {
         on_tx!(tx, c => QueryBuilder::new(
-            "INSERT INTO slots (session_id, name, name_key, start_minute, end_minute, capacity, booked) ")
+            "INSERT INTO slots (session_id, name, name_key, start_minute, end_minute, capacity, booked, \
+             capacity_dose1, booked_dose1, changed_at) ")
             .push_values(chunk, |mut b, (session_id, i)| {
                 let t = &plan.slots[*i];
                 b.push_bind(*session_id).push_bind(t.name.as_str().to_owned()).push_bind(t.name.key())
                     .push_bind(i64::from(t.timings.start_minute())).push_bind(i64::from(t.timings.end_minute()))
-                    .push_bind(i64::from(capacities[*i])).push_bind(0_i64);
+                    .push_bind(i64::from(capacities[*i])).push_bind(0_i64)
+                    .push_bind(i64::from(dose1_capacities[*i])).push_bind(0_i64).push_bind(now);
             })
             .build().execute(c).await.map(|r| r.rows_affected()).map_err(race_or_db_error))?;
     }
     for id in &changed_sessions {
         on_tx!(tx, c => sqlx::query(
             "UPDATE sessions SET min_age = $2, max_age = $3, dose = $4, capacity_online = $5, \
-             capacity_walkin = $6, updated_at = $7 WHERE id = $1")
-            .bind(*id).bind(min_age).bind(max_age).bind(dose).bind(online).bind(walkin).bind(now)
+             capacity_walkin = $6, fee = $8, updated_at = $7 WHERE id = $1")
+            .bind(*id).bind(min_age).bind(max_age).bind(dose).bind(online).bind(walkin).bind(now).bind(fee)
             .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
     }
     for (id, i) in &changed_slots {
@@ -492,10 +535,12 @@ async fn upsert_sessions(
         // The condition repeats the capacity rule in the database, so a booking that landed
         // since the read above still cannot be cut away.
         let done = on_tx!(tx, c => sqlx::query(
-            "UPDATE slots SET name = $2, start_minute = $3, end_minute = $4, capacity = $5 \
-             WHERE id = $1 AND booked <= $5")
+            "UPDATE slots SET name = $2, start_minute = $3, end_minute = $4, capacity = $5, \
+             capacity_dose1 = $6, changed_at = $7 \
+             WHERE id = $1 AND booked_dose1 <= $6 AND booked - booked_dose1 <= $5 - $6")
             .bind(*id).bind(t.name.as_str()).bind(i64::from(t.timings.start_minute()))
             .bind(i64::from(t.timings.end_minute())).bind(i64::from(capacities[*i]))
+            .bind(i64::from(dose1_capacities[*i])).bind(now)
             .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
         if done == 0 {
             return Err(DomainError::Conflict(
@@ -510,13 +555,19 @@ async fn upsert_sessions(
              AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.slot_id = slots.id)")
             .bind(*id).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
         if deleted == 0 {
-            let emptied = on_tx!(tx, c => sqlx::query("UPDATE slots SET capacity = 0 WHERE id = $1 AND booked = 0")
+            let emptied = on_tx!(tx, c => sqlx::query("UPDATE slots SET capacity = 0, capacity_dose1 = 0 WHERE id = $1 AND booked = 0")
                 .bind(*id).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
             if emptied == 0 {
                 return Err(DomainError::Conflict(crate::db::RETRYABLE.into()));
             }
         }
     }
+    touched.extend(new_sessions.iter().map(|(id, _)| *id));
+    touched.extend(&changed_sessions);
+    touched.sort();
+    touched.dedup();
+    let touched: Vec<SessionId> = touched.into_iter().map(SessionId).collect();
+    crate::feed::note_changes(tx, &touched, now).await?;
     let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
     Ok(Ok(PlanOutcome {
         sessions_created: as_u64(new_sessions.len()),
@@ -850,11 +901,13 @@ impl SqlStore {
 
     pub(crate) async fn set_session_closed(&self, id: SessionId) -> Result<Session, DomainError> {
         let mut tx = self.begin_write().await?;
+        let now = self.clock.now_millis();
         let done = on_tx!(&mut tx, c => sqlx::query("UPDATE sessions SET status = 'CLOSED', updated_at = $2 WHERE id = $1")
-            .bind(id.0).bind(self.clock.now_millis()).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+            .bind(id.0).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
         if done == 0 {
             return Err(DomainError::NotFound("session"));
         }
+        crate::feed::note_changes(&mut tx, &[id], now).await?;
         tx.commit().await?;
         self.read_session(id).await
     }

@@ -4,6 +4,7 @@
 mod booking;
 mod db;
 mod facilities;
+mod feed;
 /// Reading the master data compiled into the binary.
 pub mod master_data;
 mod people;

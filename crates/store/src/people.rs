@@ -218,6 +218,37 @@ impl SqlStore {
         Ok(())
     }
 
+    pub(crate) async fn store_captcha(
+        &self,
+        account: &MobileHash,
+        answer_hash: &str,
+        expires_at: i64,
+    ) -> Result<(), DomainError> {
+        let mut tx = self.begin_write().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO captchas (account, answer_hash, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (account) DO UPDATE SET answer_hash = excluded.answer_hash, expires_at = excluded.expires_at")
+            .bind(account.as_str()).bind(answer_hash).bind(expires_at)
+            .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+        tx.commit().await
+    }
+
+    /// Deletes and returns the account's pending captcha, so that one answer is tried once.
+    pub(crate) async fn pop_captcha(
+        &self,
+        account: &MobileHash,
+    ) -> Result<Option<String>, DomainError> {
+        let mut tx = self.begin_write().await?;
+        let row: Option<(String, i64)> = on_tx!(&mut tx, c => sqlx::query_as(
+            "DELETE FROM captchas WHERE account = $1 RETURNING answer_hash, expires_at")
+            .bind(account.as_str()).fetch_optional(c).await.map_err(db_error))?;
+        tx.commit().await?;
+        let now = self.clock.now_millis();
+        Ok(row
+            .filter(|(_, expires)| *expires > now)
+            .map(|(hash, _)| hash))
+    }
+
     pub(crate) async fn mark_otp_used(&self, txn_id: &str) -> Result<(), DomainError> {
         let mut tx = self.begin_write().await?;
         let done = on_tx!(&mut tx, c => sqlx::query(

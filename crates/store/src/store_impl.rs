@@ -13,14 +13,53 @@ use sehat_domain::master::{Block, District, Locality, PincodeArea, State, Vaccin
 use sehat_domain::schedule::Slot;
 use sehat_domain::schedule::{DayUtilization, Session, SessionPlan};
 use sehat_domain::store::{
-    CenterArea, CenterFilter, CenterSummary, FacilityImport, IdempotencyKey, MasterData, NewOtp,
-    OtpAttempt, Page, Registration, RescheduleRequest, Store,
+    CenterArea, CenterFilter, CenterSummary, FacilityImport, FeedChange, IdempotencyKey,
+    MasterData, NewOtp, OtpAttempt, Page, Registration, RescheduleRequest, Store,
 };
 use sehat_domain::values::{GeoPoint, Pincode};
 use time::Date;
 
 #[async_trait]
 impl Store for SqlStore {
+    async fn availability(
+        &self,
+        area: CenterArea,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<(Center, Vec<Session>)>, DomainError> {
+        self.read_availability(area, from, to).await
+    }
+    async fn sessions_by_id(&self, ids: &[SessionId]) -> Result<Vec<Session>, DomainError> {
+        self.read_sessions_by_id(ids).await
+    }
+    async fn sequence_feed(&self, max: u32) -> Result<u64, DomainError> {
+        SqlStore::sequence_feed(self, max).await
+    }
+    async fn feed_bounds(&self) -> Result<(u64, u64), DomainError> {
+        SqlStore::feed_bounds(self).await
+    }
+    async fn feed_changes(
+        &self,
+        after: u64,
+        area: Option<CenterArea>,
+        limit: u32,
+    ) -> Result<Vec<FeedChange>, DomainError> {
+        self.read_feed_changes(after, area, limit).await
+    }
+    async fn prune_feed(&self, before: i64) -> Result<u64, DomainError> {
+        self.prune_feed_changes(before).await
+    }
+    async fn put_captcha(
+        &self,
+        account: &MobileHash,
+        answer_hash: &str,
+        expires_at: i64,
+    ) -> Result<(), DomainError> {
+        self.store_captcha(account, answer_hash, expires_at).await
+    }
+    async fn take_captcha(&self, account: &MobileHash) -> Result<Option<String>, DomainError> {
+        self.pop_captcha(account).await
+    }
     async fn ping(&self) -> Result<(), DomainError> {
         self.ping_db().await
     }

@@ -61,6 +61,9 @@ fn plan(online: u32) -> SessionPlan {
         min_age: 18,
         max_age: None,
         dose: None,
+        // Every seat for first doses, unless a test says otherwise.
+        capacity_dose1: Some(online),
+        fee: 0,
         capacity_online: online,
         capacity_walkin: 10,
         slots: SlotTemplate::parse_list("Morning 9AM-11AM; Afternoon 1PM-3PM").unwrap(),
@@ -178,7 +181,9 @@ async fn capacity_cannot_drop_below_what_is_booked_and_the_database_refuses_over
             .await
             .unwrap();
         store.open_sessions(centre.id, &plan(100)).await.unwrap();
-        db.execute("UPDATE slots SET booked = 40").await.unwrap();
+        db.execute("UPDATE slots SET booked = 40, booked_dose1 = 40")
+            .await
+            .unwrap();
         let refused = store.open_sessions(centre.id, &plan(60)).await;
         assert!(
             matches!(refused, Err(DomainError::Conflict(_))),
@@ -300,7 +305,9 @@ async fn sessions_open_close_and_report_utilization_per_day() {
             store.close_session(SessionId::new_random()).await,
             Err(DomainError::NotFound(_))
         ));
-        db.execute("UPDATE slots SET booked = 10").await.unwrap();
+        db.execute("UPDATE slots SET booked = 10, booked_dose1 = 10")
+            .await
+            .unwrap();
         let days = store
             .utilization(centre.id, date!(2026 - 03 - 01), date!(2026 - 03 - 31))
             .await

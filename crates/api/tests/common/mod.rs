@@ -229,7 +229,8 @@ impl TestApp {
     }
 
     /// A centre in Satara with one session on 2 March 2026 (the test clock's tomorrow) and the
-    /// given slots `[(name, timings, capacity)]`; returns (centre id, slot ids).
+    /// given slots `[(name, timings, capacity)]`, every seat for first doses (what v1 books);
+    /// returns (centre id, slot ids).
     pub async fn centre_with_slots(
         &self,
         name: &str,
@@ -249,7 +250,7 @@ impl TestApp {
             .collect();
         let opened = self.admin("POST", &format!("/admin/v1/centers/{id}/sessions"), Some(serde_json::json!({
             "from": "2026-03-02", "to": "2026-03-02", "vaccine": "COVISHIELD", "min_age": min_age,
-            "capacity_online": total, "capacity_walkin": 0, "slots": template
+            "capacity_online": total, "capacity_walkin": 0, "capacity_dose1": total, "slots": template
         }))).await;
         assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.json);
         let ids = opened.json["sessions"][0]["slots"]
