@@ -75,7 +75,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A JSON value the spec sends sometimes as a number and sometimes as a string.
-fn loose_text(value: &Value) -> Option<String> {
+pub(crate) fn loose_text(value: &Value) -> Option<String> {
     match value {
         Value::Number(n) => Some(n.to_string()),
         Value::String(s) => Some(s.trim().to_owned()),
@@ -728,7 +728,7 @@ pub struct ConfirmationBody {
     appointment_confirmation_no: i64,
 }
 
-fn beneficiary_list(values: &[Value]) -> Result<Vec<BeneficiaryRef>, ApiError> {
+pub(crate) fn beneficiary_list(values: &[Value]) -> Result<Vec<BeneficiaryRef>, ApiError> {
     values
         .iter()
         .enumerate()

@@ -119,6 +119,17 @@ impl ApiError {
         )
     }
 
+    /// 429: this address sent too many requests; `Retry-After` says when to come back.
+    pub fn rate_limited(retry_after_secs: i64) -> Self {
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "SEHAT0429",
+            "Too many requests from this address. Try again later.",
+        );
+        error.retry_after = Some(retry_after_secs);
+        error
+    }
+
     /// 503: the database is unreachable; the client may retry.
     pub fn unavailable() -> Self {
         Self::new(
@@ -201,6 +212,7 @@ impl ApiError {
             Rule::AlreadyBooked => (StatusCode::CONFLICT, "APPOIN0045"),
             Rule::SlotMismatch => (StatusCode::BAD_REQUEST, "APPOIN0046"),
             Rule::IdempotencyKeyReused => (StatusCode::UNPROCESSABLE_ENTITY, "APPOIN0047"),
+            Rule::CaptchaInvalid => (StatusCode::BAD_REQUEST, "APPOIN0044"),
             Rule::FamilyFull => (StatusCode::CONFLICT, "USRRES0010"),
             Rule::PhotoIdTaken => (StatusCode::CONFLICT, "USRRES0011"),
             Rule::HasActiveAppointment => (StatusCode::CONFLICT, "USRRES0012"),

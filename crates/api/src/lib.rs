@@ -25,6 +25,8 @@ pub mod facility_import;
 pub mod notify;
 /// `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and the API docs page.
 pub mod ops;
+/// Per-address limits on the public API.
+pub mod rate_limit;
 /// The appointment slip: a PDF with a QR code.
 pub mod slip;
 /// Request ids, access logs without personal data, per-route metrics, limits and timeouts.
@@ -59,6 +61,12 @@ pub struct ApiConfig {
     pub otp_policy: OtpPolicy,
     /// Most beneficiaries one mobile may register.
     pub family_size: u32,
+    /// Calls per address on the public API.
+    pub public_limit: rate_limit::PublicLimit,
+    /// Whether v2 `schedule` demands the answer to a `getRecaptcha` captcha.
+    pub captcha_required: bool,
+    /// How the availability feed polls and how long it keeps changes.
+    pub feed: cowin_v2::feed::FeedConfig,
 }
 
 impl std::fmt::Debug for ApiConfig {
@@ -87,6 +95,9 @@ impl Default for ApiConfig {
             otp_delivery: notify::OtpDelivery::Console,
             otp_policy: OtpPolicy::default(),
             family_size: 4,
+            public_limit: rate_limit::PublicLimit::default(),
+            captcha_required: false,
+            feed: cowin_v2::feed::FeedConfig::default(),
         }
     }
 }
@@ -108,6 +119,35 @@ pub struct AppState {
     pub identity: Arc<IdentityKey>,
     /// Delivers OTPs.
     pub notifier: Arc<dyn notify::Notifier>,
+    /// Per-address limits on the public API.
+    pub limiter: Arc<rate_limit::PublicLimiter>,
+    /// The live availability feed.
+    pub feed: Arc<cowin_v2::feed::Feed>,
+}
+
+impl AppState {
+    /// The state of one node, with its limiter and feed made from the configuration.
+    pub fn new(
+        store: Arc<dyn Store>,
+        gazetteer: Arc<Gazetteer>,
+        clock: Arc<dyn Clock>,
+        config: ApiConfig,
+        tokens: auth::TokenKeys,
+        identity: IdentityKey,
+        notifier: Arc<dyn notify::Notifier>,
+    ) -> Self {
+        Self {
+            limiter: Arc::new(rate_limit::PublicLimiter::new(config.public_limit)),
+            feed: Arc::new(cowin_v2::feed::Feed::new(config.feed)),
+            store,
+            gazetteer,
+            clock,
+            config: Arc::new(config),
+            tokens: Arc::new(tokens),
+            identity: Arc::new(identity),
+            notifier,
+        }
+    }
 }
 
 #[derive(OpenApi)]

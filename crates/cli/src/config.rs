@@ -34,6 +34,8 @@ pub struct Config {
     pub registration: RegistrationConfig,
     /// API token lifetimes.
     pub tokens: TokensConfig,
+    /// The public (token-less) API and the availability feed.
+    pub public_api: PublicApiConfig,
     /// Signing keys.
     pub keys: KeysConfig,
     /// Logging.
@@ -137,6 +139,24 @@ pub struct TokensConfig {
     pub beneficiary_ttl_secs: u64,
 }
 
+/// `[public_api]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublicApiConfig {
+    /// Calls one address may make to the public API per window (0: no limit).
+    pub calls_per_window: u32,
+    /// The window, in seconds.
+    pub window_secs: u64,
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+    /// Whether v2 `schedule` demands a captcha answer.
+    pub captcha_required: bool,
+    /// How often the availability feed looks for changes, in milliseconds.
+    pub feed_poll_ms: u64,
+    /// How long the feed keeps changes for clients that resume, in hours.
+    pub feed_retention_hours: u64,
+}
+
 /// `[keys]`
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -198,6 +218,14 @@ impl Default for Config {
             tokens: TokensConfig {
                 guest_ttl_secs: 900,
                 beneficiary_ttl_secs: 900,
+            },
+            public_api: PublicApiConfig {
+                calls_per_window: 100,
+                window_secs: 300,
+                trust_forwarded_for: false,
+                captcha_required: false,
+                feed_poll_ms: 100,
+                feed_retention_hours: 24,
             },
             keys: KeysConfig {
                 data_dir: "sehat-data".into(),

@@ -5,10 +5,12 @@ use crate::config::{Config, LogConfig, OtpDelivery};
 use crate::keys;
 use anyhow::Context;
 use sehat_api::auth::TokenKeys;
+use sehat_api::cowin_v2::feed::{Feed, FeedConfig};
 use sehat_api::facility_import::{
     ImportMode, ImportOptions, ImportReport, PlanWriter, import_facilities,
 };
 use sehat_api::notify;
+use sehat_api::rate_limit::PublicLimit;
 use sehat_api::{ApiConfig, AppState};
 use sehat_domain::DomainError;
 use sehat_domain::clock::{Clock, SystemClock};
@@ -263,11 +265,12 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
             "OTP delivery is sandbox: OTPs are returned in API responses; never use this in production"
         );
     }
-    let state = AppState {
-        clock: store.clock.clone(),
-        store: Arc::new(store.clone()),
-        gazetteer: Arc::new(gazetteer),
-        config: Arc::new(ApiConfig {
+    let public = &config.public_api;
+    let state = AppState::new(
+        Arc::new(store.clone()),
+        Arc::new(gazetteer),
+        store.clock.clone(),
+        ApiConfig {
             admin_token: config.admin.token.clone().filter(|t| !t.is_empty()),
             body_limit_bytes: config.server.body_limit_bytes,
             upload_limit_bytes: config.server.upload_limit_bytes,
@@ -282,15 +285,27 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
                 per_day: otp.per_day,
             },
             family_size: config.registration.family_size,
-        }),
-        tokens: Arc::new(TokenKeys::new(
+            public_limit: PublicLimit {
+                calls: public.calls_per_window,
+                window: Duration::from_secs(public.window_secs.max(1)),
+                trust_forwarded_for: public.trust_forwarded_for,
+            },
+            captcha_required: public.captcha_required,
+            feed: FeedConfig {
+                poll: Duration::from_millis(public.feed_poll_ms.clamp(10, 10_000)),
+                retention: Duration::from_secs(public.feed_retention_hours.max(1) * 3600),
+            },
+        },
+        TokenKeys::new(
             &keys.jwt_secret,
             Duration::from_secs(config.tokens.guest_ttl_secs),
             Duration::from_secs(config.tokens.beneficiary_ttl_secs),
-        )),
-        identity: Arc::new(IdentityKey::new(keys.identity_secret).map_err(anyhow::Error::msg)?),
+        ),
+        IdentityKey::new(keys.identity_secret).map_err(anyhow::Error::msg)?,
         notifier,
-    };
+    );
+    Feed::start(&state, true);
+    let feed = state.feed.clone();
     if state.config.admin_token.is_none() {
         tracing::info!("no admin token configured: the admin API answers 401");
     }
@@ -299,9 +314,12 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     announce(addr);
     let stopping = Arc::new(tokio::sync::Notify::new());
     let notify = stopping.clone();
-    let server = axum::serve(listener, sehat_api::app(state)).with_graceful_shutdown(async move {
+    let app = sehat_api::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         shutdown_signal().await;
         tracing::info!("shutting down: finishing in-flight requests");
+        // Live feeds never finish by themselves: end them so the server can.
+        feed.close();
         notify.notify_one();
     });
     let grace = Duration::from_secs(config.server.shutdown_grace_secs);

@@ -66,6 +66,9 @@ pub enum Rule {
     /// The slot does not belong to the centre and date given.
     #[error("The slot does not belong to that centre and date.")]
     SlotMismatch,
+    /// The captcha answer is wrong, missing or expired (when the deployment checks captchas).
+    #[error("Invalid captcha.")]
+    CaptchaInvalid,
     /// The same idempotency key was sent with a different request.
     #[error("This Idempotency-Key was used with a different request.")]
     IdempotencyKeyReused,

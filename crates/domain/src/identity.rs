@@ -53,6 +53,22 @@ impl IdentityKey {
         self.mac("photo-id", &[&type_id.to_string(), number])
     }
 
+    /// The stored form of a captcha answer shown to an account (uppercase, trimmed).
+    pub fn captcha_hash(&self, account: &MobileHash, answer: &str) -> String {
+        self.mac(
+            "captcha",
+            &[account.as_str(), &answer.trim().to_ascii_uppercase()],
+        )
+    }
+
+    /// A tag that proves sehat issued a document (e.g. an appointment slip's QR code): the first
+    /// 16 hex digits of a MAC of its parts.
+    pub fn document_tag(&self, kind: &str, parts: &[&str]) -> String {
+        let mut all = vec![kind];
+        all.extend_from_slice(parts);
+        self.mac("document", &all)[..16].to_owned()
+    }
+
     /// The stored form of an OTP: a MAC of its SHA-256 (the form CoWIN v2 clients send), bound
     /// to its transaction so that a stored hash is useless elsewhere.
     pub fn otp_hash(&self, txn_id: &str, proof: &OtpProof) -> String {

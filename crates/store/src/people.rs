@@ -255,6 +255,14 @@ impl SqlStore {
             "UPDATE otp_requests SET used_at = $2 WHERE txn_id = $1 AND used_at IS NULL")
             .bind(txn_id).bind(self.clock.now_millis())
             .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+        // A confirmed mobile is an account from now on (v2 registers under the token's mobile,
+        // which then needs no resending).
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO accounts (mobile_hash, mobile_last4, members, otp_lock, created_at) \
+             SELECT mobile_hash, mobile_last4, 0, 0, $2 FROM otp_requests WHERE txn_id = $1 \
+             ON CONFLICT (mobile_hash) DO NOTHING")
+            .bind(txn_id).bind(self.clock.now_millis())
+            .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
         tx.commit().await?;
         if done == 1 {
             Ok(())

@@ -57,19 +57,15 @@ impl TestApp {
         let clock = Arc::new(FixedClock::new(datetime!(2026-03-01 04:00 UTC)));
         let db = TestDatabase::new(backend, clock.clone()).await;
         let gazetteer = Gazetteer::load(&db.store).await.expect("gazetteer");
-        let state = AppState {
-            store: Arc::new(db.store.clone()),
-            gazetteer: Arc::new(gazetteer),
-            clock: clock.clone(),
-            config: Arc::new(config),
-            tokens: Arc::new(TokenKeys::new(
-                &[9; 32],
-                Duration::from_secs(900),
-                Duration::from_secs(900),
-            )),
-            identity: Arc::new(IdentityKey::new(vec![5; 32]).expect("key")),
+        let state = AppState::new(
+            Arc::new(db.store.clone()),
+            Arc::new(gazetteer),
+            clock.clone(),
+            config,
+            TokenKeys::new(&[9; 32], Duration::from_secs(900), Duration::from_secs(900)),
+            IdentityKey::new(vec![5; 32]).expect("key"),
             notifier,
-        };
+        );
         Self {
             app: sehat_api::app(state),
             db,

@@ -18,11 +18,21 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// How long (hours) clients may cache location lists, as CoWIN's `ttl`.
-const LOCATION_TTL_HOURS: u32 = 24;
+pub(crate) const LOCATION_TTL_HOURS: u32 = 24;
+
+/// The protected API: beneficiaries, booking, the slip and the captcha.
+pub mod appointments;
+/// The live availability feed (Server-Sent Events).
+pub mod feed;
+/// Availability search: sessions and calendars, public and protected.
+pub mod sessions;
 
 /// The v2 routes.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(sessions::router())
+        .merge(feed::router())
+        .merge(appointments::router())
         .routes(routes!(states))
         .routes(routes!(districts))
         .routes(routes!(generate_public_otp))

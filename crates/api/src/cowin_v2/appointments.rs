@@ -1,0 +1,732 @@
+//! The v2 protected API (bearer token from the OTP login): the family's beneficiaries, booking by
+//! session and slot, rescheduling, cancelling, the appointment slip, and the captcha that a
+//! deployment may demand on booking. Every rule is the core's, shared with v1.
+
+use super::sessions::{CenterFields, SessionItem};
+use crate::AppState;
+use crate::auth::BeneficiaryToken;
+use crate::captcha::Captcha;
+use crate::cowin_v1::{beneficiary_list, idempotency_key, loose_text};
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{ApiJson, ApiQuery};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use sehat_domain::beneficiary::{
+    Address, Beneficiary, BeneficiaryRef, BirthYear, GenderId, NewBeneficiary, PhotoId,
+};
+use sehat_domain::booking::{Appointment, AppointmentNo, BookingRequest, BookingStatus};
+use sehat_domain::ids::{CenterId, SessionId};
+use sehat_domain::master::{GENDERS, PHOTO_ID_TYPES};
+use sehat_domain::schedule::Session;
+use sehat_domain::store::{Registration, RescheduleRequest};
+use sehat_domain::values::{Name, SlotTimings, format_cowin_date};
+use sehat_domain::{DomainError, Rule};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The protected routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(genders))
+        .routes(routes!(id_types))
+        .routes(routes!(new_beneficiary))
+        .routes(routes!(delete_beneficiary))
+        .routes(routes!(list_beneficiaries))
+        .routes(routes!(schedule))
+        .routes(routes!(reschedule))
+        .routes(routes!(cancel))
+        .routes(routes!(download_slip))
+        .routes(routes!(get_recaptcha))
+}
+
+/// How long a captcha may be answered, in milliseconds.
+const CAPTCHA_TTL_MS: i64 = 5 * 60 * 1000;
+
+// ---------------------------------------------------------------- metadata
+
+/// `{"id","gender"}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GenderItem {
+    id: i64,
+    #[schema(example = "Male")]
+    gender: &'static str,
+}
+
+/// `{"genders":[…],"ttl":24}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GenderList {
+    genders: Vec<GenderItem>,
+    ttl: u32,
+}
+
+/// The genders.
+#[utoipa::path(get, path = "/api/v2/registration/beneficiary/genders", tag = "cowin-v2",
+    security(("token" = [])), responses((status = 200, body = GenderList), (status = 401, body = ErrorBody)))]
+async fn genders(_: BeneficiaryToken) -> Json<GenderList> {
+    Json(GenderList {
+        genders: GENDERS
+            .iter()
+            .map(|g| GenderItem {
+                id: g.id,
+                gender: g.name,
+            })
+            .collect(),
+        ttl: super::LOCATION_TTL_HOURS,
+    })
+}
+
+/// `{"id","type"}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IdTypeItem {
+    id: i64,
+    #[serde(rename = "type")]
+    #[schema(example = "Aadhaar Card")]
+    kind: &'static str,
+}
+
+/// `{"types":[…],"ttl":24}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IdTypeList {
+    types: Vec<IdTypeItem>,
+    ttl: u32,
+}
+
+/// The photo-ID types.
+#[utoipa::path(get, path = "/api/v2/registration/beneficiary/idTypes", tag = "cowin-v2",
+    security(("token" = [])), responses((status = 200, body = IdTypeList), (status = 401, body = ErrorBody)))]
+async fn id_types(_: BeneficiaryToken) -> Json<IdTypeList> {
+    Json(IdTypeList {
+        types: PHOTO_ID_TYPES
+            .iter()
+            .map(|t| IdTypeItem {
+                id: t.id,
+                kind: t.name,
+            })
+            .collect(),
+        ttl: super::LOCATION_TTL_HOURS,
+    })
+}
+
+// ---------------------------------------------------------------- beneficiaries
+
+/// A registration under the token's mobile.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewBeneficiaryBody {
+    #[schema(example = "Apparao")]
+    name: String,
+    #[schema(value_type = String, example = "1980")]
+    birth_year: Value,
+    /// 1 Male, 2 Female, 3 Others.
+    #[schema(value_type = i64, example = 1)]
+    gender_id: Value,
+    /// 1–13, see `idTypes`.
+    #[schema(value_type = i64, example = 1)]
+    photo_id_type: Value,
+    #[schema(value_type = String, example = "234123412346")]
+    photo_id_number: Value,
+    /// `Y` or `N`.
+    #[schema(example = "N")]
+    comorbidity_ind: String,
+    /// The consent text's version the person agreed to (required).
+    #[schema(example = "V1")]
+    consent_version: String,
+}
+
+fn whole(field: &'static str, value: &Value) -> Result<i64, ApiError> {
+    loose_text(value)
+        .and_then(|t| t.trim().parse().ok())
+        .ok_or_else(|| ApiError::invalid(field, "must be a whole number"))
+}
+
+impl NewBeneficiaryBody {
+    fn person(&self, this_year: i32) -> Result<NewBeneficiary, ApiError> {
+        if self.consent_version.trim().is_empty() {
+            return Err(ApiError::invalid(
+                "consent_version",
+                "is required: registration needs the person's consent",
+            ));
+        }
+        let comorbidity = match self.comorbidity_ind.trim() {
+            "Y" | "y" => true,
+            "N" | "n" => false,
+            _ => return Err(ApiError::invalid("comorbidity_ind", "must be Y or N")),
+        };
+        let year = loose_text(&self.birth_year).unwrap_or_default();
+        let number = loose_text(&self.photo_id_number)
+            .ok_or_else(|| ApiError::invalid("photo_id_number", "is required"))?;
+        Ok(NewBeneficiary {
+            name: Name::parse(&self.name).map_err(|e| ApiError::invalid("name", e))?,
+            birth_year: BirthYear::parse(&year, this_year)
+                .map_err(|e| ApiError::invalid("birth_year", e))?,
+            gender: GenderId::from_id(whole("gender_id", &self.gender_id)?)
+                .map_err(|e| ApiError::invalid("gender_id", e))?,
+            photo_id: PhotoId::parse(whole("photo_id_type", &self.photo_id_type)?, &number)?,
+            address: Address::default(),
+            comorbidity,
+        })
+    }
+}
+
+/// `{"beneficiary_reference_id"}` (a string, as v2 writes it).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferenceReply {
+    #[schema(example = "12345678901234")]
+    beneficiary_reference_id: String,
+}
+
+/// Register a beneficiary under the token's mobile. The same rules as v1: consent, photo-ID
+/// checks by type, one photo ID per person, at most 4 per mobile.
+#[utoipa::path(post, path = "/api/v2/registration/beneficiary/new", tag = "cowin-v2", request_body = NewBeneficiaryBody,
+    security(("token" = [])),
+    responses((status = 200, body = ReferenceReply), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 409, description = "USRRES0010 family full, USRRES0011 photo ID already registered", body = ErrorBody)))]
+async fn new_beneficiary(
+    auth: BeneficiaryToken,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<NewBeneficiaryBody>,
+) -> Result<Json<ReferenceReply>, ApiError> {
+    if auth.only.is_some() {
+        // A token for one person (v1's registration token) cannot add family members.
+        return Err(ApiError::unauthenticated());
+    }
+    let person = body.person(state.clock.today().year())?;
+    let registration = Registration {
+        reference_id: BeneficiaryRef::random(),
+        account: auth.account.clone(),
+        // The account exists since the OTP login; its stored digits stay.
+        mobile_last4: String::new(),
+        photo_id_hash: state
+            .identity
+            .photo_id_hash(person.photo_id.type_id(), person.photo_id.expose()),
+        person,
+    };
+    let registered = state
+        .store
+        .register_beneficiary(&registration, state.config.family_size)
+        .await?;
+    Ok(Json(ReferenceReply {
+        beneficiary_reference_id: registered.reference_id.to_string(),
+    }))
+}
+
+/// `{"beneficiary_reference_id"}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceBody {
+    #[schema(value_type = String, example = "12345678901234")]
+    beneficiary_reference_id: Value,
+}
+
+fn reference(field: &'static str, value: &Value) -> Result<BeneficiaryRef, ApiError> {
+    BeneficiaryRef::new(whole(field, value)?).map_err(|e| ApiError::invalid(field, e))
+}
+
+/// Remove a beneficiary of the token's mobile (refused while it has an active appointment).
+#[utoipa::path(post, path = "/api/v2/registration/beneficiary/delete", tag = "cowin-v2", request_body = ReferenceBody,
+    security(("token" = [])),
+    responses((status = 204, description = "deleted"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn delete_beneficiary(
+    auth: BeneficiaryToken,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<ReferenceBody>,
+) -> Result<StatusCode, ApiError> {
+    let id = reference("beneficiary_reference_id", &body.beneficiary_reference_id)?;
+    if !auth.may_act_for(id) {
+        return Err(ApiError::not_found("beneficiary"));
+    }
+    state.store.delete_beneficiary(&auth.account, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// An appointment as v2 lists it under a beneficiary: the session's centre and availability
+/// now, with the appointment's id, dose and slot.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppointmentItem {
+    #[serde(flatten)]
+    center: CenterFields,
+    fee: String,
+    #[serde(flatten)]
+    session: SessionItem,
+    #[schema(example = "12345678901234")]
+    appointment_id: String,
+    dose: u8,
+    #[schema(example = "09:00AM-11:00AM")]
+    slot: String,
+}
+
+/// A beneficiary as v2 lists one. sehat holds no vaccination records yet, so every beneficiary
+/// is `Not Vaccinated` with empty dose dates.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BeneficiaryItem {
+    #[schema(example = "12345678901234")]
+    beneficiary_reference_id: String,
+    name: String,
+    #[schema(example = "1980")]
+    birth_year: String,
+    #[schema(example = "Male")]
+    gender: &'static str,
+    /// The mobile's last four digits.
+    #[schema(example = "1234")]
+    mobile_number: String,
+    #[schema(example = "Aadhaar Card")]
+    photo_id_type: &'static str,
+    /// The photo ID's last four characters.
+    #[schema(example = "9999")]
+    photo_id_number: String,
+    #[schema(example = "N")]
+    comorbidity_ind: &'static str,
+    #[schema(example = "Not Vaccinated")]
+    vaccination_status: &'static str,
+    vaccine: String,
+    dose1_date: String,
+    dose2_date: String,
+    appointments: Vec<AppointmentItem>,
+}
+
+/// `{"beneficiaries":[…]}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BeneficiaryList {
+    beneficiaries: Vec<BeneficiaryItem>,
+}
+
+/// The beneficiaries of the token's mobile with their active appointments.
+#[utoipa::path(get, path = "/api/v2/appointment/beneficiaries", tag = "cowin-v2",
+    security(("token" = [])), responses((status = 200, body = BeneficiaryList), (status = 401, body = ErrorBody)))]
+async fn list_beneficiaries(
+    auth: BeneficiaryToken,
+    State(state): State<AppState>,
+) -> Result<Json<BeneficiaryList>, ApiError> {
+    let people = state.store.beneficiaries(&auth.account).await?;
+    let appointments = state.store.appointments(&auth.account).await?;
+    let now = state.clock.now();
+    let mut centers = HashMap::new();
+    let mut sessions: HashMap<SessionId, Session> = HashMap::new();
+    let ids: Vec<SessionId> = appointments.iter().map(|a| a.session_id).collect();
+    for s in state.store.sessions_by_id(&ids).await? {
+        sessions.insert(s.id, s);
+    }
+    for a in &appointments {
+        if let std::collections::hash_map::Entry::Vacant(e) = centers.entry(a.center_id) {
+            e.insert(state.store.center(a.center_id).await?);
+        }
+    }
+    let item = |a: &Appointment| -> Option<AppointmentItem> {
+        let center = centers.get(&a.center_id)?;
+        let session = sessions.get(&a.session_id)?;
+        Some(AppointmentItem {
+            center: CenterFields::of(center, &[session]),
+            fee: match center.fee_type {
+                sehat_domain::facility::FeeType::Free => "0".to_owned(),
+                sehat_domain::facility::FeeType::Paid => session.fee.to_string(),
+            },
+            session: SessionItem::of(session, now),
+            appointment_id: a.number.to_string(),
+            dose: a.dose,
+            slot: a.slot.timings.to_cowin_v2(),
+        })
+    };
+    let beneficiaries = people
+        .iter()
+        .filter(|b| auth.may_act_for(b.reference_id))
+        .map(|b| BeneficiaryItem {
+            appointments: appointments
+                .iter()
+                .filter(|a| {
+                    a.beneficiaries.iter().any(|p| {
+                        p.reference_id == b.reference_id && p.status == BookingStatus::Active
+                    })
+                })
+                .filter_map(item)
+                .collect(),
+            ..beneficiary_item(b)
+        })
+        .collect();
+    Ok(Json(BeneficiaryList { beneficiaries }))
+}
+
+fn beneficiary_item(b: &Beneficiary) -> BeneficiaryItem {
+    BeneficiaryItem {
+        beneficiary_reference_id: b.reference_id.to_string(),
+        name: b.name.clone(),
+        birth_year: b.birth_year.to_string(),
+        gender: b.gender.name(),
+        mobile_number: b.mobile_last4.clone(),
+        photo_id_type: PHOTO_ID_TYPES
+            .iter()
+            .find(|t| t.id == b.photo_id_type)
+            .map_or("", |t| t.name),
+        photo_id_number: b.photo_id_last4.clone(),
+        comorbidity_ind: if b.comorbidity { "Y" } else { "N" },
+        vaccination_status: "Not Vaccinated",
+        vaccine: String::new(),
+        dose1_date: String::new(),
+        dose2_date: String::new(),
+        appointments: Vec::new(),
+    }
+}
+
+// ---------------------------------------------------------------- booking
+
+/// `{"dose","session_id","slot","beneficiaries"}`, with `center_id` and `captcha` optional.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleBody {
+    #[schema(example = 1)]
+    dose: u8,
+    #[schema(example = "3fa85f64-5717-4562-b3fc-2c963f66afa6")]
+    session_id: String,
+    #[schema(example = "09:00AM-11:00AM")]
+    slot: String,
+    #[schema(value_type = Vec<String>)]
+    beneficiaries: Vec<Value>,
+    #[schema(value_type = Option<i64>)]
+    center_id: Option<Value>,
+    /// The answer to the last `getRecaptcha` image, when the deployment demands one.
+    captcha: Option<String>,
+}
+
+/// `{"appointment_confirmation_no"}` (a string, as v2 writes it).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConfirmationReply {
+    #[schema(example = "12345678901234")]
+    appointment_confirmation_no: String,
+}
+
+/// The session and slot a v2 request names: the slot by its `09:00AM-11:00AM` window.
+async fn session_slot(
+    state: &AppState,
+    session_id: &str,
+    slot: &str,
+) -> Result<(Session, sehat_domain::ids::SlotId), ApiError> {
+    let id = uuid::Uuid::parse_str(session_id.trim())
+        .map_err(|_| ApiError::invalid("session_id", "must be a session id (a UUID)"))?;
+    let session = state.store.session(SessionId(id)).await?;
+    let wanted = SlotTimings::parse(slot).map_err(|e| ApiError::invalid("slot", e))?;
+    let slot_id = session
+        .slots
+        .iter()
+        .find(|s| s.timings == wanted && s.capacity > 0)
+        .map(|s| s.id)
+        .ok_or_else(|| ApiError::invalid("slot", "is not a slot of this session"))?;
+    Ok((session, slot_id))
+}
+
+async fn check_captcha(
+    state: &AppState,
+    auth: &BeneficiaryToken,
+    typed: Option<&str>,
+) -> Result<(), ApiError> {
+    if !state.config.captcha_required {
+        return Ok(());
+    }
+    let typed = typed.map(str::trim).filter(|t| !t.is_empty());
+    let stored = state.store.take_captcha(&auth.account).await?;
+    let ok = match (typed, stored) {
+        (Some(t), Some(s)) => {
+            use subtle::ConstantTimeEq;
+            bool::from(
+                state
+                    .identity
+                    .captcha_hash(&auth.account, t)
+                    .as_bytes()
+                    .ct_eq(s.as_bytes()),
+            )
+        }
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::Rule(Rule::CaptchaInvalid).into())
+    }
+}
+
+/// Book a session's slot for beneficiaries of the token's mobile, for a dose: all or none,
+/// never past the slot's seats for that dose (409 `APPOIN0040`), one active appointment per
+/// beneficiary and dose (409 `APPOIN0045`), the session's age limits apply. When the
+/// deployment demands it, `captcha` must answer the last `getRecaptcha` (400 `APPOIN0044`).
+/// An `Idempotency-Key` header makes retries safe.
+#[utoipa::path(post, path = "/api/v2/appointment/schedule", tag = "cowin-v2", request_body = ScheduleBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+    security(("token" = [])),
+    responses((status = 200, body = ConfirmationReply), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn schedule(
+    auth: BeneficiaryToken,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<ConfirmationReply>, ApiError> {
+    let key = idempotency_key(&headers, &auth.account, "v2/schedule", &body)?;
+    let form: ScheduleBody = crate::extract::from_json_value(body)?;
+    check_captcha(&state, &auth, form.captcha.as_deref()).await?;
+    let beneficiaries = beneficiary_list(&form.beneficiaries)?;
+    if beneficiaries.iter().any(|b| !auth.may_act_for(*b)) {
+        return Err(ApiError::not_found("beneficiary"));
+    }
+    let (session, slot_id) = session_slot(&state, &form.session_id, &form.slot).await?;
+    if let Some(center) = form.center_id.as_ref().filter(|c| !c.is_null())
+        && CenterId(whole("center_id", center)?) != session.center_id
+    {
+        return Err(DomainError::Rule(Rule::SlotMismatch).into());
+    }
+    let request = BookingRequest {
+        account: auth.account.clone(),
+        center_id: session.center_id,
+        date: session.date,
+        slot_id,
+        beneficiaries,
+        dose: Some(form.dose),
+    };
+    request.validate()?;
+    let appointment = state.store.book(&request, key.as_ref()).await?;
+    Ok(Json(ConfirmationReply {
+        appointment_confirmation_no: appointment.number.to_string(),
+    }))
+}
+
+fn appointment_no(value: &Value) -> Result<AppointmentNo, ApiError> {
+    AppointmentNo::new(whole("appointment_id", value)?)
+        .map_err(|e| ApiError::invalid("appointment_id", e))
+}
+
+/// `{"appointment_id","session_id","slot"}`.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleBody {
+    #[schema(value_type = String, example = "12345678901234")]
+    appointment_id: Value,
+    session_id: String,
+    #[schema(example = "01:00PM-03:00PM")]
+    slot: String,
+}
+
+/// Move an appointment to another session or slot, atomically (the same rules as booking).
+#[utoipa::path(post, path = "/api/v2/appointment/reschedule", tag = "cowin-v2", request_body = RescheduleBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
+    security(("token" = [])),
+    responses((status = 204, description = "rescheduled"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn reschedule(
+    auth: BeneficiaryToken,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<StatusCode, ApiError> {
+    let key = idempotency_key(&headers, &auth.account, "v2/reschedule", &body)?;
+    let form: RescheduleBody = crate::extract::from_json_value(body)?;
+    let number = appointment_no(&form.appointment_id)?;
+    let movers = match auth.only {
+        Some(only) => vec![only],
+        None => Vec::new(),
+    };
+    let (session, slot_id) = session_slot(&state, &form.session_id, &form.slot).await?;
+    let to = BookingRequest {
+        account: auth.account.clone(),
+        center_id: session.center_id,
+        date: session.date,
+        slot_id,
+        beneficiaries: movers,
+        dose: None,
+    };
+    state
+        .store
+        .reschedule(&RescheduleRequest { number, to }, key.as_ref())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `{"appointment_id","beneficiariesToCancel"}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelBody {
+    #[schema(value_type = String, example = "12345678901234")]
+    appointment_id: Value,
+    /// Who to cancel; everyone in the appointment when empty.
+    #[serde(rename = "beneficiariesToCancel", default)]
+    #[schema(value_type = Vec<String>)]
+    beneficiaries_to_cancel: Vec<Value>,
+}
+
+/// Cancel some or all beneficiaries of an appointment; their seats return exactly once.
+#[utoipa::path(post, path = "/api/v2/appointment/cancel", tag = "cowin-v2", request_body = CancelBody,
+    security(("token" = [])),
+    responses((status = 204, description = "cancelled"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn cancel(
+    auth: BeneficiaryToken,
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<CancelBody>,
+) -> Result<StatusCode, ApiError> {
+    let number = appointment_no(&body.appointment_id)?;
+    let mut who = beneficiary_list(&body.beneficiaries_to_cancel)?;
+    if who.iter().any(|b| !auth.may_act_for(*b)) {
+        return Err(ApiError::not_found("beneficiary"));
+    }
+    if let Some(only) = auth.only {
+        let current = state.store.appointment(&auth.account, number).await?;
+        if !current.beneficiaries.iter().any(|b| b.reference_id == only) {
+            return Err(ApiError::not_found("appointment"));
+        }
+        who = vec![only];
+    }
+    state.store.cancel(&auth.account, number, &who).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `appointment_id=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SlipQuery {
+    /// The appointment confirmation number.
+    appointment_id: String,
+}
+
+/// The appointment slip as a PDF, with a QR code the centre scans: `SEHAT-APPT`, the appointment
+/// number, centre, date, slot and reference ids, and a tag only sehat can make.
+#[utoipa::path(get, path = "/api/v2/appointment/appointmentslip/download", tag = "cowin-v2", params(SlipQuery),
+    security(("token" = [])),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn download_slip(
+    auth: BeneficiaryToken,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<SlipQuery>,
+) -> Result<Response, ApiError> {
+    let number = appointment_no(&Value::String(q.appointment_id))?;
+    let appointment = state.store.appointment(&auth.account, number).await?;
+    if !appointment
+        .beneficiaries
+        .iter()
+        .any(|b| auth.may_act_for(b.reference_id))
+    {
+        return Err(ApiError::not_found("appointment"));
+    }
+    let center = state.store.center(appointment.center_id).await?;
+    let people: HashMap<BeneficiaryRef, Beneficiary> = state
+        .store
+        .beneficiaries(&auth.account)
+        .await?
+        .into_iter()
+        .map(|b| (b.reference_id, b))
+        .collect();
+    let status = appointment.status();
+    let shown: Vec<&Beneficiary> = appointment
+        .beneficiaries
+        .iter()
+        .filter(|b| auth.may_act_for(b.reference_id))
+        .filter(|b| status == BookingStatus::Cancelled || b.status == BookingStatus::Active)
+        .filter_map(|b| people.get(&b.reference_id))
+        .collect();
+    let date = format_cowin_date(appointment.date);
+    let slot = appointment.slot.timings.to_cowin_v2();
+    let refs: Vec<String> = shown.iter().map(|b| b.reference_id.to_string()).collect();
+    let parts = [
+        appointment.number.to_string(),
+        center.id.0.to_string(),
+        date.clone(),
+        slot.clone(),
+        refs.join(","),
+    ];
+    let borrowed: Vec<&str> = parts.iter().map(String::as_str).collect();
+    let tag = state.identity.document_tag("appointment-slip", &borrowed);
+    let slip = crate::slip::Slip {
+        appointment_id: appointment.number.get(),
+        status: status.as_str().to_owned(),
+        center_id: center.id.0,
+        center_name: center.name.clone(),
+        center_address: center.address.clone(),
+        block_name: center.block_name.clone().unwrap_or_default(),
+        district_name: center.district_name.clone(),
+        state_name: center.state_name.clone(),
+        pincode: center.pincode.get(),
+        date,
+        slot,
+        vaccine: appointment.vaccine_code.clone(),
+        dose: appointment.dose,
+        people: shown
+            .iter()
+            .map(|b| crate::slip::SlipPerson {
+                reference_id: b.reference_id.get(),
+                name: b.name.clone(),
+                birth_year: b.birth_year,
+                gender: b.gender.name().to_owned(),
+                photo_id: format!(
+                    "{} {}",
+                    PHOTO_ID_TYPES
+                        .iter()
+                        .find(|t| t.id == b.photo_id_type)
+                        .map_or("", |t| t.name),
+                    b.masked_photo_id()
+                ),
+            })
+            .collect(),
+        issued_at: format!(
+            "{} IST",
+            state
+                .clock
+                .now()
+                .to_offset(sehat_domain::clock::IST)
+                .format(time::macros::format_description!(
+                    "[year]-[month]-[day] [hour]:[minute]"
+                ))
+                .unwrap_or_default()
+        ),
+        qr_payload: format!("SEHAT-APPT|{}|{tag}", parts.join("|")),
+    };
+    let pdf = crate::slip::render_pdf(&slip);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"appointment-slip-{}.pdf\"",
+                    appointment.number
+                ),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+// ---------------------------------------------------------------- captcha
+
+/// `{"captcha":"<svg…>"}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaptchaReply {
+    /// An SVG image of the text to type back as `captcha` when booking.
+    captcha: String,
+}
+
+/// A fresh captcha for the token's mobile: its answer, valid 5 minutes and once, is what
+/// `schedule` checks when the deployment demands captchas (`public_api.captcha_required`).
+#[utoipa::path(post, path = "/api/v2/auth/getRecaptcha", tag = "cowin-v2",
+    security(("token" = [])),
+    responses((status = 200, body = CaptchaReply), (status = 401, body = ErrorBody)))]
+async fn get_recaptcha(
+    auth: BeneficiaryToken,
+    State(state): State<AppState>,
+) -> Result<Json<CaptchaReply>, ApiError> {
+    let captcha = Captcha::generate(&mut rand::rng(), crate::captcha::DEFAULT_LEN);
+    let hash = state.identity.captcha_hash(&auth.account, captcha.answer());
+    state
+        .store
+        .put_captcha(
+            &auth.account,
+            &hash,
+            state.clock.now_millis() + CAPTCHA_TTL_MS,
+        )
+        .await?;
+    Ok(Json(CaptchaReply {
+        captcha: captcha.svg,
+    }))
+}
