@@ -13,7 +13,7 @@ pub mod auth;
 pub mod captcha;
 /// The CoWIN v1 registration and appointment API (spec 000).
 pub mod cowin_v1;
-/// The CoWIN v2 API of third-party apps (in progress: location metadata and OTP logins).
+/// The CoWIN v2 API of third-party apps: search, the live feed, logins, booking and the slip.
 pub mod cowin_v2;
 /// The CoWIN-family error body `{"errorCode","error"}` and the mapping of domain errors onto it.
 pub mod error;

@@ -268,3 +268,413 @@ async fn find_by_lat_long_lists_the_nearest_centres_first_in_the_sample_shape() 
         app.teardown().await;
     }
 }
+
+/// The names and JSON types of an object's fields, sorted.
+fn shape(v: &Value) -> Vec<(String, &'static str)> {
+    let mut fields: Vec<(String, &'static str)> = v
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let kind = match v {
+                Value::Number(_) => "number",
+                Value::String(_) => "string",
+                Value::Bool(_) => "bool",
+                Value::Array(_) => "array",
+                Value::Object(_) => "object",
+                Value::Null => "null",
+            };
+            (k.clone(), kind)
+        })
+        .collect();
+    fields.sort();
+    fields
+}
+
+/// Two centres in pincode 415501 (Satara, district 376): a paid one with two slots and a
+/// dose-1 share of 60 of 100 seats, and a free one for ages 18–44, both on 2–3 March 2026.
+async fn two_centres(app: &TestApp) -> (i64, i64) {
+    let mut ids = Vec::new();
+    for (name, fee_type) in [("Paid Hospital", "Paid"), ("Free PHC", "Free")] {
+        let r = app
+            .admin(
+                "POST",
+                "/admin/v1/centers",
+                Some(
+                    json!({"name": name, "district_id": 376, "pincode": "415501",
+            "lat": 17.70, "long": 74.16, "fee_type": fee_type, "vaccines": ["COVISHIELD"]}),
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+        ids.push(r.json["center_id"].as_i64().unwrap());
+    }
+    let paid = json!({"from": "2026-03-02", "to": "2026-03-03", "vaccine": "COVISHIELD", "min_age": 18,
+        "capacity_online": 100, "capacity_dose1": 60, "fee": 780,
+        "slots": [{"timings": "09:30AM-11:30AM"}, {"timings": "12:30PM-04:00PM"}]});
+    let free = json!({"from": "2026-03-02", "to": "2026-03-02", "vaccine": "COVISHIELD", "min_age": 18, "max_age": 44,
+        "capacity_online": 30, "slots": [{"timings": "10AM-1PM"}]});
+    for (id, plan) in [(ids[0], paid), (ids[1], free)] {
+        let r = app
+            .admin(
+                "POST",
+                &format!("/admin/v1/centers/{id}/sessions"),
+                Some(plan),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    }
+    (ids[0], ids[1])
+}
+
+fn assert_doses_add_up(session: &Value) {
+    let n = |k: &str| {
+        session[k]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{k} is a number: {session}"))
+    };
+    assert_eq!(
+        n("available_capacity"),
+        n("available_capacity_dose1") + n("available_capacity_dose2"),
+        "{session}"
+    );
+}
+
+#[tokio::test]
+async fn calendars_and_day_lists_have_the_real_v2_shapes_and_doses_that_add_up() {
+    for backend in backends() {
+        let app = TestApp::sandbox(backend).await;
+        let (paid, free) = two_centres(&app).await;
+        let sample = fixture("availability_by_pincode_responses.json");
+
+        let by_pin = app
+            .call(
+                "GET",
+                "/api/v2/appointment/sessions/public/calendarByPin?pincode=415501&date=02-03-2026",
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(by_pin.status, StatusCode::OK, "{}", by_pin.json);
+        let centers = by_pin.json["centers"].as_array().unwrap();
+        assert_eq!(centers.len(), 2);
+        let (ours_paid, ours_free) = (&centers[0], &centers[1]);
+        assert_eq!(ours_paid["center_id"], paid);
+        assert_eq!(ours_free["center_id"], free);
+        // Centre fields: the sample's paid centre, field for field (names and JSON types).
+        let without_lists = |c: &Value| {
+            shape(c)
+                .into_iter()
+                .filter(|(k, _)| k != "sessions" && k != "vaccine_fees")
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            without_lists(ours_paid),
+            without_lists(&sample["centers"][0])
+        );
+        assert_eq!(
+            shape(ours_paid).len(),
+            shape(&sample["centers"][0]).len(),
+            "sessions and vaccine_fees too"
+        );
+        assert_eq!(
+            ours_paid["vaccine_fees"],
+            json!([{"vaccine": "COVISHIELD", "fee": "780"}])
+        );
+        assert_eq!(
+            shape(&ours_paid["vaccine_fees"][0]),
+            shape(&sample["centers"][0]["vaccine_fees"][0])
+        );
+        assert!(
+            ours_free.get("vaccine_fees").is_none(),
+            "free centres list no fees"
+        );
+        assert_eq!(
+            (ours_paid["from"].as_str(), ours_paid["to"].as_str()),
+            (Some("09:30:00"), Some("16:00:00"))
+        );
+        // Sessions: as the sample's, with max_age_limit only where there is an upper limit.
+        let sessions = ours_paid["sessions"].as_array().unwrap();
+        assert_eq!(sessions.len(), 2, "two days of the 7");
+        assert_eq!(
+            shape(&sessions[0]),
+            shape(&sample["centers"][0]["sessions"][0])
+        );
+        assert_eq!(
+            shape(&ours_free["sessions"][0]),
+            shape(&sample["centers"][2]["sessions"][1])
+        );
+        assert_eq!(ours_free["sessions"][0]["max_age_limit"], 44);
+        assert_eq!(ours_free["sessions"][0]["allow_all_age"], false);
+        assert_eq!(sessions[0]["allow_all_age"], true);
+        assert_eq!(sessions[0]["date"], "02-03-2026");
+        assert_eq!(
+            sessions[0]["slots"],
+            json!(["09:30AM-11:30AM", "12:30PM-04:00PM"])
+        );
+        assert_eq!(
+            (
+                sessions[0]["available_capacity"].as_u64(),
+                sessions[0]["available_capacity_dose1"].as_u64()
+            ),
+            (Some(100), Some(60))
+        );
+        assert!(uuid::Uuid::parse_str(sessions[0]["session_id"].as_str().unwrap()).is_ok());
+        for c in centers {
+            for s in c["sessions"].as_array().unwrap() {
+                assert_doses_add_up(s);
+            }
+        }
+
+        // The district calendar: every field the district sample has, with the same types.
+        let by_district = app
+            .call("GET", "/api/v2/appointment/sessions/public/calendarByDistrict?district_id=376&date=02-03-2026", None, None)
+            .await;
+        assert_eq!(by_district.status, StatusCode::OK);
+        let district_sample = fixture("availability_by_district_responses.json");
+        let ours = shape(&by_district.json["centers"][0]);
+        for field in shape(&district_sample["centers"][0]) {
+            assert!(ours.contains(&field), "{field:?} as in the district sample");
+        }
+        let ours = shape(&by_district.json["centers"][0]["sessions"][0]);
+        for field in shape(&district_sample["centers"][0]["sessions"][0]) {
+            assert!(ours.contains(&field), "{field:?} as in the district sample");
+        }
+        assert_eq!(by_district.json, by_pin.json, "the same two centres");
+
+        // A day's flat list: centre fields, session fields and the fee.
+        let day = app
+            .call(
+                "GET",
+                "/api/v2/appointment/sessions/public/findByPin?pincode=415501&date=03-03-2026",
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(day.status, StatusCode::OK);
+        let flat = day.json["sessions"].as_array().unwrap();
+        assert_eq!(
+            flat.len(),
+            1,
+            "only the paid centre has a session on the 3rd"
+        );
+        let mut expected: Vec<(String, &str)> = without_lists(ours_paid);
+        expected.extend(shape(&sessions[1]));
+        expected.push(("fee".into(), "string"));
+        expected.sort();
+        assert_eq!(shape(&flat[0]), expected);
+        assert_eq!(flat[0]["fee"], "780");
+        assert_doses_add_up(&flat[0]);
+        let by_district_day = app
+            .call("GET", "/api/v2/appointment/sessions/public/findByDistrict?district_id=376&date=02-03-2026", None, None)
+            .await;
+        assert_eq!(
+            by_district_day.json["sessions"].as_array().unwrap().len(),
+            2
+        );
+        assert_eq!(by_district_day.json["sessions"][1]["fee"], "0");
+
+        // One centre: an object, `{}` for a centre with nothing to offer.
+        let one = app
+            .call("GET", &format!("/api/v2/appointment/sessions/public/calendarByCenter?center_id={paid}&date=02-03-2026"), None, None)
+            .await;
+        assert_eq!(one.json["centers"], by_pin.json["centers"][0]);
+        let none = app
+            .call("GET", "/api/v2/appointment/sessions/public/calendarByCenter?center_id=999999&date=02-03-2026", None, None)
+            .await;
+        assert_eq!(
+            (none.status, &none.json),
+            (StatusCode::OK, &json!({"centers": {}}))
+        );
+        let vaccine = app
+            .call("GET", "/api/v2/appointment/sessions/public/calendarByPin?pincode=415501&date=02-03-2026&vaccine=COVAXIN", None, None)
+            .await;
+        assert_eq!(vaccine.json, json!({"centers": []}));
+
+        // Bad input: the CoWIN-family error body, nothing else.
+        for uri in [
+            "/api/v2/appointment/sessions/public/calendarByPin?pincode=415501&date=2026-03-02",
+            "/api/v2/appointment/sessions/public/calendarByPin?pincode=0415&date=02-03-2026",
+            "/api/v2/appointment/sessions/public/findByDistrict?date=02-03-2026",
+        ] {
+            let bad = app.call("GET", uri, None, None).await;
+            assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{uri}");
+            assert!(
+                bad.json["errorCode"].is_string() && bad.json["error"].is_string(),
+                "{uri}: {}",
+                bad.json
+            );
+        }
+        // The protected searches need the token.
+        let protected = app
+            .call(
+                "GET",
+                "/api/v2/appointment/sessions/calendarByPin?pincode=415501&date=02-03-2026",
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(protected.status, StatusCode::UNAUTHORIZED);
+        let token = app.family("9876543210").await;
+        let protected = app
+            .call(
+                "GET",
+                "/api/v2/appointment/sessions/calendarByPin?pincode=415501&date=02-03-2026",
+                Some(&token),
+                None,
+            )
+            .await;
+        assert_eq!(protected.json, by_pin.json);
+        app.teardown().await;
+    }
+}
+
+#[tokio::test]
+async fn searches_say_how_fresh_they_are_and_a_booking_shows_in_the_next_one() {
+    for backend in backends() {
+        let app = TestApp::sandbox(backend).await;
+        let (_, slots) = app
+            .centre_with_slots("UPHC Fresh", 18, &[("Morning", "9AM-11AM", 10)])
+            .await;
+        let uri = "/api/v2/appointment/sessions/public/calendarByDistrict?district_id=376&date=02-03-2026";
+        let first = app.call("GET", uri, None, None).await;
+        let etag = first.headers["etag"].to_str().unwrap().to_owned();
+        assert!(
+            etag.starts_with('"') && etag.len() > 10,
+            "a strong ETag: {etag}"
+        );
+        assert_eq!(first.headers["cache-control"], "no-cache");
+        let again = app
+            .call_with("GET", uri, None, None, &[("if-none-match", &etag)])
+            .await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+        assert_eq!(again.headers["etag"].to_str().unwrap(), etag);
+
+        // The sessions changed before the test clock's current second: Last-Modified is given,
+        // and If-Modified-Since with it is answered 304.
+        app.clock.advance(time::Duration::seconds(2));
+        let dated = app.call("GET", uri, None, None).await;
+        let last_modified = dated.headers["last-modified"].to_str().unwrap().to_owned();
+        let since = app
+            .call_with(
+                "GET",
+                uri,
+                None,
+                None,
+                &[("if-modified-since", &last_modified)],
+            )
+            .await;
+        assert_eq!(since.status, StatusCode::NOT_MODIFIED);
+
+        // Book one seat: the next search shows it, with a new ETag (no stale cache).
+        let token = app.family("9876543210").await;
+        let person = json!({"name": "Asha Patil", "birth_year": "1985", "gender_id": 2, "photo_id_type": 1,
+            "photo_id_number": "234123412346", "comorbidity_ind": "N", "consent_version": "V1"});
+        let registered = app
+            .call(
+                "POST",
+                "/api/v2/registration/beneficiary/new",
+                Some(&token),
+                Some(person),
+            )
+            .await;
+        assert_eq!(registered.status, StatusCode::OK, "{}", registered.json);
+        let session_id = first.json["centers"][0]["sessions"][0]["session_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let booked = app
+            .call(
+                "POST",
+                "/api/v2/appointment/schedule",
+                Some(&token),
+                Some(json!({
+            "dose": 1, "session_id": session_id, "slot": "09:00AM-11:00AM",
+            "beneficiaries": [registered.json["beneficiary_reference_id"]]})),
+            )
+            .await;
+        assert_eq!(booked.status, StatusCode::OK, "{}", booked.json);
+        let after = app
+            .call_with(
+                "GET",
+                uri,
+                None,
+                None,
+                &[
+                    ("if-none-match", &etag),
+                    ("if-modified-since", &last_modified),
+                ],
+            )
+            .await;
+        assert_eq!(
+            after.status,
+            StatusCode::OK,
+            "If-None-Match wins, and the ETag changed"
+        );
+        assert_ne!(after.headers["etag"].to_str().unwrap(), etag);
+        let s = &after.json["centers"][0]["sessions"][0];
+        assert_eq!(
+            (
+                s["available_capacity"].as_u64(),
+                s["available_capacity_dose1"].as_u64()
+            ),
+            (Some(9), Some(9))
+        );
+        assert_eq!(slots.len(), 1);
+        app.teardown().await;
+    }
+}
+
+#[tokio::test]
+async fn the_public_api_is_limited_per_address_with_retry_after() {
+    let app = TestApp::with_config(
+        "sqlite",
+        sehat_api::ApiConfig {
+            otp_delivery: sehat_api::notify::OtpDelivery::Sandbox,
+            public_limit: sehat_api::rate_limit::PublicLimit {
+                calls: 3,
+                window: std::time::Duration::from_secs(300),
+                trust_forwarded_for: false,
+            },
+            ..sehat_api::ApiConfig::default()
+        },
+    )
+    .await;
+    for _ in 0..3 {
+        let ok = app
+            .call("GET", "/api/v2/admin/location/states", None, None)
+            .await;
+        assert_eq!(ok.status, StatusCode::OK);
+    }
+    let limited = app
+        .call(
+            "GET",
+            "/api/v2/appointment/sessions/public/findByPin?pincode=415501&date=02-03-2026",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(limited.json["errorCode"], "SEHAT0429");
+    let wait: u64 = limited.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=101).contains(&wait),
+        "one call back within 100 s: {wait}"
+    );
+    // The protected API is not counted per address: its callers carry tokens.
+    let token = app.family("9876543210").await;
+    let genders = app
+        .call(
+            "GET",
+            "/api/v2/registration/beneficiary/genders",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(genders.status, StatusCode::OK);
+    app.teardown().await;
+}

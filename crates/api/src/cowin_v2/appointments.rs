@@ -705,6 +705,9 @@ async fn download_slip(
 pub struct CaptchaReply {
     /// An SVG image of the text to type back as `captcha` when booking.
     captcha: String,
+    /// The answer, in sandbox mode only (as OTPs are), so that test clients can book.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answer: Option<String>,
 }
 
 /// A fresh captcha for the token's mobile: its answer, valid 5 minutes and once, is what
@@ -726,7 +729,9 @@ async fn get_recaptcha(
             state.clock.now_millis() + CAPTCHA_TTL_MS,
         )
         .await?;
+    let sandbox = state.config.otp_delivery == crate::notify::OtpDelivery::Sandbox;
     Ok(Json(CaptchaReply {
+        answer: sandbox.then(|| captcha.answer().to_owned()),
         captcha: captcha.svg,
     }))
 }

@@ -1,13 +1,14 @@
 //! The CoWIN v2 API that third-party apps use, at `/api/v2`, on the same core as v1: location
-//! metadata and the OTP logins (public and protected). Shapes follow the real responses in
+//! metadata and the OTP logins (public and protected), availability search and the live feed,
+//! and the protected booking calls. Shapes follow the real responses in
 //! `specs/cowin-v2-samples/`; OTPs are confirmed with the SHA-256 hex of the code, as real v2
-//! clients send them; and the nearest centres to a point. (Session search, booking and the slip
-//! follow in later work.)
+//! clients send them. The public calls count against a per-address limit.
 
 use crate::AppState;
 use crate::cowin_v1::{DistrictBody, StateBody, district_list, otp_login, send_otp, state_list};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::rate_limit::PublicCaller;
 use axum::Json;
 use axum::extract::State;
 use sehat_domain::identity::{Otp, OtpProof};
@@ -81,8 +82,9 @@ pub struct NearbyList {
 
 /// The centres nearest a point, nearest first (at most 100; public, no token).
 #[utoipa::path(get, path = "/api/v2/appointment/centers/public/findByLatLong", tag = "cowin-v2", params(LatLongQuery),
-    responses((status = 200, body = NearbyList), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = NearbyList), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn centers_by_lat_long(
+    _: PublicCaller,
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<LatLongQuery>,
 ) -> Result<Json<NearbyList>, ApiError> {
@@ -116,8 +118,8 @@ pub struct StateList {
 
 /// The states and union territories with their CoWIN ids (public, no token).
 #[utoipa::path(get, path = "/api/v2/admin/location/states", tag = "cowin-v2",
-    responses((status = 200, body = StateList)))]
-async fn states(State(state): State<AppState>) -> Json<StateList> {
+    responses((status = 200, body = StateList), (status = 429, body = ErrorBody)))]
+async fn states(_: PublicCaller, State(state): State<AppState>) -> Json<StateList> {
     Json(StateList {
         states: state_list(&state),
         ttl: LOCATION_TTL_HOURS,
@@ -139,8 +141,9 @@ pub struct StatePath {
 
 /// The districts of a state with their CoWIN ids (public, no token).
 #[utoipa::path(get, path = "/api/v2/admin/location/districts/{state_id}", tag = "cowin-v2", params(("state_id" = i64, Path)),
-    responses((status = 200, body = DistrictList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = DistrictList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn districts(
+    _: PublicCaller,
     State(state): State<AppState>,
     ApiPath(StatePath { state_id }): ApiPath<StatePath>,
 ) -> Result<Json<DistrictList>, ApiError> {
@@ -228,6 +231,7 @@ async fn redeem(state: &AppState, body: &OtpConfirmation) -> Result<(String, boo
 #[utoipa::path(post, path = "/api/v2/auth/public/generateOTP", tag = "cowin-v2", request_body = PublicOtpRequest,
     responses((status = 200, body = TxnReply), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn generate_public_otp(
+    _: PublicCaller,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<PublicOtpRequest>,
 ) -> Result<Json<TxnReply>, ApiError> {
@@ -236,8 +240,9 @@ async fn generate_public_otp(
 
 /// Confirm the OTP with its SHA-256: a token for the mobile's family.
 #[utoipa::path(post, path = "/api/v2/auth/public/confirmOTP", tag = "cowin-v2", request_body = OtpConfirmation,
-    responses((status = 200, body = TokenReply), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = TokenReply), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn confirm_public_otp(
+    _: PublicCaller,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<OtpConfirmation>,
 ) -> Result<Json<TokenReply>, ApiError> {

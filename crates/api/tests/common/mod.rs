@@ -23,6 +23,7 @@ pub const ADMIN_TOKEN: &str = "test-admin-token";
 
 pub struct TestApp {
     pub app: axum::Router,
+    pub state: AppState,
     pub db: TestDatabase,
     pub clock: Arc<FixedClock>,
 }
@@ -67,7 +68,8 @@ impl TestApp {
             notifier,
         );
         Self {
-            app: sehat_api::app(state),
+            app: sehat_api::app(state.clone()),
+            state,
             db,
             clock,
         }
@@ -258,7 +260,24 @@ impl TestApp {
         (id, ids)
     }
 
+    /// Serves the app on a real loopback port; returns its base URL.
+    pub async fn serve(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let app = self
+            .app
+            .clone()
+            .into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}")
+    }
+
     pub async fn teardown(self) {
+        self.state.feed.close();
+        // Let the feed's poller see the close before the database goes.
+        tokio::time::sleep(Duration::from_millis(50)).await;
         self.db.teardown().await;
     }
 }
