@@ -90,12 +90,19 @@ const GLYPHS: &[(char, &[Stroke])] = &[
     ]),
 ];
 
-/// A fresh captcha: the SVG to show and the answer expected back.
-#[derive(Debug)]
+/// A fresh captcha: the SVG to show and the answer expected back (kept out of `Debug`).
 pub struct Captcha {
     /// The image, a complete `<svg>` document in the shape of CoWIN's `getRecaptcha` sample.
     pub svg: String,
     answer: String,
+}
+
+impl std::fmt::Debug for Captcha {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Captcha")
+            .field("svg_bytes", &self.svg.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Captcha {

@@ -13,7 +13,7 @@ struct Server {
     base: String,
     /// The rest of sehat's standard output (console-delivered SMS texts).
     stdout: std::io::Lines<BufReader<std::process::ChildStdout>>,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Server {
@@ -60,7 +60,7 @@ impl Server {
             child,
             base,
             stdout,
-            _dir: dir,
+            dir,
         }
     }
 
@@ -268,10 +268,10 @@ fn the_same_seed_gives_the_same_demo_data_and_import_reports_rows() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("USRRES0005"));
 }
 
-/// The partner guide (`docs/partner-guide.md`) runs as written against `serve --demo
-/// --otp-delivery sandbox`, on SQLite and on PostgreSQL when configured.
-#[tokio::test]
-async fn the_partner_guide_runs_as_written() {
+/// Runs a guide's script against `serve --demo --otp-delivery sandbox` on every configured
+/// backend; returns each run's standard output.
+async fn run_guide(script: &str) -> Vec<String> {
+    let mut outputs = Vec::new();
     for backend in sehat_store::testing::backends() {
         let dir = tempfile::tempdir().unwrap();
         let clock = std::sync::Arc::new(sehat_domain::clock::SystemClock);
@@ -287,19 +287,35 @@ async fn the_partner_guide_runs_as_written() {
             )
         };
         let server = Server::start_on(dir, &db, &[], &[], &["--otp-delivery", "sandbox"]);
-        let script =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/partner-guide.sh");
+        let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../scripts")
+            .join(script);
         let out = Command::new("bash")
             .arg(script)
+            .current_dir(server.dir.path())
             .env("BASE", &server.base)
             .output()
             .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(
             out.status.success(),
             "{backend}: the guide failed:\n{stdout}\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        assert!(server.stop().success());
+        if let Some(test_db) = pg {
+            test_db.teardown().await;
+        }
+        outputs.push(stdout);
+    }
+    outputs
+}
+
+/// The partner guide (`docs/partner-guide.md`) runs as written against `serve --demo
+/// --otp-delivery sandbox`, on SQLite and on PostgreSQL when configured.
+#[tokio::test]
+async fn the_partner_guide_runs_as_written() {
+    for stdout in run_guide("partner-guide.sh").await {
         assert!(
             stdout.contains("cancel: 204") && stdout.contains("partner guide: done"),
             "{stdout}"
@@ -308,9 +324,26 @@ async fn the_partner_guide_runs_as_written() {
             stdout.contains("\"people\":[\"Apparao\"]"),
             "one of the two remains booked: {stdout}"
         );
-        assert!(server.stop().success());
-        if let Some(test_db) = pg {
-            test_db.teardown().await;
+    }
+}
+
+/// The CoWIN v2 guide (`docs/cowin-v2-guide.md`) runs as written: a booking app finds a centre
+/// by district, pincode and location, follows the feed, logs in, books, downloads the slip and
+/// cancels, on SQLite and on PostgreSQL when configured.
+#[tokio::test]
+async fn the_cowin_v2_guide_runs_as_written() {
+    for stdout in run_guide("cowin-v2-guide.sh").await {
+        for expected in [
+            "\"district_name\":\"Pune\"",
+            "unchanged: 304",
+            "event: availability",
+            "isNewAccount: true",
+            "\"available_capacity_dose1\":",
+            "slip: %PDF-",
+            "cancel: 204",
+            "cowin v2 guide: done",
+        ] {
+            assert!(stdout.contains(expected), "{expected} in:\n{stdout}");
         }
     }
 }
