@@ -36,11 +36,13 @@ CREATE TABLE availability_changes (
     district_id BIGINT NOT NULL,
     pincode     BIGINT NOT NULL,
     changed_at  BIGINT NOT NULL,
-    version     BIGINT UNIQUE
+    version     BIGINT
 );
+-- Writers pay for two small index entries per change: the row and the pending queue. Stamped
+-- versions are indexed for the readers (a resuming client reads a short version range and filters
+-- it by area).
 CREATE INDEX availability_changes_pending ON availability_changes (id) WHERE version IS NULL;
-CREATE INDEX availability_changes_district ON availability_changes (district_id, version);
-CREATE INDEX availability_changes_pincode ON availability_changes (pincode, version);
+CREATE UNIQUE INDEX availability_changes_version ON availability_changes (version) WHERE version IS NOT NULL;
 
 CREATE TABLE feed_clock (
     id      BIGINT PRIMARY KEY CHECK (id = 1),

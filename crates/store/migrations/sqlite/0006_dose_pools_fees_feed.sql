@@ -35,17 +35,19 @@ ALTER TABLE sessions ADD COLUMN fee INTEGER NOT NULL DEFAULT 0 CHECK (fee >= 0);
 -- commit order, one sequencer at a time (it holds the `feed_clock` row), so that readers on any
 -- node see versions appear in order and a client resuming after version N misses nothing.
 CREATE TABLE availability_changes (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          INTEGER PRIMARY KEY,
     session_id  BLOB NOT NULL,
     center_id   INTEGER NOT NULL,
     district_id INTEGER NOT NULL,
     pincode     INTEGER NOT NULL,
     changed_at  INTEGER NOT NULL,
-    version     INTEGER UNIQUE
+    version     INTEGER
 );
+-- Writers pay for two small index entries per change: the row and the pending queue. Stamped
+-- versions are indexed for the readers (a resuming client reads a short version range and filters
+-- it by area).
 CREATE INDEX availability_changes_pending ON availability_changes (id) WHERE version IS NULL;
-CREATE INDEX availability_changes_district ON availability_changes (district_id, version);
-CREATE INDEX availability_changes_pincode ON availability_changes (pincode, version);
+CREATE UNIQUE INDEX availability_changes_version ON availability_changes (version) WHERE version IS NOT NULL;
 
 CREATE TABLE feed_clock (
     id      INTEGER PRIMARY KEY CHECK (id = 1),
