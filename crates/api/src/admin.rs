@@ -457,8 +457,8 @@ pub struct OpenSessionsBody {
     /// Seats per day kept for walk-ins.
     #[serde(default)]
     capacity_walkin: u32,
-    /// Online seats per day kept for first doses (the rest are for later doses). By default all
-    /// in a dose-1 session, none in a session for a later dose, half (rounded up) otherwise.
+    /// Online seats per day kept for first doses (the rest are for later doses). By default none
+    /// in a session for a later dose, all of them otherwise.
     capacity_dose1: Option<u32>,
     /// Fee per dose in rupees; 0 (free) by default.
     #[serde(default)]

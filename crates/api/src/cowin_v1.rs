@@ -1351,7 +1351,11 @@ async fn timeslots_by_center(
                     slot_id: slot.id.0.to_string(),
                     slot_name: slot.name.clone(),
                     timings: slot.timings.to_cowin_v1(),
-                    available_capacity: slot.available().to_string(),
+                    // v1 books the session's dose (dose 1 when it has none): the seats of that
+                    // dose's pool are the ones a v1 app can book.
+                    available_capacity: slot
+                        .available_for(sehat_domain::schedule::DosePool::of(s.dose.unwrap_or(1)))
+                        .to_string(),
                 })
         })
         .collect();

@@ -66,7 +66,7 @@ async fn satara_centre(app: &TestApp) -> i64 {
         .await;
     let id = r.json["center_id"].as_i64().unwrap();
     let r = app.admin("POST", &format!("/admin/v1/centers/{id}/sessions"), Some(json!({
-        "from": "2026-03-02", "to": "2026-03-04", "vaccine": "COVISHIELD", "min_age": 18, "capacity_online": 40,
+        "from": "2026-03-02", "to": "2026-03-04", "vaccine": "COVISHIELD", "min_age": 18, "capacity_online": 40, "capacity_dose1": 20,
         "slots": [{"timings": "09:00AM-11:00AM"}, {"timings": "01:00PM-03:00PM"}]}))).await;
     assert_eq!(r.status.as_u16(), 201, "{}", r.json);
     id
@@ -222,6 +222,51 @@ async fn a_booking_app_finds_a_centre_logs_in_books_downloads_the_slip_and_cance
             ),
             (Some(appointment.as_str()), Some(1), Some("09:00AM-11:00AM"))
         );
+        // A second person takes a later dose: it draws on the other pool.
+        let (_, second) = client
+            .send(
+                "POST",
+                "/api/v2/registration/beneficiary/new",
+                Some(json!({
+            "name": "Ravi Patil", "birth_year": "1980", "gender_id": 1, "photo_id_type": 6,
+            "photo_id_number": "ABCPE1234F", "comorbidity_ind": "Y", "consent_version": "V1"})),
+            )
+            .await;
+        let second = second["beneficiary_reference_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, dose2) = client.send("POST", "/api/v2/appointment/schedule", Some(json!({
+            "dose": 2, "session_id": session["session_id"], "slot": "01:00PM-03:00PM", "beneficiaries": [second]}))).await;
+        assert_eq!(status, 200, "{dose2}");
+        let (_, calendar) = client.send("GET", &calendar_path, None).await;
+        let now = calendar["centers"][0]["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["session_id"] == session["session_id"])
+            .unwrap()
+            .clone();
+        assert_eq!(
+            (
+                now["available_capacity"].as_u64(),
+                now["available_capacity_dose1"].as_u64(),
+                now["available_capacity_dose2"].as_u64()
+            ),
+            (Some(38), Some(19), Some(19))
+        );
+        let dose2 = dose2["appointment_confirmation_no"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, _) = client
+            .send(
+                "POST",
+                "/api/v2/appointment/cancel",
+                Some(json!({"appointment_id": dose2})),
+            )
+            .await;
+        assert_eq!(status, 204);
         let again = client.send("POST", "/api/v2/appointment/schedule", Some(json!({
             "dose": 1, "session_id": session["session_id"], "slot": "01:00PM-03:00PM", "beneficiaries": [reference]}))).await;
         assert_eq!(
@@ -394,15 +439,30 @@ async fn a_deployment_can_demand_the_captcha_on_booking() {
         .call("POST", "/api/v2/auth/getRecaptcha", Some(&token), None)
         .await;
     let answer = shown.json["answer"].as_str().unwrap().to_lowercase();
+    let key = [("idempotency-key", "captcha-retry-1")];
     let booked = app
-        .call(
+        .call_with(
             "POST",
             "/api/v2/appointment/schedule",
             Some(&token),
             Some(book(Some(&answer))),
+            &key,
         )
         .await;
     assert_eq!(booked.status.as_u16(), 200, "{}", booked.json);
+    let retried = app
+        .call_with(
+            "POST",
+            "/api/v2/appointment/schedule",
+            Some(&token),
+            Some(book(Some(&answer))),
+            &key,
+        )
+        .await;
+    assert_eq!(
+        retried.json, booked.json,
+        "a retry replays the first answer; its captcha is not asked again"
+    );
     let booked_seats = app
         .db
         .number(&format!("SELECT booked FROM slots WHERE id = {}", slots[0]))
@@ -411,29 +471,38 @@ async fn a_deployment_can_demand_the_captcha_on_booking() {
     app.teardown().await;
 }
 
+/// One server-sent event: its id (if any), type and JSON data.
+#[derive(Debug, Clone)]
+struct Sse {
+    id: Option<u64>,
+    kind: String,
+    data: Value,
+}
+
 /// Reads SSE events from a streaming response until `want` says stop or the time is up.
 async fn read_events(
     response: &mut reqwest::Response,
     buffer: &mut String,
     within: Duration,
-    mut want: impl FnMut(&[(u64, Value)]) -> bool,
-) -> Vec<(u64, Value)> {
+    mut want: impl FnMut(&[Sse]) -> bool,
+) -> Vec<Sse> {
     let mut events = Vec::new();
     let deadline = tokio::time::Instant::now() + within;
     loop {
         while let Some(end) = buffer.find("\n\n") {
             let frame: String = buffer.drain(..end + 2).collect();
-            let mut id = None;
-            let mut data = None;
+            let (mut id, mut kind, mut data) = (None, String::new(), None);
             for line in frame.lines() {
                 if let Some(v) = line.strip_prefix("id:") {
                     id = v.trim().parse::<u64>().ok();
+                } else if let Some(v) = line.strip_prefix("event:") {
+                    kind = v.trim().to_owned();
                 } else if let Some(v) = line.strip_prefix("data:") {
                     data = serde_json::from_str::<Value>(v.trim()).ok();
                 }
             }
-            if let (Some(id), Some(data)) = (id, data) {
-                events.push((id, data));
+            if let Some(data) = data {
+                events.push(Sse { id, kind, data });
             }
         }
         if want(&events) {
@@ -456,6 +525,8 @@ async fn the_feed_reports_a_booking_within_a_second_and_resumes_from_the_last_ev
         let (_, slots) = app
             .centre_with_slots("UPHC Feed", 18, &[("Morning", "9AM-11AM", 10)])
             .await;
+        app.centre_with_slots("UPHC Quiet", 18, &[("Morning", "9AM-11AM", 5)])
+            .await;
         let base = app.serve().await;
         let http = reqwest::Client::new();
         let stream_url =
@@ -470,12 +541,29 @@ async fn the_feed_reports_a_booking_within_a_second_and_resumes_from_the_last_ev
         );
         let mut buffer = String::new();
         let snapshot = read_events(&mut feed, &mut buffer, Duration::from_secs(5), |e| {
-            !e.is_empty()
+            e.iter().any(|x| x.kind == "snapshot")
         })
         .await;
-        assert_eq!(snapshot.len(), 1, "the district's one open session");
-        let (start, first) = &snapshot[0];
-        assert_eq!(first["available_capacity"], 10);
+        assert_eq!(
+            snapshot.len(),
+            3,
+            "the district's two open sessions, then the end: {snapshot:?}"
+        );
+        assert!(
+            snapshot[..2]
+                .iter()
+                .all(|e| e.kind == "availability" && e.id.is_none())
+        );
+        let start = snapshot[2]
+            .id
+            .expect("the snapshot's end carries the version");
+        assert_eq!(snapshot[2].data["sessions"], 2);
+        let first = snapshot
+            .iter()
+            .find(|e| e.data["available_capacity"] == 10)
+            .unwrap()
+            .data
+            .clone();
         let session_id = first["session_id"].clone();
 
         // Book in another task; this one must see the change within a second.
@@ -491,7 +579,6 @@ async fn the_feed_reports_a_booking_within_a_second_and_resumes_from_the_last_ev
             )
             .await;
         let reference = person.json["beneficiary_reference_id"].clone();
-        let booking_app = app.app.clone();
         let body = json!({"dose": 1, "session_id": session_id, "slot": "09:00AM-11:00AM", "beneficiaries": [reference]});
         let booked_at = tokio::time::Instant::now();
         let booking = tokio::spawn({
@@ -499,7 +586,6 @@ async fn the_feed_reports_a_booking_within_a_second_and_resumes_from_the_last_ev
             let client = http.clone();
             let base = base.clone();
             async move {
-                drop(booking_app);
                 let r = client
                     .post(format!("{base}/api/v2/appointment/schedule"))
                     .bearer_auth(token)
@@ -512,31 +598,31 @@ async fn the_feed_reports_a_booking_within_a_second_and_resumes_from_the_last_ev
             }
         });
         let seen = read_events(&mut feed, &mut buffer, Duration::from_secs(1), |e| {
-            e.iter().any(|(_, d)| d["available_capacity"] == 9)
+            e.iter().any(|x| x.data["available_capacity"] == 9)
         })
         .await;
         let elapsed = booked_at.elapsed();
         let (status, confirmation) = booking.await.unwrap();
         assert_eq!(status, 200, "{confirmation}");
-        let (version, event) = seen
+        let change = seen
             .iter()
-            .find(|(_, d)| d["available_capacity"] == 9)
+            .find(|e| e.data["available_capacity"] == 9)
             .unwrap_or_else(|| panic!("no event within a second: {seen:?}"));
         assert!(elapsed < Duration::from_secs(1), "{elapsed:?}");
+        let version = change.id.expect("changes carry their version");
         assert!(version > start, "versions grow: {version} after {start}");
-        assert_eq!(event["version"].as_u64(), Some(*version));
+        assert_eq!(change.data["version"].as_u64(), Some(version));
         assert_eq!(
             (
-                event["session_id"].clone(),
-                event["available_capacity_dose1"].as_u64()
+                change.data["session_id"].clone(),
+                change.data["available_capacity_dose1"].as_u64()
             ),
             (session_id.clone(), Some(9))
         );
-        let last_seen = *version;
         drop(feed);
 
         // While nobody listens, the seat is given back; a client resuming from the last event
-        // it saw gets exactly that change, not a snapshot.
+        // it saw gets exactly that change: no snapshot, nothing about the quiet session.
         let appointment = confirmation["appointment_confirmation_no"].clone();
         let cancelled = app
             .call(
@@ -549,18 +635,28 @@ async fn the_feed_reports_a_booking_within_a_second_and_resumes_from_the_last_ev
         assert_eq!(cancelled.status.as_u16(), 204);
         let mut resumed = http
             .get(&stream_url)
-            .header("Last-Event-ID", last_seen.to_string())
+            .header("Last-Event-ID", version.to_string())
             .send()
             .await
             .unwrap();
         let mut buffer = String::new();
-        let replay = read_events(&mut resumed, &mut buffer, Duration::from_secs(3), |e| {
-            !e.is_empty()
-        })
+        let replay = read_events(
+            &mut resumed,
+            &mut buffer,
+            Duration::from_millis(1500),
+            |_| false,
+        )
         .await;
         assert_eq!(replay.len(), 1, "{replay:?}");
-        assert!(replay[0].0 > last_seen);
-        assert_eq!(replay[0].1["available_capacity"], 10);
+        assert_eq!(replay[0].kind, "availability");
+        assert!(replay[0].id.is_some_and(|id| id > version));
+        assert_eq!(
+            (
+                replay[0].data["session_id"].clone(),
+                replay[0].data["available_capacity"].as_u64()
+            ),
+            (session_id, Some(10))
+        );
         let other = http
             .get(format!(
                 "{base}/api/v2/appointment/sessions/public/stream?pincode=110001"
@@ -576,7 +672,21 @@ async fn the_feed_reports_a_booking_within_a_second_and_resumes_from_the_last_ev
             .unwrap();
         assert_eq!(bad.status().as_u16(), 400);
         assert_eq!(slots.len(), 1);
+
+        // Clients that leave a quiet feed leave nothing behind on the server.
         drop((resumed, other));
+        let mut receivers = usize::MAX;
+        for _ in 0..50 {
+            receivers = app.state.feed.subscribers();
+            if receivers == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        assert_eq!(
+            receivers, 0,
+            "every subscriber task ended with its connection"
+        );
         app.teardown().await;
     }
 }

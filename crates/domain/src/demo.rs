@@ -134,7 +134,8 @@ pub fn generate(
                     dose: None,
                     capacity_online: online,
                     capacity_walkin: online / 5,
-                    capacity_dose1: None,
+                    // Three in five seats for first doses, the rest for later ones.
+                    capacity_dose1: (max_age.is_none()).then_some(online * 3 / 5),
                     fee: if kind.2 == FeeType::Paid {
                         demo_fee(vaccine)
                     } else {

@@ -195,15 +195,15 @@ impl SessionPlan {
         (0..n).map(|i| each + u32::from(i < extra)).collect()
     }
 
-    /// Online seats per day for first doses: as given; else all of them in a session for dose 1,
-    /// none in a session for a later dose, and half (rounded up) in a session open to any dose,
-    /// as CoWIN split its sessions into `available_capacity_dose1` and `_dose2`.
+    /// Online seats per day for first doses (CoWIN split sessions into
+    /// `available_capacity_dose1` and `_dose2`): as given; else none in a session for a later
+    /// dose, and all of them otherwise — what booking did before doses had pools of their own, so
+    /// that seats for later doses exist only where a programme asks for them.
     pub fn dose1_capacity(&self) -> u32 {
         match (self.capacity_dose1, self.dose) {
             (Some(d1), _) => d1,
-            (None, Some(1)) => self.capacity_online,
-            (None, Some(_)) => 0,
-            (None, None) => self.capacity_online.div_ceil(2),
+            (None, Some(d)) if d > 1 => 0,
+            (None, _) => self.capacity_online,
         }
     }
 
@@ -482,10 +482,16 @@ mod tests {
         let mut p = plan(101, "9AM-11AM; 1PM-3PM; 4PM-5PM");
         let caps = p.slot_capacities();
         assert_eq!(caps, vec![34, 34, 33]);
-        assert_eq!(p.dose1_capacity(), 51, "half, rounded up, by default");
+        assert_eq!(
+            p.dose1_capacity(),
+            101,
+            "every seat, unless asked otherwise"
+        );
+        p.capacity_dose1 = Some(51);
         let shares = p.slot_dose1_capacities(&caps);
         assert_eq!(shares.iter().sum::<u32>(), 51);
         assert!(shares.iter().zip(&caps).all(|(s, c)| s <= c));
+        p.capacity_dose1 = None;
         p.dose = Some(1);
         assert_eq!(p.slot_dose1_capacities(&caps), caps);
         p.dose = Some(2);

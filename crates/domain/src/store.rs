@@ -350,6 +350,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         request: &BookingRequest,
         key: Option<&IdempotencyKey>,
     ) -> Result<Appointment, DomainError>;
+    /// Whether an idempotency key was used before (its request then replays, needing no new
+    /// checks such as a captcha).
+    async fn idempotency_key_seen(&self, key: &IdempotencyKey) -> Result<bool, DomainError>;
     /// Moves an appointment (or some of its beneficiaries) to another slot in one transaction.
     async fn reschedule(
         &self,

@@ -349,8 +349,9 @@ impl SqlStore {
             Operation::Book(r) => r.account.clone(),
             Operation::Reschedule(r) => r.to.account.clone(),
         };
-        let now = self.clock.now_millis();
+        // The time is read once the writer's turn has come, so change times follow commit order.
         let mut tx = self.begin_write().await?;
+        let now = self.clock.now_millis();
         if let Some(key) = key {
             match claim_key(&mut tx, key, now).await? {
                 Claim::Fresh => {}
@@ -570,8 +571,8 @@ impl SqlStore {
         number: AppointmentNo,
         who: &[BeneficiaryRef],
     ) -> Result<Appointment, DomainError> {
-        let now = self.clock.now_millis();
         let mut tx = self.begin_write().await?;
+        let now = self.clock.now_millis();
         lock_appointment(&mut tx, account, number, now).await?;
         let current = one_appointment(&mut tx, account, number).await?;
         let targets: Vec<BeneficiaryRef> = if who.is_empty() {
@@ -636,6 +637,13 @@ impl SqlStore {
     ) -> Result<Vec<Appointment>, DomainError> {
         let mut tx = self.begin_read().await?;
         appointments_where(&mut tx, account, None).await
+    }
+
+    pub(crate) async fn key_seen(&self, key: &IdempotencyKey) -> Result<bool, DomainError> {
+        let found: Option<i64> = on_pool!(&self.pool, p => sqlx::query_scalar(
+            "SELECT 1 FROM idempotency_keys WHERE scope = $1 AND key = $2")
+            .bind(&key.scope).bind(&key.key).fetch_optional(p).await.map_err(db_error))?;
+        Ok(found.is_some())
     }
 
     pub(crate) async fn read_slot(&self, id: SlotId) -> Result<(Session, Slot), DomainError> {

@@ -147,12 +147,16 @@ impl SqlStore {
         rows.into_iter().map(FeedChange::try_from).collect()
     }
 
-    /// Forgets stamped changes older than `before` (ms): a client resuming from before them gets
-    /// a fresh snapshot instead.
+    /// Forgets the stamped changes before the first one made at or after `before` (ms): always a
+    /// prefix of versions (writers' clocks are not in version order), so the oldest version kept
+    /// says truly how far back the log reaches. A client resuming from before it gets a fresh
+    /// snapshot instead.
     pub(crate) async fn prune_feed_changes(&self, before: i64) -> Result<u64, DomainError> {
         let mut tx = self.begin_write().await?;
         let n = on_tx!(&mut tx, c => sqlx::query(
-            "DELETE FROM availability_changes WHERE version IS NOT NULL AND changed_at < $1")
+            "DELETE FROM availability_changes WHERE version < COALESCE( \
+                 (SELECT MIN(version) FROM availability_changes WHERE version IS NOT NULL AND changed_at >= $1), \
+                 (SELECT MAX(version) + 1 FROM availability_changes WHERE version IS NOT NULL), 0)")
             .bind(before).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
         tx.commit().await?;
         Ok(n)

@@ -60,6 +60,9 @@ impl Store for SqlStore {
     async fn take_captcha(&self, account: &MobileHash) -> Result<Option<String>, DomainError> {
         self.pop_captcha(account).await
     }
+    async fn idempotency_key_seen(&self, key: &IdempotencyKey) -> Result<bool, DomainError> {
+        self.key_seen(key).await
+    }
     async fn ping(&self) -> Result<(), DomainError> {
         self.ping_db().await
     }

@@ -326,3 +326,63 @@ async fn sessions_open_close_and_report_utilization_per_day() {
         assert!((days[0].ratio() - 20.0 / 101.0).abs() < 1e-9);
     });
 }
+
+#[tokio::test]
+async fn feed_versions_are_stamped_without_gaps_and_pruned_as_a_prefix() {
+    on_every_backend!(|store, db| {
+        let centre = store
+            .create_center(&resolve(store, satara_centre("UPHC Feed Log")).await)
+            .await
+            .unwrap();
+        assert_eq!(store.feed_bounds().await.unwrap(), (0, 0));
+        store.open_sessions(centre.id, &plan(10)).await.unwrap();
+        assert_eq!(
+            store.feed_bounds().await.unwrap().0,
+            0,
+            "changes wait for the stamper"
+        );
+        assert_eq!(store.sequence_feed(2).await.unwrap(), 2, "two at a time");
+        assert_eq!(store.sequence_feed(100).await.unwrap(), 3);
+        assert_eq!(
+            store.sequence_feed(100).await.unwrap(),
+            3,
+            "nothing pending"
+        );
+        let all = store.feed_changes(0, None, 100).await.unwrap();
+        let versions: Vec<u64> = all.iter().map(|c| c.version).collect();
+        assert_eq!(versions, [1, 2, 3], "one per session, in order, no gaps");
+        assert!(all.iter().all(|c| c.center_id == centre.id));
+        let area = Some(sehat_domain::store::CenterArea::District(
+            all[0].district_id,
+        ));
+        assert_eq!(store.feed_changes(1, area, 100).await.unwrap().len(), 2);
+        let elsewhere = Some(sehat_domain::store::CenterArea::Pincode(
+            sehat_domain::values::Pincode::parse("110001").unwrap(),
+        ));
+        assert!(
+            store
+                .feed_changes(0, elsewhere, 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Version 3 written "earlier" than 2 by its writer's clock: pruning still keeps a prefix.
+        db.execute("UPDATE availability_changes SET changed_at = 5 WHERE version = 1")
+            .await
+            .unwrap();
+        db.execute("UPDATE availability_changes SET changed_at = 50 WHERE version = 2")
+            .await
+            .unwrap();
+        db.execute("UPDATE availability_changes SET changed_at = 10 WHERE version = 3")
+            .await
+            .unwrap();
+        assert_eq!(
+            store.prune_feed(20).await.unwrap(),
+            1,
+            "only version 1 goes"
+        );
+        assert_eq!(store.feed_bounds().await.unwrap(), (3, 2));
+        assert_eq!(store.prune_feed(i64::MAX).await.unwrap(), 2);
+        assert_eq!(store.feed_bounds().await.unwrap(), (3, 0));
+    });
+}

@@ -419,12 +419,20 @@ async fn session_slot(
     Ok((session, slot_id))
 }
 
+/// Checks (and uses up) the account's captcha when the deployment demands one. A retry of a
+/// request already made (same `Idempotency-Key`) replays its first answer instead, unchecked.
 async fn check_captcha(
     state: &AppState,
     auth: &BeneficiaryToken,
+    key: Option<&sehat_domain::store::IdempotencyKey>,
     typed: Option<&str>,
 ) -> Result<(), ApiError> {
     if !state.config.captcha_required {
+        return Ok(());
+    }
+    if let Some(key) = key
+        && state.store.idempotency_key_seen(key).await?
+    {
         return Ok(());
     }
     let typed = typed.map(str::trim).filter(|t| !t.is_empty());
@@ -467,7 +475,7 @@ async fn schedule(
 ) -> Result<Json<ConfirmationReply>, ApiError> {
     let key = idempotency_key(&headers, &auth.account, "v2/schedule", &body)?;
     let form: ScheduleBody = crate::extract::from_json_value(body)?;
-    check_captcha(&state, &auth, form.captcha.as_deref()).await?;
+    check_captcha(&state, &auth, key.as_ref(), form.captcha.as_deref()).await?;
     let beneficiaries = beneficiary_list(&form.beneficiaries)?;
     if beneficiaries.iter().any(|b| !auth.may_act_for(*b)) {
         return Err(ApiError::not_found("beneficiary"));
@@ -498,7 +506,7 @@ fn appointment_no(value: &Value) -> Result<AppointmentNo, ApiError> {
         .map_err(|e| ApiError::invalid("appointment_id", e))
 }
 
-/// `{"appointment_id","session_id","slot"}`.
+/// `{"appointment_id","session_id","slot"}`, and `captcha` when the deployment demands one.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleBody {
@@ -507,9 +515,13 @@ pub struct RescheduleBody {
     session_id: String,
     #[schema(example = "01:00PM-03:00PM")]
     slot: String,
+    /// The answer to the last `getRecaptcha` image, when the deployment demands one (moving into
+    /// a busy slot is booking it).
+    captcha: Option<String>,
 }
 
-/// Move an appointment to another session or slot, atomically (the same rules as booking).
+/// Move an appointment to another session or slot, atomically (the same rules as booking,
+/// captcha included).
 #[utoipa::path(post, path = "/api/v2/appointment/reschedule", tag = "cowin-v2", request_body = RescheduleBody,
     params(("Idempotency-Key" = Option<String>, Header, description = "makes retries safe")),
     security(("token" = [])),
@@ -523,6 +535,7 @@ async fn reschedule(
 ) -> Result<StatusCode, ApiError> {
     let key = idempotency_key(&headers, &auth.account, "v2/reschedule", &body)?;
     let form: RescheduleBody = crate::extract::from_json_value(body)?;
+    check_captcha(&state, &auth, key.as_ref(), form.captcha.as_deref()).await?;
     let number = appointment_no(&form.appointment_id)?;
     let movers = match auth.only {
         Some(only) => vec![only],

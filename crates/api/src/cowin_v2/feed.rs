@@ -5,9 +5,10 @@
 //! Writers append to the database's change log in their own transactions; one poller per node
 //! stamps pending changes with gap-free versions (the store makes stampers take turns, so versions
 //! appear in commit order on every node), reads what was stamped and broadcasts it to the node's
-//! subscribers. A new subscriber first gets a snapshot of the area's next 7 days (all with the
-//! current version as id); one that reconnects with `Last-Event-ID` gets exactly the changes after
-//! that version from the log instead, or a snapshot when the log no longer reaches back that far.
+//! subscribers. A new subscriber first gets a snapshot of the area's next 7 days (ended by a
+//! `snapshot` event carrying the current version as id); one that reconnects with
+//! `Last-Event-ID` gets exactly the changes after that version from the log instead, or a
+//! snapshot when the log no longer reaches back that far.
 //! A subscriber that sees a gap between what it has and a broadcast (it lagged, or the poller
 //! started after it) fills it from the log, so no version is ever skipped.
 
@@ -110,6 +111,11 @@ impl Feed {
             polling: AtomicBool::new(false),
             closed: watch::channel(false).0,
         }
+    }
+
+    /// How many streams this node is serving.
+    pub fn subscribers(&self) -> usize {
+        self.sender.receiver_count()
     }
 
     /// Ends every open stream (at shutdown).
@@ -267,6 +273,12 @@ fn event(version: u64, json: &str) -> Event {
         .data(json)
 }
 
+/// A snapshot's items carry no id: only the `snapshot` event that ends it does, so a client cut
+/// off halfway resumes from before the snapshot (and gets it again), never from inside it.
+fn snapshot_item(json: &str) -> Event {
+    Event::default().event("availability").data(json)
+}
+
 /// One subscriber: catches up (snapshot or replay), then relays broadcasts, filling any gap
 /// from the log.
 async fn subscriber(
@@ -277,6 +289,9 @@ async fn subscriber(
     out: mpsc::Sender<Event>,
 ) -> Result<(), DomainError> {
     let mut closed = state.feed.closed.subscribe();
+    // Stamp what is pending first, so that the snapshot's version covers every change committed
+    // before it is read.
+    state.store.sequence_feed(BATCH).await?;
     let (latest, oldest) = state.store.feed_bounds().await?;
     let replayable =
         |from: u64| from <= latest && (from == latest || (oldest > 0 && oldest <= from + 1));
@@ -294,6 +309,8 @@ async fn subscriber(
         let batch = tokio::select! {
             received = batches.recv() => received,
             _ = closed.changed() => return Ok(()),
+            // The client went away: a quiet area would otherwise keep this task forever.
+            () = out.closed() => return Ok(()),
         };
         let batch = match batch {
             Ok(b) => b,
@@ -359,17 +376,25 @@ async fn snapshot(
         .store
         .availability(area, today, today + time::Duration::days(6))
         .await?;
-    for (center, sessions) in found {
-        for s in sessions
+    let mut sessions = 0_u64;
+    for (center, list) in found {
+        for s in list
             .iter()
             .filter(|s| s.bookable_slots(now).next().is_some())
         {
             let json = item_json(version, center.id, s, now)?;
-            if out.send(event(version, &json)).await.is_err() {
+            if out.send(snapshot_item(&json)).await.is_err() {
                 return Ok(());
             }
+            sessions += 1;
         }
     }
+    let end = Event::default()
+        .id(version.to_string())
+        .event("snapshot")
+        .data(format!("{{\"version\":{version},\"sessions\":{sessions}}}"));
+    // A closed channel means the client left; nothing more to do either way.
+    let _ = out.send(end).await;
     Ok(())
 }
 
@@ -389,9 +414,11 @@ pub struct StreamQuery {
 /// A live feed of session availability in a district or pincode (Server-Sent Events; public,
 /// one call per connection against the address's limit). Each `availability` event carries a
 /// session as the calendars show it, with `center_id` and the feed `version`, which is also the
-/// event id. A new connection first receives the area's open sessions for the next 7 days; one
-/// that sends `Last-Event-ID` receives exactly the changes after that version instead (or the
-/// snapshot, when the log no longer reaches back that far). Changes arrive within a second.
+/// event id. A new connection first receives the area's open sessions for the next 7 days
+/// (`availability` events without an id) closed by one `snapshot` event whose id is the version
+/// they reflect; one that sends `Last-Event-ID` receives exactly the changes after that version
+/// instead (or the snapshot, when the log no longer reaches back that far). Changes arrive
+/// within a second.
 #[utoipa::path(get, path = "/api/v2/appointment/sessions/public/stream", tag = "cowin-v2", params(StreamQuery,
         ("Last-Event-ID" = Option<String>, Header, description = "resume after this feed version")),
     responses((status = 200, content_type = "text/event-stream", body = FeedItem,

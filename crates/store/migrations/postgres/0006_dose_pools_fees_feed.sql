@@ -7,14 +7,14 @@ ALTER TABLE slots ADD COLUMN booked_dose1 BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE slots ADD COLUMN changed_at BIGINT NOT NULL DEFAULT 0;
 
 -- Existing bookings keep their seats: first doses booked so far count in the dose-1 pool, which
--- gets the session's default share as far as the bookings allow.
+-- gets every seat unless the session is for a later dose (booking's behaviour until now).
 UPDATE slots SET booked_dose1 = (
     SELECT COUNT(*)
     FROM appointment_beneficiaries ab JOIN appointments a ON a.number = ab.appointment_no
     WHERE a.slot_id = slots.id AND ab.status = 'ACTIVE' AND ab.dose = 1);
 UPDATE slots SET capacity_dose1 = GREATEST(booked_dose1, LEAST(capacity - booked + booked_dose1,
     CASE COALESCE((SELECT dose FROM sessions WHERE id = slots.session_id), 0)
-        WHEN 0 THEN (capacity + 1) / 2
+        WHEN 0 THEN capacity
         WHEN 1 THEN capacity
         ELSE 0
     END));

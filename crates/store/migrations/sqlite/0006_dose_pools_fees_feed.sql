@@ -9,7 +9,7 @@ ALTER TABLE slots ADD COLUMN booked_dose1 INTEGER NOT NULL DEFAULT 0
 ALTER TABLE slots ADD COLUMN changed_at INTEGER NOT NULL DEFAULT 0;
 
 -- Existing bookings keep their seats: first doses booked so far count in the dose-1 pool, which
--- gets the session's default share as far as the bookings allow.
+-- gets every seat unless the session is for a later dose (booking's behaviour until now).
 CREATE TEMP TABLE dose1_booked AS
     SELECT a.slot_id AS slot_id, COUNT(*) AS n
     FROM appointment_beneficiaries ab JOIN appointments a ON a.number = ab.appointment_no
@@ -21,7 +21,7 @@ UPDATE slots SET
         COALESCE((SELECT n FROM dose1_booked WHERE slot_id = slots.id), 0),
         MIN(capacity - booked + COALESCE((SELECT n FROM dose1_booked WHERE slot_id = slots.id), 0),
             CASE COALESCE((SELECT dose FROM sessions WHERE id = slots.session_id), 0)
-                WHEN 0 THEN (capacity + 1) / 2
+                WHEN 0 THEN capacity
                 WHEN 1 THEN capacity
                 ELSE 0
             END));
