@@ -251,7 +251,7 @@ async fn sessions_open_from_a_template_close_and_show_in_utilization() {
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
 
         app.db
-            .execute("UPDATE slots SET booked = 25")
+            .execute("UPDATE slots SET booked = 25, booked_dose1 = 25")
             .await
             .unwrap();
         let u = app
@@ -588,7 +588,10 @@ async fn reopening_with_a_smaller_template_removes_the_slots_it_leaves_out() {
         assert_eq!(session["slots"].as_array().unwrap().len(), 1);
 
         // A slot with bookings cannot be dropped from the template.
-        app.db.execute("UPDATE slots SET booked = 3").await.unwrap();
+        app.db
+            .execute("UPDATE slots SET booked = 3, booked_dose1 = 3")
+            .await
+            .unwrap();
         let other = json!({"from": "2026-03-02", "to": "2026-03-02", "vaccine": "COVISHIELD", "capacity_online": 10,
             "slots": [{"name": "Night", "timings": "8PM-9PM"}]});
         let refused = app.admin("POST", &uri, Some(other)).await;

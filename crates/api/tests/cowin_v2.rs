@@ -621,6 +621,27 @@ async fn searches_say_how_fresh_they_are_and_a_booking_shows_in_the_next_one() {
             (Some(9), Some(9))
         );
         assert_eq!(slots.len(), 1);
+
+        // Closing the session empties the answer: If-Modified-Since with the earlier date no
+        // longer holds, though nothing left in the answer carries the change.
+        app.clock.advance(time::Duration::seconds(2));
+        let before = app.call("GET", uri, None, None).await;
+        let stamp = before.headers["last-modified"].to_str().unwrap().to_owned();
+        app.clock.advance(time::Duration::seconds(2));
+        let session = s["session_id"].as_str().unwrap();
+        let closed = app
+            .admin("POST", &format!("/admin/v1/sessions/{session}/close"), None)
+            .await;
+        assert_eq!(closed.status, StatusCode::OK, "{}", closed.json);
+        app.clock.advance(time::Duration::seconds(2));
+        let emptied = app
+            .call_with("GET", uri, None, None, &[("if-modified-since", &stamp)])
+            .await;
+        assert_eq!(
+            (emptied.status, &emptied.json),
+            (StatusCode::OK, &json!({"centers": []}))
+        );
+        assert_ne!(emptied.headers["last-modified"].to_str().unwrap(), stamp);
         app.teardown().await;
     }
 }

@@ -163,6 +163,16 @@ pub struct CenterSummary {
     pub vaccines: Vec<String>,
 }
 
+/// An area's bookable offer over some days.
+#[derive(Debug, Clone, Default)]
+pub struct AreaAvailability {
+    /// Active centres with their open sessions (and slots), by centre id.
+    pub centers: Vec<(Center, Vec<Session>)>,
+    /// The latest change (ms since the epoch) to any of the area's centres, or to any of their
+    /// sessions and slots in the range, open or closed: what `Last-Modified` must cover.
+    pub changed_at: i64,
+}
+
 /// One change in the availability feed: a session whose seats or terms changed, stamped with the
 /// feed's version (gap-free, in commit order).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -257,13 +267,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         limit: u32,
     ) -> Result<Vec<(Center, f64)>, DomainError>;
     /// The active centres of an area holding open sessions between two dates (inclusive), each
-    /// with those sessions and their slots.
+    /// with those sessions and their slots, and when anything the answer depends on last changed.
     async fn availability(
         &self,
         area: CenterArea,
         from: Date,
         to: Date,
-    ) -> Result<Vec<(Center, Vec<Session>)>, DomainError>;
+    ) -> Result<AreaAvailability, DomainError>;
     /// Sessions by id, with their slots (unknown ids are left out).
     async fn sessions_by_id(&self, ids: &[SessionId]) -> Result<Vec<Session>, DomainError>;
     /// Stamps up to `max` pending feed changes with the next versions; returns the latest version.

@@ -566,6 +566,11 @@ async fn upsert_sessions(
     touched.extend(&changed_sessions);
     touched.sort();
     touched.dedup();
+    for id in &touched {
+        // A slot removed or resized changes the session's offer: its time says so.
+        on_tx!(tx, c => sqlx::query("UPDATE sessions SET updated_at = $2 WHERE id = $1")
+            .bind(*id).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+    }
     let touched: Vec<SessionId> = touched.into_iter().map(SessionId).collect();
     crate::feed::note_changes(tx, &touched, now).await?;
     let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
@@ -712,6 +717,12 @@ impl SqlStore {
         update_center_fields(&mut tx, id.0, &f, now).await?;
         on_tx!(&mut tx, c => sqlx::query("UPDATE centers SET active = $2 WHERE id = $1")
             .bind(id.0).bind(active).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+        // Whether it takes bookings, and what it charges, show in every upcoming session.
+        let upcoming: Vec<Uuid> = on_tx!(&mut tx, c => sqlx::query_scalar(
+            "SELECT id FROM sessions WHERE center_id = $1 AND date >= $2")
+            .bind(id.0).bind(self.clock.today()).fetch_all(c).await.map_err(db_error))?;
+        let upcoming: Vec<SessionId> = upcoming.into_iter().map(SessionId).collect();
+        crate::feed::note_changes(&mut tx, &upcoming, now).await?;
         tx.commit().await?;
         self.read_center(id).await
     }

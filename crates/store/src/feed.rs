@@ -9,8 +9,8 @@ use crate::facilities::{
 use sehat_domain::DomainError;
 use sehat_domain::facility::Center;
 use sehat_domain::ids::{CenterId, DistrictId, SessionId};
-use sehat_domain::schedule::Session;
-use sehat_domain::store::{CenterArea, FeedChange};
+use sehat_domain::schedule::{Session, SessionStatus};
+use sehat_domain::store::{AreaAvailability, CenterArea, FeedChange};
 use sehat_domain::values::Pincode;
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
@@ -189,6 +189,24 @@ impl SqlStore {
             })?;
             out.extend(assemble(sessions, slots)?);
         }
+        // A session of a centre that takes no bookings is, for everyone reading it, closed.
+        let mut centers: Vec<i64> = out.iter().map(|s| s.center_id.0).collect();
+        centers.sort_unstable();
+        centers.dedup();
+        if !centers.is_empty() {
+            let inactive: Vec<i64> = on_pool!(&self.pool, p => {
+                let mut q = QueryBuilder::new("SELECT id FROM centers WHERE NOT active AND id IN (");
+                let mut list = q.separated(", ");
+                for c in &centers {
+                    list.push_bind(*c);
+                }
+                q.push(")");
+                q.build_query_scalar().fetch_all(p).await.map_err(db_error)
+            })?;
+            for s in out.iter_mut().filter(|s| inactive.contains(&s.center_id.0)) {
+                s.status = SessionStatus::Closed;
+            }
+        }
         Ok(out)
     }
 
@@ -199,21 +217,31 @@ impl SqlStore {
         area: CenterArea,
         from: Date,
         to: Date,
-    ) -> Result<Vec<(Center, Vec<Session>)>, DomainError> {
+    ) -> Result<AreaAvailability, DomainError> {
         let (column, value) = match area {
             CenterArea::Pincode(p) => ("c.pincode", i64::from(p.get())),
             CenterArea::Block(b) => ("c.block_id", b.0),
             CenterArea::District(d) => ("c.district_id", d.0),
         };
-        let where_ = format!(
-            "c.active AND {column} = $1 AND se.date BETWEEN $2 AND $3 AND se.status = 'OPEN'"
-        );
+        let range = format!("{column} = $1 AND se.date BETWEEN $2 AND $3");
+        let changed_at: Option<i64> = on_pool!(&self.pool, p => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT MAX(t) FROM ( \
+               SELECT MAX(c.updated_at) AS t FROM centers c WHERE {column} = $1 \
+               UNION ALL SELECT MAX(se.updated_at) FROM sessions se JOIN centers c ON c.id = se.center_id WHERE {range} \
+               UNION ALL SELECT MAX(sl.changed_at) FROM slots sl JOIN sessions se ON se.id = sl.session_id \
+                 JOIN centers c ON c.id = se.center_id WHERE {range}) AS changes")))
+            .bind(value).bind(from).bind(to).fetch_one(p).await.map_err(db_error))?;
+        let changed_at = changed_at.unwrap_or(0);
+        let where_ = format!("c.active AND {range} AND se.status = 'OPEN'");
         let sessions: Vec<SessionRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {SESSION_COLUMNS} FROM sessions se JOIN centers c ON c.id = se.center_id \
              WHERE {where_} ORDER BY se.date, se.vaccine_code")))
             .bind(value).bind(from).bind(to).fetch_all(p).await.map_err(db_error))?;
         if sessions.is_empty() {
-            return Ok(Vec::new());
+            return Ok(AreaAvailability {
+                centers: Vec::new(),
+                changed_at,
+            });
         }
         let slots: Vec<SlotRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {SLOT_COLUMNS} FROM slots sl JOIN sessions se ON se.id = sl.session_id \
@@ -235,6 +263,9 @@ impl SqlStore {
                 out.push((center, sessions));
             }
         }
-        Ok(out)
+        Ok(AreaAvailability {
+            centers: out,
+            changed_at,
+        })
     }
 }

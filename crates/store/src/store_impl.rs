@@ -13,8 +13,8 @@ use sehat_domain::master::{Block, District, Locality, PincodeArea, State, Vaccin
 use sehat_domain::schedule::Slot;
 use sehat_domain::schedule::{DayUtilization, Session, SessionPlan};
 use sehat_domain::store::{
-    CenterArea, CenterFilter, CenterSummary, FacilityImport, FeedChange, IdempotencyKey,
-    MasterData, NewOtp, OtpAttempt, Page, Registration, RescheduleRequest, Store,
+    AreaAvailability, CenterArea, CenterFilter, CenterSummary, FacilityImport, FeedChange,
+    IdempotencyKey, MasterData, NewOtp, OtpAttempt, Page, Registration, RescheduleRequest, Store,
 };
 use sehat_domain::values::{GeoPoint, Pincode};
 use time::Date;
@@ -26,7 +26,7 @@ impl Store for SqlStore {
         area: CenterArea,
         from: Date,
         to: Date,
-    ) -> Result<Vec<(Center, Vec<Session>)>, DomainError> {
+    ) -> Result<AreaAvailability, DomainError> {
         self.read_availability(area, from, to).await
     }
     async fn sessions_by_id(&self, ids: &[SessionId]) -> Result<Vec<Session>, DomainError> {

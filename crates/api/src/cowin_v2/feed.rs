@@ -377,7 +377,7 @@ async fn snapshot(
         .availability(area, today, today + time::Duration::days(6))
         .await?;
     let mut sessions = 0_u64;
-    for (center, list) in found {
+    for (center, list) in found.centers {
         for s in list
             .iter()
             .filter(|s| s.bookable_slots(now).next().is_some())

@@ -249,18 +249,22 @@ async fn search(
 ) -> Result<Found, ApiError> {
     let to = from + time::Duration::days(days - 1);
     let now = state.clock.now();
-    let raw = match area {
-        Ok(area) => state.store.availability(area, from, to).await?,
+    let (raw, mut changed_at) = match area {
+        Ok(area) => {
+            let found = state.store.availability(area, from, to).await?;
+            (found.centers, Some(found.changed_at))
+        }
+        // One centre: its sessions open or closed say when it changed; a centre that is gone or
+        // inactive gives no Last-Modified (its ETag still validates).
         Err(center) => match state.store.center(center).await {
             Ok(c) if c.active => {
                 let sessions = state.store.sessions(center, from, to).await?;
-                vec![(c, sessions)]
+                (vec![(c, sessions)], None)
             }
-            Ok(_) | Err(sehat_domain::DomainError::NotFound(_)) => Vec::new(),
+            Ok(_) | Err(sehat_domain::DomainError::NotFound(_)) => (Vec::new(), None),
             Err(e) => return Err(e.into()),
         },
     };
-    let mut changed_at = None;
     let mut centers = Vec::with_capacity(raw.len());
     for (center, sessions) in raw {
         for s in &sessions {
@@ -390,6 +394,7 @@ pub(crate) fn fresh(
             .collect::<String>()
     );
     let last_modified = changed_at_ms
+        .filter(|ms| *ms > 0)
         .map(|ms| ms.div_euclid(1000))
         .filter(|secs| *secs < now.unix_timestamp())
         .and_then(|secs| u64::try_from(secs).ok())
