@@ -172,8 +172,11 @@ async fn a_booking_app_finds_a_centre_logs_in_books_downloads_the_slip_and_cance
             .await;
         let person = &family["beneficiaries"][0];
         assert_eq!(person["beneficiary_reference_id"], reference.as_str());
-        assert_eq!(person["mobile_number"], "3210", "the last four digits only");
-        assert_eq!(person["photo_id_number"], "2346");
+        assert_eq!(
+            person["mobile_number"], "*****3210",
+            "masked but for the last four digits"
+        );
+        assert_eq!(person["photo_id_number"], "*****2346");
         assert_eq!(person["vaccination_status"], "Not Vaccinated");
         assert_eq!(person["appointments"], json!([]));
 

@@ -273,13 +273,13 @@ pub struct BeneficiaryItem {
     birth_year: String,
     #[schema(example = "Male")]
     gender: &'static str,
-    /// The mobile's last four digits.
-    #[schema(example = "1234")]
+    /// The mobile, masked but for its last four digits.
+    #[schema(example = "*****1234")]
     mobile_number: String,
     #[schema(example = "Aadhaar Card")]
     photo_id_type: &'static str,
-    /// The photo ID's last four characters.
-    #[schema(example = "9999")]
+    /// The photo ID, masked but for its last four characters.
+    #[schema(example = "*****9999")]
     photo_id_number: String,
     #[schema(example = "N")]
     comorbidity_ind: &'static str,
@@ -358,12 +358,12 @@ fn beneficiary_item(b: &Beneficiary) -> BeneficiaryItem {
         name: b.name.clone(),
         birth_year: b.birth_year.to_string(),
         gender: b.gender.name(),
-        mobile_number: b.mobile_last4.clone(),
+        mobile_number: b.masked_mobile(),
         photo_id_type: PHOTO_ID_TYPES
             .iter()
             .find(|t| t.id == b.photo_id_type)
             .map_or("", |t| t.name),
-        photo_id_number: b.photo_id_last4.clone(),
+        photo_id_number: b.masked_photo_id(),
         comorbidity_ind: if b.comorbidity { "Y" } else { "N" },
         vaccination_status: "Not Vaccinated",
         vaccine: String::new(),
