@@ -277,6 +277,13 @@ async fn a_booking_app_finds_a_centre_logs_in_books_downloads_the_slip_and_cance
             (409, Some("APPOIN0045")),
             "one appointment per dose"
         );
+        let hoard = client.send("POST", "/api/v2/appointment/schedule", Some(json!({
+            "dose": 2, "session_id": session["session_id"], "slot": "01:00PM-03:00PM", "beneficiaries": [reference]}))).await;
+        assert_eq!(
+            (hoard.0, hoard.1["errorCode"].as_str()),
+            (409, Some("APPOIN0045")),
+            "one upcoming appointment per person, whatever the dose"
+        );
 
         // The slip: a PDF naming the appointment, with its QR code.
         let (status, pdf, headers) = client

@@ -60,8 +60,8 @@ pub enum Rule {
     /// A beneficiary's age is outside the session's limits.
     #[error("A beneficiary is not in the age group of this session.")]
     AgeNotEligible,
-    /// A beneficiary already has an active appointment for this dose.
-    #[error("A beneficiary already has an active appointment for this dose.")]
+    /// A beneficiary already has an upcoming appointment (or an active one for this dose).
+    #[error("A beneficiary already has an upcoming appointment, or one for this dose.")]
     AlreadyBooked,
     /// The slot does not belong to the centre and date given.
     #[error("The slot does not belong to that centre and date.")]

@@ -138,6 +138,40 @@ async fn any_active(tx: &mut Tx, ids: &[BeneficiaryRef], dose: u8) -> Result<boo
     Ok(found.is_some())
 }
 
+async fn lock_beneficiaries(tx: &mut Tx, ids: &[BeneficiaryRef]) -> Result<(), DomainError> {
+    on_tx!(tx, c => {
+        let mut q = QueryBuilder::new("UPDATE beneficiaries SET updated_at = updated_at WHERE reference_id IN (");
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(id.get());
+        }
+        q.push(")");
+        q.build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error)
+    })?;
+    Ok(())
+}
+
+async fn any_upcoming(
+    tx: &mut Tx,
+    ids: &[BeneficiaryRef],
+    today: time::Date,
+) -> Result<bool, DomainError> {
+    let found: Option<i64> = on_tx!(tx, c => {
+        let mut q = QueryBuilder::new(
+            "SELECT ab.beneficiary_id FROM appointment_beneficiaries ab \
+             JOIN appointments a ON a.number = ab.appointment_no JOIN sessions se ON se.id = a.session_id \
+             WHERE ab.status = 'ACTIVE' AND se.date >= ");
+        q.push_bind(today).push(" AND ab.beneficiary_id IN (");
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(id.get());
+        }
+        q.push(") LIMIT 1");
+        q.build_query_scalar().fetch_optional(c).await.map_err(db_error)
+    })?;
+    Ok(found.is_some())
+}
+
 async fn insert_appointment(
     tx: &mut Tx,
     account: &MobileHash,
@@ -438,7 +472,13 @@ impl SqlStore {
         }
         check_bookable(&center, &session, &slot, &people, self.clock.now())?;
         let dose = booking_dose(r.dose, &session)?;
-        if any_active(tx, &r.beneficiaries, dose).await? {
+        // One upcoming appointment per person, whatever the dose (a past one no longer counts):
+        // no family can hold a seat per dose number. Writing to the people's rows first makes
+        // concurrent bookings for the same person take turns on PostgreSQL too.
+        lock_beneficiaries(tx, &r.beneficiaries).await?;
+        if any_active(tx, &r.beneficiaries, dose).await?
+            || any_upcoming(tx, &r.beneficiaries, self.clock.today()).await?
+        {
             return Err(DomainError::Rule(Rule::AlreadyBooked));
         }
         let n = i64::try_from(r.beneficiaries.len()).unwrap_or(i64::MAX);

@@ -254,6 +254,7 @@ async fn confirm_public_otp(
 #[utoipa::path(post, path = "/api/v2/auth/generateMobileOTP", tag = "cowin-v2", request_body = MobileOtpRequest,
     responses((status = 200, body = TxnReply), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn generate_mobile_otp(
+    _: PublicCaller,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<MobileOtpRequest>,
 ) -> Result<Json<TxnReply>, ApiError> {
