@@ -83,7 +83,7 @@ pub(crate) fn loose_text(value: &Value) -> Option<String> {
     }
 }
 
-fn loose_i64(field: &'static str, value: &Value) -> Result<i64, ApiError> {
+pub(crate) fn loose_i64(field: &'static str, value: &Value) -> Result<i64, ApiError> {
     loose_text(value)
         .and_then(|t| t.parse::<i64>().ok())
         .ok_or_else(|| ApiError::invalid(field, "must be a whole number"))
@@ -97,7 +97,7 @@ fn loose_opt_i64(field: &'static str, value: &Option<Value>) -> Result<Option<i6
     }
 }
 
-fn reference_id(field: &'static str, value: &Value) -> Result<BeneficiaryRef, ApiError> {
+pub(crate) fn reference_id(field: &'static str, value: &Value) -> Result<BeneficiaryRef, ApiError> {
     BeneficiaryRef::new(loose_i64(field, value)?).map_err(|e| ApiError::invalid(field, e))
 }
 
@@ -913,21 +913,32 @@ async fn cancel_appointment(
 ) -> Result<StatusCode, ApiError> {
     let number = appointment_no(&body.appointment_confirmation_no)?;
     let who = beneficiary_list(&body.beneficiaries)?;
+    cancel_as(&state, &auth, number, &who).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Cancels some (or all) beneficiaries of an appointment as a token may (shared with v2): a
+/// token limited to one beneficiary cancels only that one's seat, and sees no other
+/// appointment — not even whether it exists.
+pub(crate) async fn cancel_as(
+    state: &AppState,
+    auth: &BeneficiaryToken,
+    number: AppointmentNo,
+    who: &[BeneficiaryRef],
+) -> Result<(), ApiError> {
     if who.iter().any(|b| !auth.may_act_for(*b)) {
         return Err(ApiError::not_found("beneficiary"));
     }
     if let Some(only) = auth.only {
-        // A token limited to one beneficiary cancels only that one's seat, and sees no other
-        // appointment: not even whether it exists.
         let current = state.store.appointment(&auth.account, number).await?;
         if !current.beneficiaries.iter().any(|b| b.reference_id == only) {
             return Err(ApiError::not_found("appointment"));
         }
         state.store.cancel(&auth.account, number, &[only]).await?;
     } else {
-        state.store.cancel(&auth.account, number, &who).await?;
+        state.store.cancel(&auth.account, number, who).await?;
     }
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// The centre of an appointment, as spec 000's sample shows it.

@@ -163,6 +163,17 @@ pub struct Center {
     pub active: bool,
 }
 
+impl Center {
+    /// What a dose in one of its sessions costs, in rupees: nothing at a free centre, whatever
+    /// the session says.
+    pub fn fee_for(&self, session: &crate::schedule::Session) -> u32 {
+        match self.fee_type {
+            FeeType::Free => 0,
+            FeeType::Paid => session.fee,
+        }
+    }
+}
+
 /// A change to some of a centre's fields; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct CenterPatch {

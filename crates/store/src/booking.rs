@@ -124,10 +124,21 @@ async fn release_seats(
     }
 }
 
-async fn any_active(tx: &mut Tx, ids: &[BeneficiaryRef], dose: u8) -> Result<bool, DomainError> {
+/// Whether any of these people holds an active appointment for this dose, or an upcoming one
+/// (from `today` on) for any dose: one query on the booking path.
+async fn any_active(
+    tx: &mut Tx,
+    ids: &[BeneficiaryRef],
+    dose: u8,
+    today: time::Date,
+) -> Result<bool, DomainError> {
     let found: Option<i64> = on_tx!(tx, c => {
-        let mut q = QueryBuilder::new("SELECT beneficiary_id FROM appointment_beneficiaries WHERE status = 'ACTIVE' AND dose = ");
-        q.push_bind(i64::from(dose)).push(" AND beneficiary_id IN (");
+        let mut q = QueryBuilder::new(
+            "SELECT ab.beneficiary_id FROM appointment_beneficiaries ab \
+             JOIN appointments a ON a.number = ab.appointment_no JOIN sessions se ON se.id = a.session_id \
+             WHERE ab.status = 'ACTIVE' AND (ab.dose = ");
+        q.push_bind(i64::from(dose)).push(" OR se.date >= ").push_bind(today);
+        q.push(") AND ab.beneficiary_id IN (");
         let mut list = q.separated(", ");
         for id in ids {
             list.push_bind(id.get());
@@ -149,27 +160,6 @@ async fn lock_beneficiaries(tx: &mut Tx, ids: &[BeneficiaryRef]) -> Result<(), D
         q.build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error)
     })?;
     Ok(())
-}
-
-async fn any_upcoming(
-    tx: &mut Tx,
-    ids: &[BeneficiaryRef],
-    today: time::Date,
-) -> Result<bool, DomainError> {
-    let found: Option<i64> = on_tx!(tx, c => {
-        let mut q = QueryBuilder::new(
-            "SELECT ab.beneficiary_id FROM appointment_beneficiaries ab \
-             JOIN appointments a ON a.number = ab.appointment_no JOIN sessions se ON se.id = a.session_id \
-             WHERE ab.status = 'ACTIVE' AND se.date >= ");
-        q.push_bind(today).push(" AND ab.beneficiary_id IN (");
-        let mut list = q.separated(", ");
-        for id in ids {
-            list.push_bind(id.get());
-        }
-        q.push(") LIMIT 1");
-        q.build_query_scalar().fetch_optional(c).await.map_err(db_error)
-    })?;
-    Ok(found.is_some())
 }
 
 async fn insert_appointment(
@@ -476,9 +466,7 @@ impl SqlStore {
         // no family can hold a seat per dose number. Writing to the people's rows first makes
         // concurrent bookings for the same person take turns on PostgreSQL too.
         lock_beneficiaries(tx, &r.beneficiaries).await?;
-        if any_active(tx, &r.beneficiaries, dose).await?
-            || any_upcoming(tx, &r.beneficiaries, self.clock.today()).await?
-        {
+        if any_active(tx, &r.beneficiaries, dose, self.clock.today()).await? {
             return Err(DomainError::Rule(Rule::AlreadyBooked));
         }
         let n = i64::try_from(r.beneficiaries.len()).unwrap_or(i64::MAX);

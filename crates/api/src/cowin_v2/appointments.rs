@@ -6,7 +6,9 @@ use super::sessions::{CenterFields, SessionItem};
 use crate::AppState;
 use crate::auth::BeneficiaryToken;
 use crate::captcha::Captcha;
-use crate::cowin_v1::{beneficiary_list, idempotency_key, loose_text};
+use crate::cowin_v1::{
+    beneficiary_list, cancel_as, idempotency_key, loose_i64, loose_text, reference_id,
+};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiQuery};
 use axum::Json;
@@ -139,12 +141,6 @@ pub struct NewBeneficiaryBody {
     consent_version: String,
 }
 
-fn whole(field: &'static str, value: &Value) -> Result<i64, ApiError> {
-    loose_text(value)
-        .and_then(|t| t.trim().parse().ok())
-        .ok_or_else(|| ApiError::invalid(field, "must be a whole number"))
-}
-
 impl NewBeneficiaryBody {
     fn person(&self, this_year: i32) -> Result<NewBeneficiary, ApiError> {
         if self.consent_version.trim().is_empty() {
@@ -165,9 +161,9 @@ impl NewBeneficiaryBody {
             name: Name::parse(&self.name).map_err(|e| ApiError::invalid("name", e))?,
             birth_year: BirthYear::parse(&year, this_year)
                 .map_err(|e| ApiError::invalid("birth_year", e))?,
-            gender: GenderId::from_id(whole("gender_id", &self.gender_id)?)
+            gender: GenderId::from_id(loose_i64("gender_id", &self.gender_id)?)
                 .map_err(|e| ApiError::invalid("gender_id", e))?,
-            photo_id: PhotoId::parse(whole("photo_id_type", &self.photo_id_type)?, &number)?,
+            photo_id: PhotoId::parse(loose_i64("photo_id_type", &self.photo_id_type)?, &number)?,
             address: Address::default(),
             comorbidity,
         })
@@ -224,10 +220,6 @@ pub struct ReferenceBody {
     beneficiary_reference_id: Value,
 }
 
-fn reference(field: &'static str, value: &Value) -> Result<BeneficiaryRef, ApiError> {
-    BeneficiaryRef::new(whole(field, value)?).map_err(|e| ApiError::invalid(field, e))
-}
-
 /// Remove a beneficiary of the token's mobile (refused while it has an active appointment).
 #[utoipa::path(post, path = "/api/v2/registration/beneficiary/delete", tag = "cowin-v2", request_body = ReferenceBody,
     security(("token" = [])),
@@ -238,7 +230,7 @@ async fn delete_beneficiary(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<ReferenceBody>,
 ) -> Result<StatusCode, ApiError> {
-    let id = reference("beneficiary_reference_id", &body.beneficiary_reference_id)?;
+    let id = reference_id("beneficiary_reference_id", &body.beneficiary_reference_id)?;
     if !auth.may_act_for(id) {
         return Err(ApiError::not_found("beneficiary"));
     }
@@ -323,10 +315,7 @@ async fn list_beneficiaries(
         let session = sessions.get(&a.session_id)?;
         Some(AppointmentItem {
             center: CenterFields::of(center, &[session]),
-            fee: match center.fee_type {
-                sehat_domain::facility::FeeType::Free => "0".to_owned(),
-                sehat_domain::facility::FeeType::Paid => session.fee.to_string(),
-            },
+            fee: center.fee_for(session).to_string(),
             session: SessionItem::of(session, now),
             appointment_id: a.number.to_string(),
             dose: a.dose,
@@ -482,7 +471,7 @@ async fn schedule(
     }
     let (session, slot_id) = session_slot(&state, &form.session_id, &form.slot).await?;
     if let Some(center) = form.center_id.as_ref().filter(|c| !c.is_null())
-        && CenterId(whole("center_id", center)?) != session.center_id
+        && CenterId(loose_i64("center_id", center)?) != session.center_id
     {
         return Err(DomainError::Rule(Rule::SlotMismatch).into());
     }
@@ -502,7 +491,7 @@ async fn schedule(
 }
 
 fn appointment_no(value: &Value) -> Result<AppointmentNo, ApiError> {
-    AppointmentNo::new(whole("appointment_id", value)?)
+    AppointmentNo::new(loose_i64("appointment_id", value)?)
         .map_err(|e| ApiError::invalid("appointment_id", e))
 }
 
@@ -579,18 +568,8 @@ async fn cancel(
     ApiJson(body): ApiJson<CancelBody>,
 ) -> Result<StatusCode, ApiError> {
     let number = appointment_no(&body.appointment_id)?;
-    let mut who = beneficiary_list(&body.beneficiaries_to_cancel)?;
-    if who.iter().any(|b| !auth.may_act_for(*b)) {
-        return Err(ApiError::not_found("beneficiary"));
-    }
-    if let Some(only) = auth.only {
-        let current = state.store.appointment(&auth.account, number).await?;
-        if !current.beneficiaries.iter().any(|b| b.reference_id == only) {
-            return Err(ApiError::not_found("appointment"));
-        }
-        who = vec![only];
-    }
-    state.store.cancel(&auth.account, number, &who).await?;
+    let who = beneficiary_list(&body.beneficiaries_to_cancel)?;
+    cancel_as(&state, &auth, number, &who).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -135,12 +135,9 @@ impl CenterFields {
     }
 }
 
-/// A session's fee as v2 writes it: rupees as a string, `"0"` at a free centre.
+/// A session's fee as v2 writes it: rupees as a string.
 fn fee_of(center: &Center, session: &Session) -> String {
-    match center.fee_type {
-        FeeType::Free => "0".to_owned(),
-        FeeType::Paid => session.fee.to_string(),
-    }
+    center.fee_for(session).to_string()
 }
 
 /// `{"vaccine","fee"}`.
