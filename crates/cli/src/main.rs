@@ -1,5 +1,6 @@
-//! The `sehat` binary: `serve | migrate | import | seed-demo`.
+//! The `sehat` binary: `serve | migrate | import | seed-demo | bench`.
 
+mod bench;
 mod config;
 mod keys;
 mod setup;
@@ -26,6 +27,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Measure search, booking and registration over HTTP against same-run baselines (see
+    /// BENCHMARKS.md); fails when a correctness gate is broken.
+    Bench(bench::BenchArgs),
     /// Run the HTTP server (migrates the database and loads master data on start).
     Serve {
         /// Address to listen on [default: 127.0.0.1:8080].
@@ -113,6 +117,7 @@ fn main() -> anyhow::Result<()> {
         } => {
             overrides.set("database", "url", database.clone());
         }
+        Command::Bench(_) => {}
         Command::SeedDemo {
             database,
             seed,
@@ -150,6 +155,7 @@ fn main() -> anyhow::Result<()> {
                     },
             } => setup::import_facilities_file(&config, &file, all_or_nothing).await,
             Command::SeedDemo { .. } => setup::seed_demo_command(&config).await,
+            Command::Bench(args) => bench::run(args).await,
         }
     })
 }

@@ -223,19 +223,11 @@ impl SqlStore {
             CenterArea::Block(b) => ("c.block_id", b.0),
             CenterArea::District(d) => ("c.district_id", d.0),
         };
-        let range = format!("{column} = $1 AND se.date BETWEEN $2 AND $3");
-        let changed_at: Option<i64> = on_pool!(&self.pool, p => sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT MAX(t) FROM ( \
-               SELECT MAX(c.updated_at) AS t FROM centers c WHERE {column} = $1 \
-               UNION ALL SELECT MAX(se.updated_at) FROM sessions se JOIN centers c ON c.id = se.center_id WHERE {range} \
-               UNION ALL SELECT MAX(sl.changed_at) FROM slots sl JOIN sessions se ON se.id = sl.session_id \
-                 JOIN centers c ON c.id = se.center_id WHERE {range}) AS changes")))
+        let [changed_sql, sessions_sql, slots_sql, centers_sql] = availability_statements(column);
+        let changed_at: Option<i64> = on_pool!(&self.pool, p => sqlx::query_scalar(sqlx::AssertSqlSafe(changed_sql))
             .bind(value).bind(from).bind(to).fetch_one(p).await.map_err(db_error))?;
         let changed_at = changed_at.unwrap_or(0);
-        let where_ = format!("c.active AND {range} AND se.status = 'OPEN'");
-        let sessions: Vec<SessionRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions se JOIN centers c ON c.id = se.center_id \
-             WHERE {where_} ORDER BY se.date, se.vaccine_code")))
+        let sessions: Vec<SessionRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(sessions_sql))
             .bind(value).bind(from).bind(to).fetch_all(p).await.map_err(db_error))?;
         if sessions.is_empty() {
             return Ok(AreaAvailability {
@@ -243,14 +235,9 @@ impl SqlStore {
                 changed_at,
             });
         }
-        let slots: Vec<SlotRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {SLOT_COLUMNS} FROM slots sl JOIN sessions se ON se.id = sl.session_id \
-             JOIN centers c ON c.id = se.center_id WHERE {where_}")))
+        let slots: Vec<SlotRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(slots_sql))
             .bind(value).bind(from).bind(to).fetch_all(p).await.map_err(db_error))?;
-        let centers: Vec<CenterRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {CENTER_COLUMNS} WHERE c.active AND {column} = $1 AND EXISTS \
-             (SELECT 1 FROM sessions se WHERE se.center_id = c.id AND se.date BETWEEN $2 AND $3 AND se.status = 'OPEN') \
-             ORDER BY c.id")))
+        let centers: Vec<CenterRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(centers_sql))
             .bind(value).bind(from).bind(to).fetch_all(p).await.map_err(db_error))?;
         let mut by_center: HashMap<CenterId, Vec<Session>> = HashMap::new();
         for s in assemble(sessions, slots)? {
@@ -268,4 +255,34 @@ impl SqlStore {
             changed_at,
         })
     }
+}
+
+/// The four statements an area search runs (`$1` the area's id, `$2`..`$3` the dates): the
+/// area's last change, its open sessions, their slots and their centres. Public so that the
+/// benchmark's database baseline runs exactly these.
+pub fn availability_statements(column: &str) -> [String; 4] {
+    let range = format!("{column} = $1 AND se.date BETWEEN $2 AND $3");
+    let where_ = format!("c.active AND {range} AND se.status = 'OPEN'");
+    [
+        format!(
+            "SELECT MAX(t) FROM ( \
+               SELECT MAX(c.updated_at) AS t FROM centers c WHERE {column} = $1 \
+               UNION ALL SELECT MAX(se.updated_at) FROM sessions se JOIN centers c ON c.id = se.center_id WHERE {range} \
+               UNION ALL SELECT MAX(sl.changed_at) FROM slots sl JOIN sessions se ON se.id = sl.session_id \
+                 JOIN centers c ON c.id = se.center_id WHERE {range}) AS changes"
+        ),
+        format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions se JOIN centers c ON c.id = se.center_id \
+             WHERE {where_} ORDER BY se.date, se.vaccine_code"
+        ),
+        format!(
+            "SELECT {SLOT_COLUMNS} FROM slots sl JOIN sessions se ON se.id = sl.session_id \
+             JOIN centers c ON c.id = se.center_id WHERE {where_}"
+        ),
+        format!(
+            "SELECT {CENTER_COLUMNS} WHERE c.active AND {column} = $1 AND EXISTS \
+             (SELECT 1 FROM sessions se WHERE se.center_id = c.id AND se.date BETWEEN $2 AND $3 AND se.status = 'OPEN') \
+             ORDER BY c.id"
+        ),
+    ]
 }

@@ -1,10 +1,15 @@
 //! sehat's storage on SQLite and PostgreSQL: the [`SqlStore`] implementation of
 //! [`sehat_domain::store::Store`], its migrations, and the shipped master data.
 
+/// The statements of a search and a booking, for the benchmark's database baselines.
+pub mod baseline;
 mod booking;
+/// Bulk loading and the booking audit (the benchmark's datasets and gates).
+pub mod bulk;
 mod db;
 mod facilities;
 mod feed;
+pub use feed::availability_statements;
 /// Reading the master data compiled into the binary.
 pub mod master_data;
 mod people;
