@@ -27,6 +27,8 @@ pub mod notify;
 pub mod ops;
 /// Per-address limits on the public API.
 pub mod rate_limit;
+/// The availability search cache, kept fresh by commits and the feed.
+pub mod search_cache;
 /// The appointment slip: a PDF with a QR code.
 pub mod slip;
 /// Request ids, access logs without personal data, per-route metrics, limits and timeouts.
@@ -123,6 +125,8 @@ pub struct AppState {
     pub limiter: Arc<rate_limit::PublicLimiter>,
     /// The live availability feed.
     pub feed: Arc<cowin_v2::feed::Feed>,
+    /// Area searches already read, until a change makes them stale.
+    pub search_cache: Arc<search_cache::SearchCache>,
 }
 
 impl AppState {
@@ -136,7 +140,11 @@ impl AppState {
         identity: IdentityKey,
         notifier: Arc<dyn notify::Notifier>,
     ) -> Self {
+        let search_cache = Arc::new(search_cache::SearchCache::new(200_000));
+        let cache = search_cache.clone();
+        store.watch_changes(Arc::new(move |touched| cache.invalidate(touched)));
         Self {
+            search_cache,
             limiter: Arc::new(rate_limit::PublicLimiter::new(config.public_limit)),
             feed: Arc::new(cowin_v2::feed::Feed::new(config.feed)),
             store,

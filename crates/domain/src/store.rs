@@ -163,6 +163,18 @@ pub struct CenterSummary {
     pub vaccines: Vec<String>,
 }
 
+/// Where a committed change of availability lies: its centre's district and pincode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TouchedArea {
+    /// CoWIN district id.
+    pub district_id: i64,
+    /// Pincode.
+    pub pincode: i64,
+}
+
+/// Hears, right after each commit, the areas whose availability the transaction changed.
+pub type ChangeHook = std::sync::Arc<dyn Fn(&[TouchedArea]) + Send + Sync>;
+
 /// An area's bookable offer over some days.
 #[derive(Debug, Clone, Default)]
 pub struct AreaAvailability {
@@ -274,6 +286,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         from: Date,
         to: Date,
     ) -> Result<AreaAvailability, DomainError>;
+    /// Calls `hook` after every commit that changed availability, with the areas changed (in
+    /// this process; other processes' changes arrive through the feed).
+    fn watch_changes(&self, hook: ChangeHook);
     /// Sessions by id, with their slots (unknown ids are left out).
     async fn sessions_by_id(&self, ids: &[SessionId]) -> Result<Vec<Session>, DomainError>;
     /// Stamps up to `max` pending feed changes with the next versions; returns the latest version.

@@ -9,7 +9,7 @@
 //! the account of a randomly drawn key), so the baseline is, if anything, a little slow.
 
 use crate::Backend;
-use crate::db::{Pool, SqlStore, Tx, db_error};
+use crate::db::{Pool, SqlStore, Tx, TxInner, db_error};
 
 /// Runs `$body` with `$c` bound to the connection.
 macro_rules! on_conn {
@@ -256,9 +256,9 @@ enum Conn<'a> {
 
 impl<'a> Conn<'a> {
     fn of(tx: &'a mut Tx) -> Self {
-        match tx {
-            Tx::Sqlite(tx, _) => Conn::Sqlite(&mut **tx),
-            Tx::Postgres(tx) => Conn::Postgres(&mut **tx),
+        match &mut tx.inner {
+            TxInner::Sqlite(tx, _) => Conn::Sqlite(&mut **tx),
+            TxInner::Postgres(tx) => Conn::Postgres(&mut **tx),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use sehat_domain::DomainError;
 use sehat_domain::clock::Clock;
+use sehat_domain::store::{ChangeHook, TouchedArea};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
@@ -50,13 +51,21 @@ pub(crate) enum Pool {
     Postgres(PgPool),
 }
 
-pub(crate) enum Tx {
+pub(crate) enum TxInner {
     /// A SQLite transaction, and for a write transaction the turn of this process's writers.
     Sqlite(
         Transaction<'static, Sqlite>,
         Option<tokio::sync::OwnedMutexGuard<()>>,
     ),
     Postgres(Transaction<'static, Postgres>),
+}
+
+/// An open transaction, and the areas whose availability it changed: once it commits, the
+/// store's change hook hears of them (the search cache drops what they make stale).
+pub(crate) struct Tx {
+    pub(crate) inner: TxInner,
+    pub(crate) touched: Vec<TouchedArea>,
+    hook: Option<ChangeHook>,
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool: the SQL is written once and compiled
@@ -73,12 +82,12 @@ macro_rules! on_pool {
 /// Runs `$body` with `$c` bound to the open transaction's connection.
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
-        match $tx {
-            $crate::db::Tx::Sqlite(tx, _) => {
+        match &mut ($tx).inner {
+            $crate::db::TxInner::Sqlite(tx, _) => {
                 let $c = &mut **tx;
                 $body
             }
-            $crate::db::Tx::Postgres(tx) => {
+            $crate::db::TxInner::Postgres(tx) => {
                 let $c = &mut **tx;
                 $body
             }
@@ -89,11 +98,31 @@ macro_rules! on_tx {
 pub(crate) use {on_pool, on_tx};
 
 impl Tx {
-    pub(crate) async fn commit(self) -> Result<(), DomainError> {
-        match self {
-            Tx::Sqlite(tx, _turn) => tx.commit().await.map_err(db_error),
-            Tx::Postgres(tx) => tx.commit().await.map_err(db_error),
+    fn new(inner: TxInner, hook: Option<ChangeHook>) -> Self {
+        Self {
+            inner,
+            touched: Vec::new(),
+            hook,
         }
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), DomainError> {
+        match self.inner {
+            TxInner::Sqlite(tx, turn) => {
+                tx.commit().await.map_err(db_error)?;
+                drop(turn);
+            }
+            TxInner::Postgres(tx) => tx.commit().await.map_err(db_error)?,
+        }
+        if let Some(hook) = self.hook
+            && !self.touched.is_empty()
+        {
+            let mut touched = self.touched;
+            touched.sort_unstable();
+            touched.dedup();
+            hook(&touched);
+        }
+        Ok(())
     }
 }
 
@@ -106,6 +135,18 @@ pub struct SqlStore {
     pub(crate) sqlite_writers: Arc<tokio::sync::Mutex<()>>,
     /// The clock the store stamps rows with.
     pub clock: Arc<dyn Clock>,
+    /// Told of the areas each committed write changed.
+    pub(crate) change_hook: HookSlot,
+}
+
+/// Where the change hook is kept (shared by the store's clones).
+#[derive(Clone, Default)]
+pub(crate) struct HookSlot(pub(crate) Arc<std::sync::RwLock<Option<ChangeHook>>>);
+
+impl std::fmt::Debug for HookSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HookSlot")
+    }
 }
 
 impl SqlStore {
@@ -174,6 +215,7 @@ impl SqlStore {
             pool,
             clock,
             sqlite_writers: Arc::new(tokio::sync::Mutex::new(())),
+            change_hook: HookSlot::default(),
         })
     }
 
@@ -202,24 +244,31 @@ impl SqlStore {
     /// Starts a write transaction. On SQLite it takes the write lock first (`BEGIN IMMEDIATE`),
     /// so two writers never deadlock upgrading read locks.
     pub(crate) async fn begin_write(&self) -> Result<Tx, DomainError> {
-        Ok(match &self.pool {
-            Pool::Sqlite(p) => {
-                let turn = self.sqlite_writers.clone().lock_owned().await;
-                Tx::Sqlite(
-                    p.begin_with("BEGIN IMMEDIATE").await.map_err(db_error)?,
-                    Some(turn),
-                )
-            }
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await.map_err(db_error)?),
-        })
+        let hook = self.change_hook.0.read().ok().and_then(|h| h.clone());
+        Ok(Tx::new(
+            match &self.pool {
+                Pool::Sqlite(p) => {
+                    let turn = self.sqlite_writers.clone().lock_owned().await;
+                    TxInner::Sqlite(
+                        p.begin_with("BEGIN IMMEDIATE").await.map_err(db_error)?,
+                        Some(turn),
+                    )
+                }
+                Pool::Postgres(p) => TxInner::Postgres(p.begin().await.map_err(db_error)?),
+            },
+            hook,
+        ))
     }
 
     /// Starts a read-only transaction: one consistent view of the data.
     pub(crate) async fn begin_read(&self) -> Result<Tx, DomainError> {
-        Ok(match &self.pool {
-            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await.map_err(db_error)?, None),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await.map_err(db_error)?),
-        })
+        Ok(Tx::new(
+            match &self.pool {
+                Pool::Sqlite(p) => TxInner::Sqlite(p.begin().await.map_err(db_error)?, None),
+                Pool::Postgres(p) => TxInner::Postgres(p.begin().await.map_err(db_error)?),
+            },
+            None,
+        ))
     }
 
     /// The size of the database in bytes (for operators and the closing report).

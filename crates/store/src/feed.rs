@@ -10,7 +10,7 @@ use sehat_domain::DomainError;
 use sehat_domain::facility::Center;
 use sehat_domain::ids::{CenterId, DistrictId, SessionId};
 use sehat_domain::schedule::{Session, SessionStatus};
-use sehat_domain::store::{AreaAvailability, CenterArea, FeedChange};
+use sehat_domain::store::{AreaAvailability, CenterArea, FeedChange, TouchedArea};
 use sehat_domain::values::Pincode;
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
@@ -27,7 +27,7 @@ pub(crate) async fn note_changes(
         return Ok(());
     }
     for chunk in sessions.chunks(500) {
-        on_tx!(tx, c => {
+        let touched = on_tx!(tx, c => {
             let mut q = QueryBuilder::new(
                 "INSERT INTO availability_changes (session_id, center_id, district_id, pincode, changed_at) \
                  SELECT se.id, c.id, c.district_id, c.pincode, ");
@@ -36,9 +36,10 @@ pub(crate) async fn note_changes(
             for s in chunk {
                 list.push_bind(s.0);
             }
-            q.push(")");
-            q.build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error)
+            q.push(") RETURNING district_id, pincode");
+            q.build_query_as::<(i64, i64)>().fetch_all(c).await.map_err(db_error)
         })?;
+        tx.touched.extend(touched.into_iter().map(|(district_id, pincode)| TouchedArea { district_id, pincode }));
     }
     Ok(())
 }

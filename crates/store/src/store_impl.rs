@@ -29,6 +29,11 @@ impl Store for SqlStore {
     ) -> Result<AreaAvailability, DomainError> {
         self.read_availability(area, from, to).await
     }
+    fn watch_changes(&self, hook: sehat_domain::store::ChangeHook) {
+        if let Ok(mut slot) = self.change_hook.0.write() {
+            *slot = Some(hook);
+        }
+    }
     async fn sessions_by_id(&self, ids: &[SessionId]) -> Result<Vec<Session>, DomainError> {
         self.read_sessions_by_id(ids).await
     }

@@ -24,7 +24,7 @@ use axum::response::{IntoResponse, Response};
 use sehat_domain::DomainError;
 use sehat_domain::ids::{CenterId, DistrictId, SessionId};
 use sehat_domain::schedule::Session;
-use sehat_domain::store::{CenterArea, FeedChange};
+use sehat_domain::store::{CenterArea, FeedChange, TouchedArea};
 use sehat_domain::values::Pincode;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -205,6 +205,15 @@ async fn step(state: &AppState, cursor: u64) -> Result<Option<Batch>, DomainErro
         return Ok(None);
     }
     let changes = state.store.feed_changes(cursor, None, BATCH).await?;
+    // Other nodes' writes: their areas' cached searches are stale now.
+    let touched: Vec<TouchedArea> = changes
+        .iter()
+        .map(|c| TouchedArea {
+            district_id: c.district_id.0,
+            pincode: i64::from(c.pincode.get()),
+        })
+        .collect();
+    state.search_cache.invalidate(&touched);
     let Some(upto) = changes.last().map(|c| c.version) else {
         return Ok(None);
     };

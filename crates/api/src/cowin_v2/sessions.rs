@@ -248,8 +248,11 @@ async fn search(
     let now = state.clock.now();
     let (raw, mut changed_at) = match area {
         Ok(area) => {
-            let found = state.store.availability(area, from, to).await?;
-            (found.centers, Some(found.changed_at))
+            let found = state
+                .search_cache
+                .availability(&*state.store, area, from, to)
+                .await?;
+            (found.centers.clone(), Some(found.changed_at))
         }
         // One centre: its sessions open or closed say when it changed; a centre that is gone or
         // inactive gives no Last-Modified (its ETag still validates).

@@ -1,0 +1,151 @@
+//! The availability search cache: what an area search read from the database, kept until a
+//! change in that area makes it stale.
+//!
+//! Changes arrive two ways. A write committed by this process calls the store's change hook
+//! right after its commit, before the writer answers its client, so every search that starts
+//! after a booking's answer reads fresh data (read-your-writes on the node). Writes of other
+//! nodes reach this node through the availability feed's poller (`public_api.feed_poll_ms`,
+//! 100 ms by default), which drops the same entries.
+//!
+//! A search that misses takes a ticket (its area's generation and the cache's epoch) before it
+//! reads the database, and keeps its answer only if no change touched the area meanwhile: a
+//! read that raced a commit is served once and never cached. Entries hold the database's rows,
+//! not the rendered answer, so slots that end as time passes still leave the answers at once.
+
+use sehat_domain::DomainError;
+use sehat_domain::store::{AreaAvailability, CenterArea, Store, TouchedArea};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use time::Date;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Key {
+    Pincode(i64),
+    District(i64),
+    Block(i64),
+}
+
+impl From<CenterArea> for Key {
+    fn from(area: CenterArea) -> Self {
+        match area {
+            CenterArea::Pincode(p) => Key::Pincode(i64::from(p.get())),
+            CenterArea::District(d) => Key::District(d.0),
+            CenterArea::Block(b) => Key::Block(b.0),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Area {
+    generation: u64,
+    answers: HashMap<(Date, Date), Arc<AreaAvailability>>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    areas: HashMap<Key, Area>,
+    /// Bumped when everything is dropped, and (for block searches, whose block a change does
+    /// not name) on every change.
+    epoch: u64,
+    block_epoch: u64,
+    entries: usize,
+}
+
+/// The cache of one node.
+#[derive(Debug)]
+pub struct SearchCache {
+    inner: Mutex<Inner>,
+    max_entries: usize,
+}
+
+/// Counters for operators and the benchmark.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Answers held.
+    pub entries: usize,
+}
+
+impl SearchCache {
+    /// A cache holding at most `max_entries` answers (past that, it starts over).
+    pub fn new(max_entries: usize) -> Self {
+        Self {
+            inner: Mutex::new(Inner::default()),
+            max_entries: max_entries.max(1),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves plain maps behind: still usable.
+        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// What it holds.
+    pub fn stats(&self) -> CacheStats {
+        CacheStats {
+            entries: self.lock().entries,
+        }
+    }
+
+    /// The area's availability between two dates, from the cache or else from the store.
+    pub async fn availability(
+        &self,
+        store: &dyn Store,
+        area: CenterArea,
+        from: Date,
+        to: Date,
+    ) -> Result<Arc<AreaAvailability>, DomainError> {
+        let key = Key::from(area);
+        let ticket = {
+            let mut inner = self.lock();
+            let (epoch, block_epoch) = (inner.epoch, inner.block_epoch);
+            let entry = inner.areas.entry(key).or_default();
+            if let Some(found) = entry.answers.get(&(from, to)) {
+                return Ok(found.clone());
+            }
+            (entry.generation, epoch, block_epoch)
+        };
+        let found = Arc::new(store.availability(area, from, to).await?);
+        let mut inner = self.lock();
+        let still = inner.epoch == ticket.1
+            && (!matches!(key, Key::Block(_)) || inner.block_epoch == ticket.2);
+        if still {
+            if inner.entries >= self.max_entries || inner.areas.len() >= self.max_entries {
+                inner.areas.clear();
+                inner.entries = 0;
+                inner.epoch += 1;
+                return Ok(found);
+            }
+            let area = inner.areas.entry(key).or_default();
+            if area.generation == ticket.0 && area.answers.insert((from, to), found.clone()).is_none() {
+                inner.entries += 1;
+            }
+        }
+        Ok(found)
+    }
+
+    /// Drops every answer these changes make stale.
+    pub fn invalidate(&self, touched: &[TouchedArea]) {
+        if touched.is_empty() {
+            return;
+        }
+        let mut inner = self.lock();
+        let mut dropped = 0;
+        for t in touched {
+            for key in [Key::Pincode(t.pincode), Key::District(t.district_id)] {
+                if let Some(area) = inner.areas.get_mut(&key) {
+                    area.generation += 1;
+                    dropped += area.answers.len();
+                    area.answers.clear();
+                }
+            }
+        }
+        inner.block_epoch += 1;
+        for (key, area) in inner.areas.iter_mut() {
+            if matches!(key, Key::Block(_)) {
+                dropped += area.answers.len();
+                area.answers.clear();
+            }
+        }
+        inner.entries = inner.entries.saturating_sub(dropped);
+    }
+}
