@@ -647,6 +647,54 @@ async fn searches_say_how_fresh_they_are_and_a_booking_shows_in_the_next_one() {
 }
 
 #[tokio::test]
+async fn a_node_drops_its_cached_searches_when_another_node_writes() {
+    for backend in backends() {
+        let app = TestApp::sandbox(backend).await;
+        app.centre_with_slots("UPHC Two Nodes", 18, &[("Morning", "9AM-11AM", 10)])
+            .await;
+        let uri = "/api/v2/appointment/sessions/public/calendarByDistrict?district_id=376&date=02-03-2026";
+        let first = app.call("GET", uri, None, None).await;
+        let session = first.json["centers"][0]["sessions"][0]["session_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(app.state.search_cache.stats().entries, 1, "the search is cached");
+
+        // The other node closes the session; its commit cannot reach this node's cache directly.
+        let other = app.other_node().await;
+        let closed = app
+            .send_to(
+                &other,
+                common::admin_request("POST", &format!("/admin/v1/sessions/{session}/close"), None),
+            )
+            .await;
+        assert_eq!(closed.status, StatusCode::OK, "{}", closed.json);
+        let before_poll = app.call("GET", uri, None, None).await;
+        assert_eq!(
+            before_poll.json["centers"][0]["sessions"][0]["session_id"], session,
+            "until this node's feed polls, it answers from its cache"
+        );
+
+        // This node's feed poller reads the change and drops the area's answers.
+        sehat_api::cowin_v2::feed::Feed::start(&app.state, true);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let now = app.call("GET", uri, None, None).await;
+            if now.json == json!({"centers": []}) {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "still stale after 5 s: {}",
+                now.json
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        app.teardown().await;
+    }
+}
+
+#[tokio::test]
 async fn the_public_api_is_limited_per_address_with_retry_after() {
     let app = TestApp::with_config(
         "sqlite",

@@ -95,6 +95,47 @@ impl TestApp {
     }
 
     pub async fn admin(&self, method: &str, uri: &str, body: Option<Value>) -> Reply {
+        self.send(admin_request(method, uri, body)).await
+    }
+
+    /// A second node of the same deployment: its own pool on the same database, its own search
+    /// cache and feed, the same keys and clock. Its writes reach this node only through the feed.
+    pub async fn other_node(&self) -> axum::Router {
+        let store = sehat_store::SqlStore::connect(
+            &sehat_store::ConnectOptions::new(&self.db.url),
+            self.clock.clone(),
+        )
+        .await
+        .expect("second pool");
+        let gazetteer = Gazetteer::load(&store).await.expect("gazetteer");
+        let state = AppState::new(
+            Arc::new(store),
+            Arc::new(gazetteer),
+            self.clock.clone(),
+            (*self.state.config).clone(),
+            TokenKeys::new(&[9; 32], Duration::from_secs(900), Duration::from_secs(900)),
+            IdentityKey::new(vec![5; 32]).expect("key"),
+            Arc::new(NoNotifier),
+        );
+        sehat_api::app(state)
+    }
+
+    /// Sends a request to another node.
+    pub async fn send_to(&self, node: &axum::Router, request: Request<Body>) -> Reply {
+        let response = node.clone().oneshot(request).await.expect("response");
+        let status = response.status();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        Reply {
+            status,
+            json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            headers: axum::http::HeaderMap::new(),
+        }
+    }
+}
+
+/// An admin API request.
+pub fn admin_request(method: &str, uri: &str, body: Option<Value>) -> Request<Body> {
+    {
         let mut request = Request::builder()
             .method(method)
             .uri(uri)
@@ -106,9 +147,11 @@ impl TestApp {
             }
             None => Body::empty(),
         };
-        self.send(request.body(body).expect("request")).await
+        request.body(body).expect("request")
     }
+}
 
+impl TestApp {
     /// A real multipart/form-data upload with one file part.
     pub async fn upload(&self, query: &str, part: Option<(&str, &str, &str, &[u8])>) -> Reply {
         let boundary = "----sehat-test-boundary-7MA4YWxkTrZu0gW";
