@@ -29,6 +29,8 @@ pub mod ops;
 pub mod rate_limit;
 /// The availability search cache, kept fresh by commits and the feed.
 pub mod search_cache;
+/// Slots known to be sold out, answered from memory.
+pub mod sold_out;
 /// The appointment slip: a PDF with a QR code.
 pub mod slip;
 /// Request ids, access logs without personal data, per-route metrics, limits and timeouts.
@@ -127,6 +129,8 @@ pub struct AppState {
     pub feed: Arc<cowin_v2::feed::Feed>,
     /// Area searches already read, until a change makes them stale.
     pub search_cache: Arc<search_cache::SearchCache>,
+    /// Slots found sold out, until seats may have come free.
+    pub sold_out: Arc<sold_out::SoldOut>,
 }
 
 impl AppState {
@@ -141,10 +145,15 @@ impl AppState {
         notifier: Arc<dyn notify::Notifier>,
     ) -> Self {
         let search_cache = Arc::new(search_cache::SearchCache::new(200_000));
-        let cache = search_cache.clone();
-        store.watch_changes(Arc::new(move |touched| cache.invalidate(touched)));
+        let sold_out = Arc::new(sold_out::SoldOut::default());
+        let (cache, sold) = (search_cache.clone(), sold_out.clone());
+        store.watch_changes(Arc::new(move |touched| {
+            cache.invalidate(touched);
+            sold.forget(touched);
+        }));
         Self {
             search_cache,
+            sold_out,
             limiter: Arc::new(rate_limit::PublicLimiter::new(config.public_limit)),
             feed: Arc::new(cowin_v2::feed::Feed::new(config.feed)),
             store,

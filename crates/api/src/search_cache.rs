@@ -13,6 +13,8 @@
 //! not the rendered answer, so slots that end as time passes still leave the answers at once.
 
 use sehat_domain::DomainError;
+use sehat_domain::facility::Center;
+use sehat_domain::values::GeoPoint;
 use sehat_domain::store::{AreaAvailability, CenterArea, Store, TouchedArea};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -56,7 +58,14 @@ struct Inner {
 pub struct SearchCache {
     inner: Mutex<Inner>,
     max_entries: usize,
+    /// The nearest centres to a point (findByLatLong), for `NEAR_TTL`: centres move and open
+    /// rarely, their list carries no seats, and the v2 answer itself tells clients to keep it
+    /// for 24 hours.
+    near: Mutex<HashMap<(i64, i64, u32), (std::time::Instant, Arc<Vec<(Center, f64)>>)>>,
 }
+
+/// How long a nearest-centres answer is kept.
+pub const NEAR_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Counters for operators and the benchmark.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -71,7 +80,40 @@ impl SearchCache {
         Self {
             inner: Mutex::new(Inner::default()),
             max_entries: max_entries.max(1),
+            near: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The `limit` centres nearest a point (to 1/10,000 of a degree, about 11 m), from the
+    /// cache when asked in the last minute.
+    pub async fn centers_near(
+        &self,
+        store: &dyn Store,
+        point: GeoPoint,
+        limit: u32,
+    ) -> Result<Arc<Vec<(Center, f64)>>, DomainError> {
+        let key = (
+            (point.lat() * 10_000.0).round() as i64,
+            (point.lon() * 10_000.0).round() as i64,
+            limit,
+        );
+        let now = std::time::Instant::now();
+        let lock = || self.near.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((at, found)) = lock().get(&key)
+            && now.duration_since(*at) < NEAR_TTL
+        {
+            return Ok(found.clone());
+        }
+        let found = Arc::new(store.centers_near(point, limit).await?);
+        let mut near = lock();
+        if near.len() >= self.max_entries {
+            near.retain(|_, (at, _)| now.duration_since(*at) < NEAR_TTL);
+            if near.len() >= self.max_entries {
+                near.clear();
+            }
+        }
+        near.insert(key, (now, found.clone()));
+        Ok(found)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {

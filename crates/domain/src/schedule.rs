@@ -238,7 +238,7 @@ impl SessionPlan {
 }
 
 /// Which pool of a slot's seats a dose draws on: CoWIN keeps first doses apart from the rest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DosePool {
     /// Dose 1.
     First,

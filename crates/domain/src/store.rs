@@ -163,13 +163,18 @@ pub struct CenterSummary {
     pub vaccines: Vec<String>,
 }
 
-/// Where a committed change of availability lies: its centre's district and pincode.
+/// A committed change of availability: the session, where its centre lies, and whether seats
+/// may have come free (a booking only takes seats).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TouchedArea {
     /// CoWIN district id.
     pub district_id: i64,
     /// Pincode.
     pub pincode: i64,
+    /// The session.
+    pub session_id: uuid::Uuid,
+    /// Seats may have come free (a cancel, a move away, a change of capacity).
+    pub frees_seats: bool,
 }
 
 /// Hears, right after each commit, the areas whose availability the transaction changed.

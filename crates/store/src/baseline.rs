@@ -68,10 +68,6 @@ impl Step {
         self
     }
 
-    fn when(mut self, value: &'static str) -> Self {
-        self.when = Some(value);
-        self
-    }
 }
 
 /// A request's statements: some before its transaction, the rest inside one.
@@ -81,6 +77,9 @@ pub struct Script {
     pub before: Vec<Step>,
     /// In one write transaction (empty: none).
     pub transaction: Vec<Step>,
+    /// Commit only when this value is not 0; roll back otherwise (a booking refused for want
+    /// of seats leaves nothing behind).
+    pub commit_when: Option<&'static str>,
 }
 
 /// What an area search runs, for a centre drawn at random (`:center`): the centre's pincode or
@@ -102,6 +101,7 @@ pub fn search_script(by_district: bool) -> Script {
     Script {
         before,
         transaction: Vec::new(),
+        commit_when: None,
     }
 }
 
@@ -141,6 +141,22 @@ pub fn booking_script(backend: Backend) -> Script {
              JOIN appointments a ON a.number = ab.appointment_no JOIN sessions se ON se.id = a.session_id \
              WHERE ab.status = 'ACTIVE' AND (ab.dose = 1 OR se.date >= :today) AND ab.beneficiary_id IN (:ben) LIMIT 1",
         ),
+        Step::plain(format!(
+            "INSERT INTO appointments (number, account, center_id, session_id, slot_id, dose, created_at, updated_at) \
+             VALUES (:num, :acct, :center_id, :sid, :slot, 1, {now}, {now}) ON CONFLICT (number) DO NOTHING RETURNING number"
+        )),
+        // The baseline draws people at random, so one may already hold a seat: skipped, not failed.
+        Step::plain(format!(
+            "INSERT INTO appointment_beneficiaries (appointment_no, beneficiary_id, dose, status, updated_at) \
+             VALUES (:num, :ben, 1, 'ACTIVE', {now}) ON CONFLICT DO NOTHING"
+        )),
+        Step::plain(format!(
+            "INSERT INTO availability_changes (session_id, center_id, district_id, pincode, changed_at) \
+             SELECT se.id, c.id, c.district_id, c.pincode, {now} FROM sessions se JOIN centers c ON c.id = se.center_id \
+             WHERE se.id IN (:sid) RETURNING district_id, pincode"
+        )),
+        Step::plain("UPDATE idempotency_keys SET outcome = '{\"Booked\":1}' WHERE scope = :acct AND key = :key"),
+        // The seat last: the hot row stays locked from here to the commit.
         Step {
             count_into: Some("took"),
             ..Step::plain(format!(
@@ -148,29 +164,11 @@ pub fn booking_script(backend: Backend) -> Script {
                  WHERE id = :slot AND booked_dose1 + 1 <= capacity_dose1 AND booked + 1 <= capacity"
             ))
         },
-        Step::plain(format!(
-            "INSERT INTO appointments (number, account, center_id, session_id, slot_id, dose, created_at, updated_at) \
-             VALUES (:num, :acct, :center_id, :sid, :slot, 1, {now}, {now}) ON CONFLICT (number) DO NOTHING RETURNING number"
-        ))
-        .when("took"),
-        // The baseline draws people at random, so one may already hold a seat: skipped, not failed.
-        Step::plain(format!(
-            "INSERT INTO appointment_beneficiaries (appointment_no, beneficiary_id, dose, status, updated_at) \
-             VALUES (:num, :ben, 1, 'ACTIVE', {now}) ON CONFLICT DO NOTHING"
-        ))
-        .when("took"),
-        Step::plain(format!(
-            "INSERT INTO availability_changes (session_id, center_id, district_id, pincode, changed_at) \
-             SELECT se.id, c.id, c.district_id, c.pincode, {now} FROM sessions se JOIN centers c ON c.id = se.center_id \
-             WHERE se.id IN (:sid)"
-        ))
-        .when("took"),
-        Step::plain("UPDATE idempotency_keys SET outcome = '{\"Booked\":1}' WHERE scope = :acct AND key = :key")
-            .when("took"),
     ];
     Script {
         before,
         transaction,
+        commit_when: Some("took"),
     }
 }
 
@@ -204,7 +202,10 @@ pub fn pgbench_text(script: &Script, prelude: &str) -> String {
     if !script.transaction.is_empty() {
         write(&Step::plain("BEGIN"));
         script.transaction.iter().for_each(&mut write);
-        write(&Step::plain("COMMIT"));
+        match script.commit_when {
+            Some(v) => out.push_str(&format!("\\if :{v}\nCOMMIT;\n\\else\nROLLBACK;\n\\endif\n")),
+            None => out.push_str("COMMIT;\n"),
+        }
     }
     out
 }
@@ -344,7 +345,12 @@ impl SqlStore {
             for step in &script.transaction {
                 run_step(Conn::of(&mut tx), step, values).await?;
             }
-            tx.commit().await?;
+            let commit = script
+                .commit_when
+                .is_none_or(|v| !matches!(values.get(v), Some(Value::Int(0)) | None));
+            if commit {
+                tx.commit().await?;
+            }
         }
         Ok(())
     }
@@ -366,7 +372,6 @@ mod tests {
         let text = pgbench_text(&booking_script(Backend::Postgres), "\\set slot 1");
         assert!(text.starts_with("\\set slot 1\n"));
         assert!(text.contains("RETURNING 1) SELECT COUNT(*) AS took FROM changed\n\\gset\n"));
-        assert!(text.contains("\\if :took\nINSERT INTO appointments"));
-        assert!(text.contains("BEGIN;\n") && text.ends_with("COMMIT;\n"));
+        assert!(text.contains("BEGIN;\n") && text.ends_with("\\if :took\nCOMMIT;\n\\else\nROLLBACK;\n\\endif\n"));
     }
 }

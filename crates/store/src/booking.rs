@@ -390,10 +390,15 @@ impl SqlStore {
             }
         }
         let result = match op {
-            Operation::Book(r) => self.book_in(&mut tx, r, now).await,
+            Operation::Book(r) => self.book_in(&mut tx, r, now, key).await,
             Operation::Reschedule(r) => self.reschedule_in(&mut tx, r, now).await,
         };
         match (result, key) {
+            (Ok(appointment), Some(_)) if matches!(op, Operation::Book(_)) => {
+                // The booking recorded its outcome itself, before taking the seat.
+                tx.commit().await?;
+                Ok(appointment)
+            }
             (Ok(appointment), Some(key)) => {
                 record_outcome(
                     &mut tx,
@@ -444,11 +449,15 @@ impl SqlStore {
         result
     }
 
+    /// Books in `tx`. Every other write comes first and the seat last, so a hot slot's row is
+    /// locked from its update to the commit and no longer: the statement that can fail for
+    /// want of seats rolls the others back with it.
     async fn book_in(
         &self,
         tx: &mut Tx,
         r: &BookingRequest,
         now: i64,
+        key: Option<&IdempotencyKey>,
     ) -> Result<Appointment, DomainError> {
         r.validate()?;
         let (session, slot) = slot_in(tx, r.slot_id).await?;
@@ -470,11 +479,14 @@ impl SqlStore {
             return Err(DomainError::Rule(Rule::AlreadyBooked));
         }
         let n = i64::try_from(r.beneficiaries.len()).unwrap_or(i64::MAX);
-        take_seats(tx, slot.id, dose, n, now).await?;
         let number =
             insert_appointment(tx, &r.account, &session, &slot, dose, &r.beneficiaries, now)
                 .await?;
-        note_changes(tx, &[session.id], now).await?;
+        note_changes(tx, &[session.id], now, false).await?;
+        if let Some(key) = key {
+            record_outcome(tx, key, &StoredOutcome::Booked(number.get())).await?;
+        }
+        take_seats(tx, slot.id, dose, n, now).await?;
         // Everything the answer needs is at hand: no second read on the booking hot path.
         let booked = u32::try_from(n).unwrap_or(u32::MAX);
         Ok(Appointment {
@@ -553,7 +565,7 @@ impl SqlStore {
         let n = i64::try_from(movers.len()).unwrap_or(i64::MAX);
         take_seats(tx, slot.id, dose, n, now).await?;
         release_seats(tx, current.slot.id, current.dose, n, now).await?;
-        note_changes(tx, &[current.session_id, session.id], now).await?;
+        note_changes(tx, &[current.session_id, session.id], now, true).await?;
         if movers.len() == active.len() {
             on_tx!(tx, c => sqlx::query(
                 "UPDATE appointments SET center_id = $2, session_id = $3, slot_id = $4, updated_at = $5 WHERE number = $1")
@@ -643,7 +655,7 @@ impl SqlStore {
                 now,
             )
             .await?;
-            note_changes(&mut tx, &[current.session_id], now).await?;
+            note_changes(&mut tx, &[current.session_id], now, true).await?;
         }
         let after = one_appointment(&mut tx, account, number).await?;
         tx.commit().await?;

@@ -572,7 +572,7 @@ async fn upsert_sessions(
             .bind(*id).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
     }
     let touched: Vec<SessionId> = touched.into_iter().map(SessionId).collect();
-    crate::feed::note_changes(tx, &touched, now).await?;
+    crate::feed::note_changes(tx, &touched, now, true).await?;
     let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
     Ok(Ok(PlanOutcome {
         sessions_created: as_u64(new_sessions.len()),
@@ -722,7 +722,7 @@ impl SqlStore {
             "SELECT id FROM sessions WHERE center_id = $1 AND date >= $2")
             .bind(id.0).bind(self.clock.today()).fetch_all(c).await.map_err(db_error))?;
         let upcoming: Vec<SessionId> = upcoming.into_iter().map(SessionId).collect();
-        crate::feed::note_changes(&mut tx, &upcoming, now).await?;
+        crate::feed::note_changes(&mut tx, &upcoming, now, true).await?;
         tx.commit().await?;
         self.read_center(id).await
     }
@@ -918,7 +918,7 @@ impl SqlStore {
         if done == 0 {
             return Err(DomainError::NotFound("session"));
         }
-        crate::feed::note_changes(&mut tx, &[id], now).await?;
+        crate::feed::note_changes(&mut tx, &[id], now, true).await?;
         tx.commit().await?;
         self.read_session(id).await
     }

@@ -22,6 +22,7 @@ pub(crate) async fn note_changes(
     tx: &mut Tx,
     sessions: &[SessionId],
     now: i64,
+    frees_seats: bool,
 ) -> Result<(), DomainError> {
     if sessions.is_empty() {
         return Ok(());
@@ -36,10 +37,15 @@ pub(crate) async fn note_changes(
             for s in chunk {
                 list.push_bind(s.0);
             }
-            q.push(") RETURNING district_id, pincode");
-            q.build_query_as::<(i64, i64)>().fetch_all(c).await.map_err(db_error)
+            q.push(") RETURNING district_id, pincode, session_id");
+            q.build_query_as::<(i64, i64, Uuid)>().fetch_all(c).await.map_err(db_error)
         })?;
-        tx.touched.extend(touched.into_iter().map(|(district_id, pincode)| TouchedArea { district_id, pincode }));
+        tx.touched.extend(touched.into_iter().map(|(district_id, pincode, session_id)| TouchedArea {
+            district_id,
+            pincode,
+            session_id,
+            frees_seats,
+        }));
     }
     Ok(())
 }

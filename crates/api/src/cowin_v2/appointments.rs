@@ -21,7 +21,7 @@ use sehat_domain::beneficiary::{
 use sehat_domain::booking::{Appointment, AppointmentNo, BookingRequest, BookingStatus};
 use sehat_domain::ids::{CenterId, SessionId};
 use sehat_domain::master::{GENDERS, PHOTO_ID_TYPES};
-use sehat_domain::schedule::Session;
+use sehat_domain::schedule::{DosePool, Session};
 use sehat_domain::store::{Registration, RescheduleRequest};
 use sehat_domain::values::{Name, SlotTimings, format_cowin_date};
 use sehat_domain::{DomainError, Rule};
@@ -484,10 +484,38 @@ async fn schedule(
         dose: Some(form.dose),
     };
     request.validate()?;
-    let appointment = state.store.book(&request, key.as_ref()).await?;
+    let appointment = book_unless_sold_out(&state, &session, &request, key.as_ref()).await?;
     Ok(Json(ConfirmationReply {
         appointment_confirmation_no: appointment.number.to_string(),
     }))
+}
+
+/// Books, unless the slot's pool is known to be sold out: then the answer comes from memory
+/// (409 `APPOIN0040`), except for a retry of a request already made, which gets its first answer
+/// from the database.
+async fn book_unless_sold_out(
+    state: &AppState,
+    session: &Session,
+    request: &BookingRequest,
+    key: Option<&sehat_domain::store::IdempotencyKey>,
+) -> Result<Appointment, DomainError> {
+    let pool = DosePool::of(sehat_domain::booking::booking_dose(request.dose, session)?);
+    if state.sold_out.is_marked(session.id, request.slot_id, pool) {
+        let replay = match key {
+            Some(key) => state.store.idempotency_key_seen(key).await?,
+            None => false,
+        };
+        if !replay {
+            return Err(DomainError::Rule(Rule::SlotFull));
+        }
+    }
+    match state.store.book(request, key).await {
+        Err(DomainError::Rule(Rule::SlotFull)) => {
+            state.sold_out.mark(session.id, request.slot_id, pool);
+            Err(DomainError::Rule(Rule::SlotFull))
+        }
+        other => other,
+    }
 }
 
 fn appointment_no(value: &Value) -> Result<AppointmentNo, ApiError> {

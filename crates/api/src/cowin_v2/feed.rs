@@ -211,9 +211,13 @@ async fn step(state: &AppState, cursor: u64) -> Result<Option<Batch>, DomainErro
         .map(|c| TouchedArea {
             district_id: c.district_id.0,
             pincode: i64::from(c.pincode.get()),
+            session_id: c.session_id.0,
+            // The log does not say what changed: any change may have freed seats.
+            frees_seats: true,
         })
         .collect();
     state.search_cache.invalidate(&touched);
+    state.sold_out.forget(&touched);
     let Some(upto) = changes.last().map(|c| c.version) else {
         return Ok(None);
     };

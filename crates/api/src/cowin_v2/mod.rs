@@ -80,7 +80,8 @@ pub struct NearbyList {
     ttl: u32,
 }
 
-/// The centres nearest a point, nearest first (at most 100; public, no token).
+/// The centres nearest a point, nearest first (at most 100; public, no token). An answer may
+/// be up to a minute old (the list carries no seats; `ttl` tells clients to keep it 24 hours).
 #[utoipa::path(get, path = "/api/v2/appointment/centers/public/findByLatLong", tag = "cowin-v2", params(LatLongQuery),
     responses((status = 200, body = NearbyList), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn centers_by_lat_long(
@@ -89,20 +90,23 @@ async fn centers_by_lat_long(
     ApiQuery(q): ApiQuery<LatLongQuery>,
 ) -> Result<Json<NearbyList>, ApiError> {
     let point = GeoPoint::new(q.lat, q.long).map_err(|e| ApiError::invalid("lat", e))?;
-    let near = state.store.centers_near(point, NEAREST_CENTERS).await?;
+    let near = state
+        .search_cache
+        .centers_near(&*state.store, point, NEAREST_CENTERS)
+        .await?;
     Ok(Json(NearbyList {
         centers: near
-            .into_iter()
+            .iter()
             .map(|(c, _)| NearbyCenter {
                 center_id: c.id.0,
-                location: c.address,
+                location: c.address.clone(),
                 pincode: c.pincode.to_string(),
-                block_name: c.block_name.unwrap_or_default(),
+                block_name: c.block_name.clone().unwrap_or_default(),
                 lat: c.lat.map_or_else(String::new, |v| format!("{v:.8}")),
                 long: c.long.map_or_else(String::new, |v| format!("{v:.8}")),
-                name: c.name,
-                district_name: c.district_name,
-                state_name: c.state_name,
+                name: c.name.clone(),
+                district_name: c.district_name.clone(),
+                state_name: c.state_name.clone(),
             })
             .collect(),
         ttl: LOCATION_TTL_HOURS,
