@@ -41,6 +41,31 @@ impl From<CenterArea> for Key {
 struct Area {
     generation: u64,
     answers: HashMap<(Date, Date), Arc<AreaAvailability>>,
+    rendered: HashMap<RenderKey, Arc<Rendered>>,
+}
+
+/// Which answer of an area: the call, its first day, its vaccine filter (lowercase).
+pub type RenderKey = (&'static str, Date, Option<String>);
+
+/// An answer as sent: its bytes and validators, good until the first of its slots ends.
+#[derive(Debug)]
+pub struct Rendered {
+    /// The JSON body.
+    pub bytes: bytes::Bytes,
+    /// Its strong ETag.
+    pub etag: String,
+    /// The area's last change (ms), for `Last-Modified`.
+    pub changed_at: Option<i64>,
+    /// When the answer stops being right by itself (a slot ends, ms since the epoch).
+    pub good_until_ms: i64,
+}
+
+/// What a search that missed must show to keep its answer: nothing changed the area since.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket {
+    generation: u64,
+    epoch: u64,
+    block_epoch: u64,
 }
 
 #[derive(Debug, Default)]
@@ -128,6 +153,43 @@ impl SearchCache {
         }
     }
 
+    /// The rendered answer `key` of an area while it is good at `now_ms`, or the ticket to keep
+    /// a fresh one with.
+    pub fn rendered(&self, area: CenterArea, key: &RenderKey, now_ms: i64) -> Result<Arc<Rendered>, Ticket> {
+        let mut inner = self.lock();
+        let (epoch, block_epoch) = (inner.epoch, inner.block_epoch);
+        let entry = inner.areas.entry(Key::from(area)).or_default();
+        match entry.rendered.get(key) {
+            Some(found) if now_ms < found.good_until_ms => Ok(found.clone()),
+            _ => Err(Ticket {
+                generation: entry.generation,
+                epoch,
+                block_epoch,
+            }),
+        }
+    }
+
+    /// Keeps a rendered answer, unless a change touched its area since `ticket` was taken.
+    pub fn keep_rendered(&self, area: CenterArea, key: RenderKey, ticket: Ticket, answer: Arc<Rendered>) {
+        let key_area = Key::from(area);
+        let mut inner = self.lock();
+        let still = inner.epoch == ticket.epoch
+            && (!matches!(key_area, Key::Block(_)) || inner.block_epoch == ticket.block_epoch);
+        if !still {
+            return;
+        }
+        if inner.entries >= self.max_entries || inner.areas.len() >= self.max_entries {
+            inner.areas.clear();
+            inner.entries = 0;
+            inner.epoch += 1;
+            return;
+        }
+        let entry = inner.areas.entry(key_area).or_default();
+        if entry.generation == ticket.generation && entry.rendered.insert(key, answer).is_none() {
+            inner.entries += 1;
+        }
+    }
+
     /// The area's availability between two dates, from the cache or else from the store.
     pub async fn availability(
         &self,
@@ -176,16 +238,18 @@ impl SearchCache {
             for key in [Key::Pincode(t.pincode), Key::District(t.district_id)] {
                 if let Some(area) = inner.areas.get_mut(&key) {
                     area.generation += 1;
-                    dropped += area.answers.len();
+                    dropped += area.answers.len() + area.rendered.len();
                     area.answers.clear();
+                    area.rendered.clear();
                 }
             }
         }
         inner.block_epoch += 1;
         for (key, area) in inner.areas.iter_mut() {
             if matches!(key, Key::Block(_)) {
-                dropped += area.answers.len();
+                dropped += area.answers.len() + area.rendered.len();
                 area.answers.clear();
+                area.rendered.clear();
             }
         }
         inner.entries = inner.entries.saturating_sub(dropped);

@@ -715,7 +715,11 @@ async fn a_node_drops_its_cached_searches_when_another_node_writes() {
             .as_str()
             .unwrap()
             .to_owned();
-        assert_eq!(app.state.search_cache.stats().entries, 1, "the search is cached");
+        assert_eq!(
+            app.state.search_cache.stats().entries,
+            2,
+            "the search is cached: the rows read and the answer rendered"
+        );
 
         // The other node closes the session; its commit cannot reach this node's cache directly.
         let other = app.other_node().await;

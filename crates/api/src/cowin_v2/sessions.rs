@@ -233,6 +233,8 @@ fn pincode(raw: &str) -> Result<Pincode, ApiError> {
 struct Found {
     centers: Vec<(Center, Vec<Session>)>,
     changed_at: Option<i64>,
+    /// When the first slot still to end ends (ms): the answer changes by itself then.
+    good_until_ms: i64,
 }
 
 /// The sessions of an area (or one centre) from `from` for `days` days that can still be booked,
@@ -266,10 +268,12 @@ async fn search(
         },
     };
     let mut centers = Vec::with_capacity(raw.len());
+    let mut good_until_ms = i64::MAX;
     for (center, sessions) in raw {
         for s in &sessions {
             let latest = s.changed_at.max(ended_before(s, now));
             changed_at = Some(changed_at.map_or(latest, |c: i64| c.max(latest)));
+            good_until_ms = good_until_ms.min(next_end(s, now));
         }
         let shown: Vec<Session> = sessions
             .into_iter()
@@ -283,7 +287,75 @@ async fn search(
     Ok(Found {
         centers,
         changed_at,
+        good_until_ms,
     })
+}
+
+/// When the first of a session's slots still to end ends (ms), or never.
+fn next_end(session: &Session, now: OffsetDateTime) -> i64 {
+    let midnight = session.date.midnight().assume_offset(sehat_domain::clock::IST);
+    session
+        .slots
+        .iter()
+        .map(|s| midnight + time::Duration::minutes(i64::from(s.timings.end_minute())))
+        .filter(|end| *end > now)
+        .map(|end| i64::try_from(end.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
+        .min()
+        .unwrap_or(i64::MAX)
+}
+
+fn millis(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
+}
+
+/// An area search's answer: sent from the search cache while it is good, else searched,
+/// rendered by `render`, and kept (unless the area changed while it was made). Searches of
+/// one centre are not kept.
+#[allow(clippy::too_many_arguments)]
+async fn answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    kind: &'static str,
+    area: Result<CenterArea, CenterId>,
+    from: Date,
+    days: i64,
+    vaccine: Option<&str>,
+    render: impl FnOnce(&Found, OffsetDateTime) -> Result<Value, ApiError>,
+) -> Result<Response, ApiError> {
+    let now = state.clock.now();
+    let key = area.ok().map(|a| (a, (kind, from, vaccine.map(str::to_ascii_lowercase))));
+    let ticket = match &key {
+        Some((a, k)) => match state.search_cache.rendered(*a, k, millis(now)) {
+            Ok(hit) => return respond(headers, hit.bytes.clone(), &hit.etag, hit.changed_at, now),
+            Err(ticket) => Some(ticket),
+        },
+        None => None,
+    };
+    let found = search(state, area, from, days, vaccine).await?;
+    let body = render(&found, now)?;
+    let bytes = bytes::Bytes::from(serde_json::to_vec(&body).map_err(internal)?);
+    let etag = etag_of(&bytes);
+    if let (Some((a, k)), Some(ticket)) = (key, ticket) {
+        // Last-Modified appears once the second of the last change is over: not before then.
+        let mut good_until_ms = found.good_until_ms;
+        if let Some(changed) = found.changed_at
+            && changed.div_euclid(1000) >= now.unix_timestamp()
+        {
+            good_until_ms = good_until_ms.min((changed.div_euclid(1000) + 1) * 1000);
+        }
+        state.search_cache.keep_rendered(
+            a,
+            k,
+            ticket,
+            std::sync::Arc::new(crate::search_cache::Rendered {
+                bytes: bytes.clone(),
+                etag: etag.clone(),
+                changed_at: found.changed_at,
+                good_until_ms,
+            }),
+        );
+    }
+    respond(headers, bytes, &etag, found.changed_at, now)
 }
 
 /// When the latest of a session's slots that has ended by `now` ended (ms), or 0: an ended slot
@@ -329,20 +401,20 @@ async fn calendar(
     from: Date,
     vaccine: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let found = search(state, area, from, CALENDAR_DAYS, vaccine).await?;
-    let now = state.clock.now();
-    let centers: Vec<CalendarCenter> = found
-        .centers
-        .iter()
-        .map(|(c, s)| calendar_center(c, s, now))
-        .collect();
-    let body = if area.is_err() {
-        // calendarByCenter answers one object, `{}` when the centre has nothing to offer.
-        serde_json::json!({ "centers": centers.first().map_or_else(|| Value::Object(Default::default()), |c| serde_json::to_value(c).unwrap_or_default()) })
-    } else {
-        serde_json::to_value(CalendarList { centers }).map_err(internal)?
-    };
-    fresh(headers, &body, found.changed_at, now)
+    answer(state, headers, "calendar", area, from, CALENDAR_DAYS, vaccine, |found, now| {
+        let centers: Vec<CalendarCenter> = found
+            .centers
+            .iter()
+            .map(|(c, s)| calendar_center(c, s, now))
+            .collect();
+        Ok(if area.is_err() {
+            // calendarByCenter answers one object, `{}` when the centre has nothing to offer.
+            serde_json::json!({ "centers": centers.first().map_or_else(|| Value::Object(Default::default()), |c| serde_json::to_value(c).unwrap_or_default()) })
+        } else {
+            serde_json::to_value(CalendarList { centers }).map_err(internal)?
+        })
+    })
+    .await
 }
 
 async fn day(
@@ -352,47 +424,51 @@ async fn day(
     date: Date,
     vaccine: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let found = search(state, Ok(area), date, 1, vaccine).await?;
-    let now = state.clock.now();
-    let mut sessions = Vec::new();
-    for (center, list) in &found.centers {
-        let shown: Vec<&Session> = list.iter().collect();
-        let fields = CenterFields::of(center, &shown);
-        for s in list {
-            sessions.push(FlatSession {
-                center: fields.clone(),
-                fee: fee_of(center, s),
-                session: SessionItem::of(s, now),
-            });
+    answer(state, headers, "day", Ok(area), date, 1, vaccine, |found, now| {
+        let mut sessions = Vec::new();
+        for (center, list) in &found.centers {
+            let shown: Vec<&Session> = list.iter().collect();
+            let fields = CenterFields::of(center, &shown);
+            for s in list {
+                sessions.push(FlatSession {
+                    center: fields.clone(),
+                    fee: fee_of(center, s),
+                    session: SessionItem::of(s, now),
+                });
+            }
         }
-    }
-    let body = serde_json::to_value(SessionList { sessions }).map_err(internal)?;
-    fresh(headers, &body, found.changed_at, now)
+        serde_json::to_value(SessionList { sessions }).map_err(internal)
+    })
+    .await
 }
 
 fn internal(e: serde_json::Error) -> ApiError {
     sehat_domain::DomainError::Internal(e.into()).into()
 }
 
-/// A JSON answer with its validators: a strong `ETag` over the bytes, and `Last-Modified` once
-/// the second of the last change is over (within it, a later change could share the stamp). A
-/// request whose `If-None-Match` (or, without one, `If-Modified-Since`) still holds gets 304.
-pub(crate) fn fresh(
-    headers: &HeaderMap,
-    body: &Value,
-    changed_at_ms: Option<i64>,
-    now: OffsetDateTime,
-) -> Result<Response, ApiError> {
+/// A strong ETag: the first 128 bits of the body's SHA-256.
+fn etag_of(bytes: &[u8]) -> String {
     use sha2::Digest;
-    let bytes = serde_json::to_vec(body).map_err(internal)?;
-    let digest = sha2::Sha256::digest(&bytes);
-    let etag: String = format!(
+    let digest = sha2::Sha256::digest(bytes);
+    format!(
         "\"{}\"",
         digest[..16]
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect::<String>()
-    );
+    )
+}
+
+/// A JSON answer with its validators: a strong `ETag` over the bytes, and `Last-Modified` once
+/// the second of the last change is over (within it, a later change could share the stamp). A
+/// request whose `If-None-Match` (or, without one, `If-Modified-Since`) still holds gets 304.
+fn respond(
+    headers: &HeaderMap,
+    bytes: bytes::Bytes,
+    etag: &str,
+    changed_at_ms: Option<i64>,
+    now: OffsetDateTime,
+) -> Result<Response, ApiError> {
     let last_modified = changed_at_ms
         .filter(|ms| *ms > 0)
         .map(|ms| ms.div_euclid(1000))
@@ -420,7 +496,7 @@ pub(crate) fn fresh(
         ([(header::CONTENT_TYPE, "application/json")], bytes).into_response()
     };
     let h = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&etag) {
+    if let Ok(v) = HeaderValue::from_str(etag) {
         h.insert(header::ETAG, v);
     }
     if let Some(lm) = last_modified
