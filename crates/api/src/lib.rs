@@ -29,10 +29,10 @@ pub mod ops;
 pub mod rate_limit;
 /// The availability search cache, kept fresh by commits and the feed.
 pub mod search_cache;
-/// Slots known to be sold out, answered from memory.
-pub mod sold_out;
 /// The appointment slip: a PDF with a QR code.
 pub mod slip;
+/// Slots known to be sold out, answered from memory.
+pub mod sold_out;
 /// Request ids, access logs without personal data, per-route metrics, limits and timeouts.
 pub mod telemetry;
 

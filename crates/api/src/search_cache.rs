@@ -14,8 +14,8 @@
 
 use sehat_domain::DomainError;
 use sehat_domain::facility::Center;
-use sehat_domain::values::GeoPoint;
 use sehat_domain::store::{AreaAvailability, CenterArea, Store, TouchedArea};
+use sehat_domain::values::GeoPoint;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use time::Date;
@@ -123,7 +123,11 @@ impl SearchCache {
             limit,
         );
         let now = std::time::Instant::now();
-        let lock = || self.near.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let lock = || {
+            self.near
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
         if let Some((at, found)) = lock().get(&key)
             && now.duration_since(*at) < NEAR_TTL
         {
@@ -143,7 +147,9 @@ impl SearchCache {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         // A panic while holding the lock leaves plain maps behind: still usable.
-        self.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// What it holds.
@@ -155,7 +161,12 @@ impl SearchCache {
 
     /// The rendered answer `key` of an area while it is good at `now_ms`, or the ticket to keep
     /// a fresh one with.
-    pub fn rendered(&self, area: CenterArea, key: &RenderKey, now_ms: i64) -> Result<Arc<Rendered>, Ticket> {
+    pub fn rendered(
+        &self,
+        area: CenterArea,
+        key: &RenderKey,
+        now_ms: i64,
+    ) -> Result<Arc<Rendered>, Ticket> {
         let mut inner = self.lock();
         let (epoch, block_epoch) = (inner.epoch, inner.block_epoch);
         let entry = inner.areas.entry(Key::from(area)).or_default();
@@ -170,7 +181,13 @@ impl SearchCache {
     }
 
     /// Keeps a rendered answer, unless a change touched its area since `ticket` was taken.
-    pub fn keep_rendered(&self, area: CenterArea, key: RenderKey, ticket: Ticket, answer: Arc<Rendered>) {
+    pub fn keep_rendered(
+        &self,
+        area: CenterArea,
+        key: RenderKey,
+        ticket: Ticket,
+        answer: Arc<Rendered>,
+    ) {
         let key_area = Key::from(area);
         let mut inner = self.lock();
         let still = inner.epoch == ticket.epoch
@@ -220,7 +237,9 @@ impl SearchCache {
                 return Ok(found);
             }
             let area = inner.areas.entry(key).or_default();
-            if area.generation == ticket.0 && area.answers.insert((from, to), found.clone()).is_none() {
+            if area.generation == ticket.0
+                && area.answers.insert((from, to), found.clone()).is_none()
+            {
                 inner.entries += 1;
             }
         }

@@ -75,12 +75,24 @@ mod tests {
         let sold = SoldOut::default();
         sold.mark(SessionId(s), SlotId(7), DosePool::First);
         assert!(sold.is_marked(SessionId(s), SlotId(7), DosePool::First));
-        assert!(!sold.is_marked(SessionId(s), SlotId(7), DosePool::Later), "per pool");
-        assert!(!sold.is_marked(SessionId(s), SlotId(8), DosePool::First), "per slot");
+        assert!(
+            !sold.is_marked(SessionId(s), SlotId(7), DosePool::Later),
+            "per pool"
+        );
+        assert!(
+            !sold.is_marked(SessionId(s), SlotId(8), DosePool::First),
+            "per slot"
+        );
         sold.forget(&[touched(s, false)]);
-        assert!(sold.is_marked(SessionId(s), SlotId(7), DosePool::First), "a booking frees nothing");
+        assert!(
+            sold.is_marked(SessionId(s), SlotId(7), DosePool::First),
+            "a booking frees nothing"
+        );
         sold.forget(&[touched(other, true)]);
-        assert!(sold.is_marked(SessionId(s), SlotId(7), DosePool::First), "another session");
+        assert!(
+            sold.is_marked(SessionId(s), SlotId(7), DosePool::First),
+            "another session"
+        );
         sold.forget(&[touched(s, true)]);
         assert!(!sold.is_marked(SessionId(s), SlotId(7), DosePool::First));
     }

@@ -653,20 +653,42 @@ async fn a_sold_out_slot_is_answered_from_memory_until_a_seat_comes_free() {
         app.centre_with_slots("UPHC Sold Out", 18, &[("Morning", "9AM-11AM", 1)])
             .await;
         let found = app
-            .call("GET", "/api/v2/appointment/sessions/public/findByPin?pincode=415501&date=02-03-2026", None, None)
+            .call(
+                "GET",
+                "/api/v2/appointment/sessions/public/findByPin?pincode=415501&date=02-03-2026",
+                None,
+                None,
+            )
             .await;
-        let session = found.json["sessions"][0]["session_id"].as_str().unwrap().to_owned();
+        let session = found.json["sessions"][0]["session_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         let mut people = Vec::new();
-        for (i, mobile) in ["9876500001", "9876500002", "9876500003"].iter().enumerate() {
+        for (i, mobile) in ["9876500001", "9876500002", "9876500003"]
+            .iter()
+            .enumerate()
+        {
             let token = app.family(mobile).await;
             let person = json!({"name": format!("Person {i}"), "birth_year": "1985", "gender_id": 2,
                 "photo_id_type": 3, "photo_id_number": format!("SOLDOUT{i}"), "comorbidity_ind": "N",
                 "consent_version": "V1"});
             let made = app
-                .call("POST", "/api/v2/registration/beneficiary/new", Some(&token), Some(person))
+                .call(
+                    "POST",
+                    "/api/v2/registration/beneficiary/new",
+                    Some(&token),
+                    Some(person),
+                )
                 .await;
             assert_eq!(made.status, StatusCode::OK, "{}", made.json);
-            people.push((token, made.json["beneficiary_reference_id"].as_str().unwrap().to_owned()));
+            people.push((
+                token,
+                made.json["beneficiary_reference_id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            ));
         }
         let book = |(token, reference): &(String, String)| {
             let body = json!({"dose": 1, "session_id": session, "slot": "09:00AM-11:00AM",
@@ -674,29 +696,61 @@ async fn a_sold_out_slot_is_answered_from_memory_until_a_seat_comes_free() {
             let token = token.clone();
             let app = &app;
             async move {
-                app.call("POST", "/api/v2/appointment/schedule", Some(&token), Some(body))
-                    .await
+                app.call(
+                    "POST",
+                    "/api/v2/appointment/schedule",
+                    Some(&token),
+                    Some(body),
+                )
+                .await
             }
         };
-        let slot = app.state.store.session(sehat_domain::ids::SessionId(session.parse().unwrap())).await.unwrap().slots[0].id;
+        let slot = app
+            .state
+            .store
+            .session(sehat_domain::ids::SessionId(session.parse().unwrap()))
+            .await
+            .unwrap()
+            .slots[0]
+            .id;
         let sid = sehat_domain::ids::SessionId(session.parse().unwrap());
         let first = sehat_domain::schedule::DosePool::First;
         let booked = book(&people[0]).await;
         assert_eq!(booked.status, StatusCode::OK, "{}", booked.json);
-        assert!(!app.state.sold_out.is_marked(sid, slot, first), "a booking marks nothing");
+        assert!(
+            !app.state.sold_out.is_marked(sid, slot, first),
+            "a booking marks nothing"
+        );
         let full = book(&people[1]).await;
-        assert_eq!((full.status, full.json["errorCode"].as_str()), (StatusCode::CONFLICT, Some("APPOIN0040")));
-        assert!(app.state.sold_out.is_marked(sid, slot, first), "the database said full");
+        assert_eq!(
+            (full.status, full.json["errorCode"].as_str()),
+            (StatusCode::CONFLICT, Some("APPOIN0040"))
+        );
+        assert!(
+            app.state.sold_out.is_marked(sid, slot, first),
+            "the database said full"
+        );
         let from_memory = book(&people[2]).await;
-        assert_eq!((from_memory.status, from_memory.json["errorCode"].as_str()), (StatusCode::CONFLICT, Some("APPOIN0040")));
+        assert_eq!(
+            (from_memory.status, from_memory.json["errorCode"].as_str()),
+            (StatusCode::CONFLICT, Some("APPOIN0040"))
+        );
 
         // The first person cancels: the seat is free again, and the next booking gets it.
         let cancelled = app
             .call("POST", "/api/v2/appointment/cancel", Some(&people[0].0),
                 Some(json!({"appointment_id": booked.json["appointment_confirmation_no"], "beneficiariesToCancel": [people[0].1]})))
             .await;
-        assert_eq!(cancelled.status, StatusCode::NO_CONTENT, "{}", cancelled.json);
-        assert!(!app.state.sold_out.is_marked(sid, slot, first), "a cancel clears the mark");
+        assert_eq!(
+            cancelled.status,
+            StatusCode::NO_CONTENT,
+            "{}",
+            cancelled.json
+        );
+        assert!(
+            !app.state.sold_out.is_marked(sid, slot, first),
+            "a cancel clears the mark"
+        );
         let rebooked = book(&people[2]).await;
         assert_eq!(rebooked.status, StatusCode::OK, "{}", rebooked.json);
         app.teardown().await;

@@ -376,3 +376,78 @@ async fn console_delivery_prints_the_sms_and_keeps_the_otp_out_of_the_response()
     assert_eq!(token.status(), 200);
     assert!(server.stop().success());
 }
+
+/// The benchmark's CI tier, briefly, on SQLite and (when configured) PostgreSQL, so that it
+/// never rots: it must run end to end from the one command and every correctness gate must
+/// hold. Its timings are not judged here (BENCHMARKS.md reports them).
+#[test]
+fn the_benchmark_runs_its_ci_tier_and_every_gate_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let postgres = std::env::var("SEHAT_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sehat"));
+    command.args([
+        "bench",
+        "--tier",
+        "ci",
+        "--database",
+        if postgres.is_some() { "both" } else { "sqlite" },
+        "--seconds",
+        "1",
+        "--rounds",
+        "1",
+        "--connections",
+        "16",
+        "--rush-attempts",
+        "1500",
+        "--dir",
+    ]);
+    command.arg(dir.path());
+    if let Some(url) = &postgres {
+        command.env("SEHAT_BENCH_POSTGRES_URL", url);
+    }
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "sehat bench failed:\n{stderr}");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("report-ci.json")).unwrap()).unwrap();
+    assert_eq!(report["gates_hold"], true, "{stderr}");
+    let databases = report["databases"].as_array().unwrap();
+    assert_eq!(databases.len(), if postgres.is_some() { 2 } else { 1 });
+    for db in databases {
+        let gates = db["gates"].as_array().unwrap();
+        assert!(
+            gates.len() >= 8,
+            "every booking scenario is audited: {gates:?}"
+        );
+        assert!(gates.iter().all(|g| g["ok"] == true), "{gates:?}");
+        let scenarios = &db["scenarios"];
+        for name in [
+            "search",
+            "bot_polling",
+            "booking_spread",
+            "booking_rush",
+            "mixed_rush",
+            "registration",
+        ] {
+            assert!(scenarios[name].is_object(), "{name} missing");
+        }
+        assert_eq!(scenarios["search"]["read_your_writes"]["fresh"], 20);
+        let rush = &scenarios["booking_rush"]["rounds"][0];
+        assert_eq!(
+            rush["hot_slots"]["run"]["result"]["done"], 1000,
+            "10 hot slots x 100 seats"
+        );
+        assert_eq!(
+            rush["single_slot"]["run"]["result"]["done"], 1000,
+            "one slot of 1,000 seats"
+        );
+        assert!(
+            scenarios["registration"]["registrations_per_second"]
+                .as_f64()
+                .unwrap()
+                > 0.0
+        );
+    }
+}

@@ -67,7 +67,6 @@ impl Step {
         self.capture = columns.to_vec();
         self
     }
-
 }
 
 /// A request's statements: some before its transaction, the rest inside one.
@@ -91,12 +90,22 @@ pub fn search_script(by_district: bool) -> Script {
     } else {
         ("c.pincode", "pincode")
     };
-    let mut before =
-        vec![Step::plain(format!("SELECT {key} AS area FROM centers WHERE id = :center")).capture(&["area"])];
+    let mut before = vec![
+        Step::plain(format!(
+            "SELECT {key} AS area FROM centers WHERE id = :center"
+        ))
+        .capture(&["area"]),
+    ];
     before.extend(
         crate::availability_statements(column)
             .into_iter()
-            .map(|sql| Step::plain(sql.replace("$1", ":area").replace("$2", ":from").replace("$3", ":to"))),
+            .map(|sql| {
+                Step::plain(
+                    sql.replace("$1", ":area")
+                        .replace("$2", ":from")
+                        .replace("$3", ":to"),
+                )
+            }),
     );
     Script {
         before,
@@ -116,10 +125,15 @@ pub fn booking_script(backend: Backend) -> Script {
         Backend::Sqlite => "CAST(unixepoch('subsec') * 1000 AS INTEGER)",
     };
     let before = vec![
-        Step::plain("SELECT account AS acct FROM beneficiaries WHERE reference_id = :ben").capture(&["acct"]),
+        Step::plain("SELECT account AS acct FROM beneficiaries WHERE reference_id = :ben")
+            .capture(&["acct"]),
         Step::plain("SELECT session_id AS sid FROM slots WHERE id = :slot").capture(&["sid"]),
-        Step::plain(format!("SELECT {SESSION_COLUMNS} FROM sessions se WHERE se.id = :sid")),
-        Step::plain(format!("SELECT {SLOT_COLUMNS} FROM slots sl WHERE sl.session_id = :sid")),
+        Step::plain(format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions se WHERE se.id = :sid"
+        )),
+        Step::plain(format!(
+            "SELECT {SLOT_COLUMNS} FROM slots sl WHERE sl.session_id = :sid"
+        )),
     ];
     let transaction = vec![
         Step::plain(format!(
@@ -281,7 +295,9 @@ async fn run_step(
             .iter()
             .find(|(k, _)| **k == name.as_str())
             .map(|(_, v)| v.clone())
-            .ok_or_else(|| DomainError::Internal(format!("script value :{name} is not set").into()))?;
+            .ok_or_else(|| {
+                DomainError::Internal(format!("script value :{name} is not set").into())
+            })?;
         args.push(value);
     }
     on_conn!(conn, c => {
@@ -372,6 +388,9 @@ mod tests {
         let text = pgbench_text(&booking_script(Backend::Postgres), "\\set slot 1");
         assert!(text.starts_with("\\set slot 1\n"));
         assert!(text.contains("RETURNING 1) SELECT COUNT(*) AS took FROM changed\n\\gset\n"));
-        assert!(text.contains("BEGIN;\n") && text.ends_with("\\if :took\nCOMMIT;\n\\else\nROLLBACK;\n\\endif\n"));
+        assert!(
+            text.contains("BEGIN;\n")
+                && text.ends_with("\\if :took\nCOMMIT;\n\\else\nROLLBACK;\n\\endif\n")
+        );
     }
 }

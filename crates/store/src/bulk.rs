@@ -251,13 +251,18 @@ impl SqlStore {
         for r in rows {
             *per_slot.entry(r.slot_id).or_default() += 1;
         }
-        let mut by_count: std::collections::BTreeMap<i64, Vec<i64>> = std::collections::BTreeMap::new();
+        let mut by_count: std::collections::BTreeMap<i64, Vec<i64>> =
+            std::collections::BTreeMap::new();
         for (slot, n) in per_slot {
             by_count.entry(n).or_default().push(slot);
         }
         for (n, slots) in by_count {
             for chunk in slots.chunks(1000) {
-                let ids = chunk.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+                let ids = chunk
+                    .iter()
+                    .map(i64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let sql = format!(
                     "UPDATE slots SET booked = booked + {n}, booked_dose1 = booked_dose1 + {n} WHERE id IN ({ids})"
                 );
@@ -339,15 +344,23 @@ impl SqlStore {
 
 /// Drops and creates database `name` on the PostgreSQL server at `admin_url` (any database
 /// there), returning the new database's URL.
-pub async fn recreate_postgres_database(admin_url: &str, name: &str) -> Result<String, DomainError> {
+pub async fn recreate_postgres_database(
+    admin_url: &str,
+    name: &str,
+) -> Result<String, DomainError> {
     if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(DomainError::invalid("database", "letters, digits and _ only"));
+        return Err(DomainError::invalid(
+            "database",
+            "letters, digits and _ only",
+        ));
     }
     let pool = sqlx::PgPool::connect(admin_url).await.map_err(db_error)?;
-    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
-        .execute(&pool)
-        .await
-        .map_err(db_error)?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+    )))
+    .execute(&pool)
+    .await
+    .map_err(db_error)?;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
         .execute(&pool)
         .await

@@ -40,12 +40,16 @@ pub(crate) async fn note_changes(
             q.push(") RETURNING district_id, pincode, session_id");
             q.build_query_as::<(i64, i64, Uuid)>().fetch_all(c).await.map_err(db_error)
         })?;
-        tx.touched.extend(touched.into_iter().map(|(district_id, pincode, session_id)| TouchedArea {
-            district_id,
-            pincode,
-            session_id,
-            frees_seats,
-        }));
+        tx.touched.extend(
+            touched
+                .into_iter()
+                .map(|(district_id, pincode, session_id)| TouchedArea {
+                    district_id,
+                    pincode,
+                    session_id,
+                    frees_seats,
+                }),
+        );
     }
     Ok(())
 }

@@ -293,7 +293,10 @@ async fn search(
 
 /// When the first of a session's slots still to end ends (ms), or never.
 fn next_end(session: &Session, now: OffsetDateTime) -> i64 {
-    let midnight = session.date.midnight().assume_offset(sehat_domain::clock::IST);
+    let midnight = session
+        .date
+        .midnight()
+        .assume_offset(sehat_domain::clock::IST);
     session
         .slots
         .iter()
@@ -323,7 +326,9 @@ async fn answer(
     render: impl FnOnce(&Found, OffsetDateTime) -> Result<Value, ApiError>,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
-    let key = area.ok().map(|a| (a, (kind, from, vaccine.map(str::to_ascii_lowercase))));
+    let key = area
+        .ok()
+        .map(|a| (a, (kind, from, vaccine.map(str::to_ascii_lowercase))));
     let ticket = match &key {
         Some((a, k)) => match state.search_cache.rendered(*a, k, millis(now)) {
             Ok(hit) => return respond(headers, hit.bytes.clone(), &hit.etag, hit.changed_at, now),
@@ -424,21 +429,30 @@ async fn day(
     date: Date,
     vaccine: Option<&str>,
 ) -> Result<Response, ApiError> {
-    answer(state, headers, "day", Ok(area), date, 1, vaccine, |found, now| {
-        let mut sessions = Vec::new();
-        for (center, list) in &found.centers {
-            let shown: Vec<&Session> = list.iter().collect();
-            let fields = CenterFields::of(center, &shown);
-            for s in list {
-                sessions.push(FlatSession {
-                    center: fields.clone(),
-                    fee: fee_of(center, s),
-                    session: SessionItem::of(s, now),
-                });
+    answer(
+        state,
+        headers,
+        "day",
+        Ok(area),
+        date,
+        1,
+        vaccine,
+        |found, now| {
+            let mut sessions = Vec::new();
+            for (center, list) in &found.centers {
+                let shown: Vec<&Session> = list.iter().collect();
+                let fields = CenterFields::of(center, &shown);
+                for s in list {
+                    sessions.push(FlatSession {
+                        center: fields.clone(),
+                        fee: fee_of(center, s),
+                        session: SessionItem::of(s, now),
+                    });
+                }
             }
-        }
-        serde_json::to_value(SessionList { sessions }).map_err(internal)
-    })
+            serde_json::to_value(SessionList { sessions }).map_err(internal)
+        },
+    )
     .await
 }
 

@@ -124,7 +124,12 @@ impl TestApp {
     pub async fn send_to(&self, node: &axum::Router, request: Request<Body>) -> Reply {
         let response = node.clone().oneshot(request).await.expect("response");
         let status = response.status();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         Reply {
             status,
             json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),

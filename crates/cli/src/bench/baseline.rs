@@ -33,13 +33,24 @@ pub async fn search(
             let prelude = format!(
                 "\\set u random(0, 999999)\n\\set center 1 + :u * :u / 1000000 * :u / 1000000 * {n} / 1000000\n"
             );
-            pgbench(url, dir, "search", &pgbench_text(&script, &prelude), &[("from", from.to_string()), ("to", to.to_string())], seconds)
+            pgbench(
+                url,
+                dir,
+                "search",
+                &pgbench_text(&script, &prelude),
+                &[("from", from.to_string()), ("to", to.to_string())],
+                seconds,
+            )
         }
         Backend::Sqlite => {
             let data = data.clone();
             harness(store, script, seconds, move |rng| {
                 let center = super::dataset::skewed(rng, data.tier.centers) as i64 + 1;
-                HashMap::from([("center", V::Int(center)), ("from", V::Date(from)), ("to", V::Date(to))])
+                HashMap::from([
+                    ("center", V::Int(center)),
+                    ("from", V::Date(from)),
+                    ("to", V::Date(to)),
+                ])
             })
             .await
         }
@@ -58,7 +69,10 @@ pub async fn booking(
 ) -> anyhow::Result<Value> {
     let script = booking_script(backend);
     let free = data.free();
-    let (lo, hi) = (FIRST_REFERENCE + free.start as i64, FIRST_REFERENCE + free.end as i64 - 1);
+    let (lo, hi) = (
+        FIRST_REFERENCE + free.start as i64,
+        FIRST_REFERENCE + free.end as i64 - 1,
+    );
     let slots = data.tier.slots() as i64;
     let today = data.first_day - time::Duration::days(1);
     match backend {
@@ -67,8 +81,19 @@ pub async fn booking(
             let prelude = format!(
                 "\\set slot {slot}\n\\set ben random({lo}, {hi})\n\\set num random(10000000000000, 99999999999999)\n\\set key :num\n"
             );
-            let name = if hot.is_some() { "booking-hot" } else { "booking" };
-            pgbench(url, dir, name, &pgbench_text(&script, &prelude), &[("today", today.to_string())], seconds)
+            let name = if hot.is_some() {
+                "booking-hot"
+            } else {
+                "booking"
+            };
+            pgbench(
+                url,
+                dir,
+                name,
+                &pgbench_text(&script, &prelude),
+                &[("today", today.to_string())],
+                seconds,
+            )
         }
         Backend::Sqlite => {
             harness(store, script, seconds, move |rng| {
@@ -87,12 +112,27 @@ pub async fn booking(
     }
 }
 
-fn pgbench(url: &str, dir: &Path, name: &str, script: &str, defines: &[(&str, String)], seconds: f64) -> anyhow::Result<Value> {
+fn pgbench(
+    url: &str,
+    dir: &Path,
+    name: &str,
+    script: &str,
+    defines: &[(&str, String)],
+    seconds: f64,
+) -> anyhow::Result<Value> {
     let file = dir.join(format!("pgbench-{name}.sql"));
     std::fs::write(&file, script)?;
     let mut command = std::process::Command::new("pgbench");
     command
-        .args(["-n", "-M", "prepared", "-c", &CLIENTS.to_string(), "-j", "2"])
+        .args([
+            "-n",
+            "-M",
+            "prepared",
+            "-c",
+            &CLIENTS.to_string(),
+            "-j",
+            "2",
+        ])
         .args(["-T", &(seconds.ceil() as u64).max(1).to_string()])
         .arg("-f")
         .arg(&file);

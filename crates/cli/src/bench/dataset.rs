@@ -10,8 +10,8 @@ use rand_chacha::ChaCha8Rng;
 use sehat_domain::gazetteer::Gazetteer;
 use sehat_domain::identity::IdentityKey;
 use sehat_domain::master::Locality;
-use sehat_domain::values::{Mobile, SlotTimings};
 use sehat_domain::store::Store;
+use sehat_domain::values::{Mobile, SlotTimings};
 use sehat_store::SqlStore;
 use sehat_store::bulk::{
     BulkAccount, BulkBeneficiary, BulkBooking, BulkCenter, BulkSession, BulkSlot,
@@ -223,47 +223,61 @@ pub async fn build(
         .into_iter()
         .filter(|l| l.district_id.is_some() && l.location.is_some())
         .collect();
-    anyhow::ensure!(!localities.is_empty(), "no located post offices in the master data");
+    anyhow::ensure!(
+        !localities.is_empty(),
+        "no located post offices in the master data"
+    );
     localities.shuffle(&mut rng);
 
     // Centres at post offices; the shuffled order's head is the popular part of the country.
     let mut places = Vec::with_capacity(tier.centers + tier.rush_slots / 10 + 2);
     let mut centers = Vec::with_capacity(tier.centers);
-    let mut place_center = |id: i64, name: String, locality: &Locality, centers: &mut Vec<BulkCenter>| {
-        let district = locality.district_id.map_or(0, |d| d.0);
-        let point = locality.location.unwrap_or_else(|| unreachable_point());
-        let state = gazetteer
-            .district(sehat_domain::ids::DistrictId(district))
-            .map_or(0, |d| d.state_id.0);
-        places.push(Place {
-            pincode: i64::from(locality.pincode.get()),
-            district_id: district,
-            lat: point.lat(),
-            lon: point.lon(),
-        });
-        centers.push(BulkCenter {
-            id,
-            name,
-            state_id: state,
-            district_id: district,
-            block_id: locality.block_id.map(|b| b.0),
-            pincode: i64::from(locality.pincode.get()),
-            lat: point.lat(),
-            lon: point.lon(),
-            fee_type: "Free",
-            vaccine_codes: "COVISHIELD".into(),
-        });
-    };
+    let mut place_center =
+        |id: i64, name: String, locality: &Locality, centers: &mut Vec<BulkCenter>| {
+            let district = locality.district_id.map_or(0, |d| d.0);
+            let point = locality.location.unwrap_or_else(|| unreachable_point());
+            let state = gazetteer
+                .district(sehat_domain::ids::DistrictId(district))
+                .map_or(0, |d| d.state_id.0);
+            places.push(Place {
+                pincode: i64::from(locality.pincode.get()),
+                district_id: district,
+                lat: point.lat(),
+                lon: point.lon(),
+            });
+            centers.push(BulkCenter {
+                id,
+                name,
+                state_id: state,
+                district_id: district,
+                block_id: locality.block_id.map(|b| b.0),
+                pincode: i64::from(locality.pincode.get()),
+                lat: point.lat(),
+                lon: point.lon(),
+                fee_type: "Free",
+                vaccine_codes: "COVISHIELD".into(),
+            });
+        };
     for c in 0..tier.centers {
         let locality = &localities[skewed(&mut rng, localities.len())];
-        place_center(c as i64 + 1, format!("{} UPHC {}", locality.name, c + 1), locality, &mut centers);
+        place_center(
+            c as i64 + 1,
+            format!("{} UPHC {}", locality.name, c + 1),
+            locality,
+            &mut centers,
+        );
     }
     // The rush's centres: ten hot slots each, and one centre with a single large slot.
     let rush_centers = tier.rush_slots.div_ceil(10);
     for r in 0..=rush_centers {
         let locality = &localities[r % localities.len()];
         let id = (tier.centers + r) as i64 + 1;
-        place_center(id, format!("{} Mega Camp {}", locality.name, r + 1), locality, &mut centers);
+        place_center(
+            id,
+            format!("{} Mega Camp {}", locality.name, r + 1),
+            locality,
+            &mut centers,
+        );
     }
     for chunk in centers.chunks(20_000) {
         store.bulk_centers(chunk, now).await?;
@@ -333,7 +347,11 @@ pub async fn build(
     let mut next_slot = tier.slots() as i64 + 1;
     let mut sessions = Vec::new();
     let mut slots = Vec::new();
-    let mut hot = |center: usize, count: usize, seats: i64, sessions: &mut Vec<BulkSession>, slots: &mut Vec<BulkSlot>| {
+    let mut hot = |center: usize,
+                   count: usize,
+                   seats: i64,
+                   sessions: &mut Vec<BulkSession>,
+                   slots: &mut Vec<BulkSlot>| {
         let center_id = center as i64 + 1;
         let id = session_id(seed ^ 0x5255_5348, center, 0);
         sessions.push(BulkSession {
@@ -372,11 +390,23 @@ pub async fn build(
     let mut rush = Vec::new();
     for r in 0..rush_centers {
         let count = (tier.rush_slots - r * 10).min(10);
-        rush.extend(hot(tier.centers + r, count, tier.rush_seats, &mut sessions, &mut slots));
+        rush.extend(hot(
+            tier.centers + r,
+            count,
+            tier.rush_seats,
+            &mut sessions,
+            &mut slots,
+        ));
     }
-    let single = hot(tier.centers + rush_centers, 1, tier.single_slot_seats, &mut sessions, &mut slots)
-        .pop()
-        .ok_or_else(|| anyhow::anyhow!("no single slot"))?;
+    let single = hot(
+        tier.centers + rush_centers,
+        1,
+        tier.single_slot_seats,
+        &mut sessions,
+        &mut slots,
+    )
+    .pop()
+    .ok_or_else(|| anyhow::anyhow!("no single slot"))?;
     store.bulk_sessions(&sessions, &slots, now).await?;
     dataset.rush = rush;
     dataset.single = single;

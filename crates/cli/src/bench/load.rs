@@ -292,7 +292,8 @@ pub async fn run(
     for i in 0..connections {
         let workload = workload.clone();
         tasks.push(tokio::spawn(async move {
-            let mut rng = SmallRng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut rng =
+                SmallRng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let mut tally = Tally::new();
             let mut sender = match connect(addr).await {
                 Ok(s) => s,
@@ -329,45 +330,46 @@ pub async fn run(
                 };
                 let mut due = due;
                 loop {
-                let answer = send(&mut sender, &call).await;
-                let micros = u64::try_from(due.elapsed().as_micros()).unwrap_or(u64::MAX);
-                let mut follow = None;
-                let verdict = match answer {
-                    Ok((status, body)) => {
-                        let verdict = workload.judge(&call, status, &body);
-                        follow = workload.follow(&call, status, &body);
-                        if verdict == Verdict::Done {
-                            tally.last_done = tally.last_done.max(started.elapsed());
+                    let answer = send(&mut sender, &call).await;
+                    let micros = u64::try_from(due.elapsed().as_micros()).unwrap_or(u64::MAX);
+                    let mut follow = None;
+                    let verdict = match answer {
+                        Ok((status, body)) => {
+                            let verdict = workload.judge(&call, status, &body);
+                            follow = workload.follow(&call, status, &body);
+                            if verdict == Verdict::Done {
+                                tally.last_done = tally.last_done.max(started.elapsed());
+                            }
+                            if verdict == Verdict::Failed && tally.first_failure.is_none() {
+                                tally.first_failure = Some(format!(
+                                    "{} {} → {status}: {}",
+                                    call.method,
+                                    call.path,
+                                    String::from_utf8_lossy(&body[..body.len().min(300)])
+                                ));
+                            }
+                            verdict
                         }
-                        if verdict == Verdict::Failed && tally.first_failure.is_none() {
-                            tally.first_failure = Some(format!(
-                                "{} {} → {status}: {}",
-                                call.method,
-                                call.path,
-                                String::from_utf8_lossy(&body[..body.len().min(300)])
-                            ));
+                        Err(e) => {
+                            if tally.first_failure.is_none() {
+                                tally.first_failure =
+                                    Some(format!("{} {}: {e}", call.method, call.path));
+                            }
+                            match connect(addr).await {
+                                Ok(s) => sender = s,
+                                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+                            }
+                            Verdict::Failed
                         }
-                        verdict
+                    };
+                    tally.record(call.kind, verdict, micros);
+                    match follow {
+                        Some(next) => {
+                            call = next;
+                            due = Instant::now();
+                        }
+                        None => break,
                     }
-                    Err(e) => {
-                        if tally.first_failure.is_none() {
-                            tally.first_failure = Some(format!("{} {}: {e}", call.method, call.path));
-                        }
-                        match connect(addr).await {
-                            Ok(s) => sender = s,
-                            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-                        }
-                        Verdict::Failed
-                    }
-                };
-                tally.record(call.kind, verdict, micros);
-                match follow {
-                    Some(next) => {
-                        call = next;
-                        due = Instant::now();
-                    }
-                    None => break,
-                }
                 }
             }
             tally
@@ -404,7 +406,11 @@ pub async fn run(
 
 /// Opens `n` keep-alive connections, makes one call on each, and keeps them open until the
 /// returned guard is dropped (to measure what an idle connection costs the server).
-pub async fn hold_idle(addr: SocketAddr, n: usize, path: &str) -> anyhow::Result<Vec<SendRequest<Full<Bytes>>>> {
+pub async fn hold_idle(
+    addr: SocketAddr,
+    n: usize,
+    path: &str,
+) -> anyhow::Result<Vec<SendRequest<Full<Bytes>>>> {
     let mut held = Vec::with_capacity(n);
     for _ in 0..n {
         let mut sender = connect(addr).await?;

@@ -180,7 +180,12 @@ pub struct Bookings {
 
 impl Bookings {
     /// Bookings by the free people from `first`, at most `attempts` of them.
-    pub fn new(shared: Arc<Shared>, first: usize, attempts: usize, slots: Option<Vec<SlotRef>>) -> Self {
+    pub fn new(
+        shared: Arc<Shared>,
+        first: usize,
+        attempts: usize,
+        slots: Option<Vec<SlotRef>>,
+    ) -> Self {
         let people_end = shared.data.free().end;
         Self {
             shared,
@@ -203,14 +208,18 @@ impl Bookings {
         }
         let slot = match &self.slots {
             Some(hot) => hot[rng.random_range(0..hot.len())].clone(),
-            None => self.shared.data.slot(rng.random_range(0..self.shared.data.tier.slots())),
+            None => self
+                .shared
+                .data
+                .slot(rng.random_range(0..self.shared.data.tier.slots())),
         };
         Some(self.shared.book(person, &slot))
     }
 
     fn remember(&self, call: &Call, status: StatusCode, body: &[u8]) -> Verdict {
         let verdict = booking_verdict(status);
-        if verdict == Verdict::Done && call.kind == "schedule"
+        if verdict == Verdict::Done
+            && call.kind == "schedule"
             && let Ok(v) = serde_json::from_slice::<serde_json::Value>(body)
             && let Some(n) = v["appointment_confirmation_no"].as_str()
             && let Ok(mut made) = self.made.lock()
@@ -244,14 +253,19 @@ impl Workload for Mixed {
             return Some(shared.search(rng));
         }
         if roll < 99 {
-            return self.bookings.next_booking(rng).or_else(|| Some(shared.search(rng)));
+            return self
+                .bookings
+                .next_booking(rng)
+                .or_else(|| Some(shared.search(rng)));
         }
         let taken = self.bookings.made.lock().ok().and_then(|mut m| m.pop());
         let Some((person, appointment)) = taken else {
             return Some(shared.search(rng));
         };
         let mut call = if roll == 99 && rng.random_bool(0.5) {
-            let slot = shared.data.slot(rng.random_range(0..shared.data.tier.slots()));
+            let slot = shared
+                .data
+                .slot(rng.random_range(0..shared.data.tier.slots()));
             let mut call = Call::post(
                 "reschedule",
                 "/api/v2/appointment/reschedule".into(),
@@ -291,7 +305,8 @@ pub struct Registration {
 }
 
 /// The web app's constant `secret` that v2 OTP requests carry.
-const WEB_SECRET: &str = "U2FsdGVkX1+z/4Nr9nta+2DrVJSv7KS6VoQUSQ1ZXYDx/CJUkWxFYG6P3iM/VW+6jLQ9RDQVzp/RcZ8kbT41xw==";
+const WEB_SECRET: &str =
+    "U2FsdGVkX1+z/4Nr9nta+2DrVJSv7KS6VoQUSQ1ZXYDx/CJUkWxFYG6P3iM/VW+6jLQ9RDQVzp/RcZ8kbT41xw==";
 
 impl Workload for Registration {
     fn next(&self, _: &mut SmallRng) -> Option<Call> {
@@ -353,8 +368,10 @@ impl Workload for Registration {
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }

@@ -55,7 +55,10 @@ impl Server {
             if ready(addr).await {
                 return Ok(server);
             }
-            anyhow::ensure!(Instant::now() < deadline, "sehat serve did not become ready");
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "sehat serve did not become ready"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
