@@ -115,7 +115,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     });
     let path = dir.join(format!("report-{}.json", tier.name));
     std::fs::write(&path, serde_json::to_string_pretty(&report)?)?;
-    say(&format!("report written to {}", path.display()));
+    std::fs::write(dir.join(format!("report-{}.md", tier.name)), markdown(&report))?;
+    say(&format!("report written to {} (and .md)", path.display()));
     say(&summary(&report));
     anyhow::ensure!(
         broken.is_empty(),
@@ -717,6 +718,171 @@ async fn memory(b: &Bench<'_>, idle_rss: u64) -> anyhow::Result<Value> {
         "idle_connections": n,
         "kib_per_idle_connection": round(after.saturating_sub(before) as f64 / n as f64),
     }))
+}
+
+/// The report's figures against the goals, as the tables of BENCHMARKS.md.
+fn markdown(report: &Value) -> String {
+    let mut out = format!(
+        "Tier `{}`, seed {}, {} s per run, {} rounds, {} build, {} × {} ({} GiB), {}.\n",
+        report["tier"]["name"].as_str().unwrap_or(""),
+        report["seed"],
+        report["seconds_per_run"],
+        report["rounds"],
+        report["build"].as_str().unwrap_or(""),
+        report["machine"]["cpus"],
+        report["machine"]["cpu"].as_str().unwrap_or(""),
+        report["machine"]["memory_gib"],
+        report["started_at"].as_str().unwrap_or(""),
+    );
+    for db in report["databases"].as_array().into_iter().flatten() {
+        let s = &db["scenarios"];
+        let d = &db["dataset"];
+        out.push_str(&format!(
+            "\n### {}\n\nDataset: {} centres, {} slots, {} beneficiaries in {} families, {} seats booked before the run; built in {} s.\n\n",
+            db["backend"].as_str().unwrap_or(""),
+            d["centres"], d["slots"], d["beneficiaries"], d["accounts"], d["prebooked_seats"], d["build_seconds"],
+        ));
+        out.push_str("| scenario | measured | baseline (same run) | ratio: median (min–max) | goal | met |\n|---|---|---|---|---|---|\n");
+        let ratio = |v: &Value| match v["median"].as_f64() {
+            Some(m) => format!("{m:.3} ({:.3}–{:.3})", v["min"].as_f64().unwrap_or(0.0), v["max"].as_f64().unwrap_or(0.0)),
+            None => "—".into(),
+        };
+        let met = |ok: bool| if ok { "yes" } else { "**no**" };
+        let f = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
+        let sqlite = db["backend"] == "Sqlite";
+        // Search.
+        let search = &s["search"];
+        let trivial = median_rate(&search["rounds"], "trivial");
+        let r = f(&search["ratio_to_trivial"]["median"]);
+        out.push_str(&format!(
+            "| search, cached path | {:.0} answers/s | trivial endpoint {:.0}/s | {} | ≥ 0.5 | {} |\n",
+            f(&search["saturation_per_second"]), trivial, ratio(&search["ratio_to_trivial"]), met(r >= 0.5)
+        ));
+        let p99 = f(&search["at_80_percent"]["run"]["result"]["latency"]["p99_ms"]);
+        out.push_str(&format!(
+            "| search p50 / p99 / p99.9 at 80% of saturation ({:.0}/s) | {:.2} / {:.2} / {:.2} ms | | | p99 ≤ 10 ms | {} |\n",
+            f(&search["at_80_percent"]["offered_per_second"]),
+            f(&search["at_80_percent"]["run"]["result"]["latency"]["p50_ms"]), p99,
+            f(&search["at_80_percent"]["run"]["result"]["latency"]["p999_ms"]), met(p99 <= 10.0)
+        ));
+        let fresh = &search["read_your_writes"];
+        out.push_str(&format!(
+            "| search after a booking shows it (read-your-writes) | {}/{} | | | all | {} |\n",
+            fresh["fresh"], fresh["checks"], met(fresh["fresh"] == fresh["checks"])
+        ));
+        out.push_str(&format!(
+            "| search against the database alone | | {} {:.0}/s | {} | (for reference) | |\n",
+            if sqlite { "raw harness" } else { "pgbench" },
+            median_rate_db(&search["rounds"]), ratio(&search["ratio_to_database"])
+        ));
+        // Bots.
+        let bots = &s["bot_polling"];
+        let (alone, with) = (
+            f(&bots["citizens_alone"]["result"]["latency"]["p99_ms"]),
+            f(&bots["citizens_with_bots"]["result"]["latency"]["p99_ms"]),
+        );
+        out.push_str(&format!(
+            "| citizens' search p99 at {:.0}/s, alone → with 32 bot connections from 4 addresses | {:.2} → {:.2} ms | bots got {} answers, {} of them 429 | {:.2} | p99 ≤ 10 ms with bots | {} |\n",
+            f(&bots["citizens_per_second"]), alone, with, bots["bots"]["answers"], bots["bots"]["refused_429"],
+            f(&bots["p99_ratio_with_bots"]), met(with <= 10.0)
+        ));
+        // Spread.
+        let spread = &s["booking_spread"];
+        let r = f(&spread["ratio_to_database"]["median"]);
+        out.push_str(&format!(
+            "| booking, spread over all slots | {:.0} bookings/s | {} on the same statements {:.0}/s | {} | ≥ 0.8 | {} |\n",
+            f(&spread["saturation_per_second"]), if sqlite { "raw harness" } else { "pgbench" },
+            median_rate_db(&spread["rounds"]), ratio(&spread["ratio_to_database"]), met(r >= 0.8)
+        ));
+        let p99 = f(&spread["at_80_percent"]["run"]["result"]["latency"]["p99_ms"]);
+        out.push_str(&format!(
+            "| booking p50 / p99 / p99.9 at 80% ({:.0}/s) | {:.2} / {:.2} / {:.2} ms | | | p99 ≤ 50 ms | {} |\n",
+            f(&spread["at_80_percent"]["offered_per_second"]),
+            f(&spread["at_80_percent"]["run"]["result"]["latency"]["p50_ms"]), p99,
+            f(&spread["at_80_percent"]["run"]["result"]["latency"]["p999_ms"]), met(p99 <= 50.0)
+        ));
+        // Rush.
+        let rush = &s["booking_rush"];
+        let rounds = rush["rounds"].as_array().cloned().unwrap_or_default();
+        let med = |path: &[&str]| {
+            let mut v: Vec<f64> = rounds
+                .iter()
+                .filter_map(|r| path.iter().fold(r, |x, k| &x[*k]).as_f64())
+                .collect();
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+        };
+        let booked = med(&["hot_slots", "booked_per_second"]);
+        let db_hot = med(&["database_one_hot_slot", "per_second"]);
+        let r = f(&rush["ratio_to_database_hot_slot"]["median"]);
+        let (goal, ok) = if sqlite {
+            ("≥ 20,000 bookings/s", booked >= 20_000.0)
+        } else {
+            ("≥ 5 × one-booking-per-transaction on one hot slot", r >= 5.0)
+        };
+        let first = rounds.first().cloned().unwrap_or_default();
+        out.push_str(&format!(
+            "| rush: {} hot slots × {} seats, {} attempts on {} connections | {:.0} bookings/s until sold out | one hot slot, one booking per transaction: {:.0}/s | {} | {} | {} |\n",
+            first["hot_slots"]["seats"].as_i64().unwrap_or(0) / 100, 100, first["hot_slots"]["attempts"],
+            report["tier"]["rush_connections"], booked, db_hot, ratio(&rush["ratio_to_database_hot_slot"]), goal, met(ok)
+        ));
+        let done_p99 = med(&["hot_slots", "run", "result", "done_latency", "p99_ms"]);
+        let refused_p99 = med(&["hot_slots", "run", "result", "refused_latency", "p99_ms"]);
+        out.push_str(&format!(
+            "| rush: p99 of bookings / of sold-out answers | {done_p99:.1} / {refused_p99:.1} ms | | | ≤ 150 / ≤ 5 ms | {} |\n",
+            met(done_p99 <= 150.0 && refused_p99 <= 5.0)
+        ));
+        out.push_str(&format!(
+            "| rush: one slot × {} seats | {:.0} bookings/s until sold out | | | | |\n",
+            first["single_slot"]["seats"], med(&["single_slot", "booked_per_second"])
+        ));
+        // Mixed and registration.
+        let mixed = &s["mixed_rush"]["result"];
+        out.push_str(&format!(
+            "| mixed rush (90% search, 9% booking, 1% cancel or reschedule) | {:.0} answers/s, p99 {:.1} ms, {} failed | | | | |\n",
+            f(&mixed["per_second"]), f(&mixed["latency"]["p99_ms"]), mixed["failed"]
+        ));
+        let reg = f(&s["registration"]["registrations_per_second"]);
+        out.push_str(&format!(
+            "| registration: OTP, confirmation, new beneficiary | {reg:.0} registrations/s | | | {} | {} |\n",
+            if sqlite { "(PostgreSQL goal only)" } else { "≥ 5,000/s" },
+            if sqlite { "" } else { met(reg >= 5000.0) }
+        ));
+        // Memory and gates.
+        let m = &db["memory"];
+        let per = f(&m["kib_per_idle_connection"]);
+        out.push_str(&format!(
+            "| memory per idle keep-alive connection ({} held) | {per:.1} KiB | | | ≤ 32 KB | {} |\n",
+            m["idle_connections"], met(per <= 31.25)
+        ));
+        out.push_str(&format!(
+            "| server RSS at start → after every scenario | {} → {} MiB | | | ≤ 200 MB for 10 million slots | {} |\n",
+            m["server_rss_at_start_mib"], m["server_rss_after_scenarios_mib"],
+            met(f(&m["server_rss_after_scenarios_mib"]) <= 190.7)
+        ));
+        let gates = db["gates"].as_array().cloned().unwrap_or_default();
+        let held = gates.iter().filter(|g| g["ok"] == true).count();
+        out.push_str(&format!(
+            "| correctness gates (no slot over its seats, counters = rows, nobody twice per dose, rush successes = min(seats, attempts)) | {held}/{} held | | | all | {} |\n",
+            gates.len(), met(held == gates.len())
+        ));
+    }
+    out
+}
+
+fn median_rate(rounds: &Value, key: &str) -> f64 {
+    median_of(rounds.as_array().map_or(&[][..], Vec::as_slice), key)
+}
+
+fn median_rate_db(rounds: &Value) -> f64 {
+    let mut v: Vec<f64> = rounds
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["database"]["per_second"].as_f64())
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
 fn summary(report: &Value) -> String {
