@@ -86,8 +86,14 @@ pub struct SearchCache {
     /// The nearest centres to a point (findByLatLong), for `NEAR_TTL`: centres move and open
     /// rarely, their list carries no seats, and the v2 answer itself tells clients to keep it
     /// for 24 hours.
-    near: Mutex<HashMap<(i64, i64, u32), (std::time::Instant, Arc<Vec<(Center, f64)>>)>>,
+    near: Mutex<HashMap<NearKey, (std::time::Instant, Nearest)>>,
 }
+
+/// A point to 1/10,000 of a degree, and how many centres.
+type NearKey = (i64, i64, u32);
+
+/// Centres with their distance in km, nearest first.
+type Nearest = Arc<Vec<(Center, f64)>>;
 
 /// How long a nearest-centres answer is kept.
 pub const NEAR_TTL: std::time::Duration = std::time::Duration::from_secs(60);
@@ -116,7 +122,7 @@ impl SearchCache {
         store: &dyn Store,
         point: GeoPoint,
         limit: u32,
-    ) -> Result<Arc<Vec<(Center, f64)>>, DomainError> {
+    ) -> Result<Nearest, DomainError> {
         let key = (
             (point.lat() * 10_000.0).round() as i64,
             (point.lon() * 10_000.0).round() as i64,

@@ -272,8 +272,8 @@ enum Conn<'a> {
 impl<'a> Conn<'a> {
     fn of(tx: &'a mut Tx) -> Self {
         match &mut tx.inner {
-            TxInner::Sqlite(tx, _) => Conn::Sqlite(&mut **tx),
-            TxInner::Postgres(tx) => Conn::Postgres(&mut **tx),
+            TxInner::Sqlite(tx, _) => Conn::Sqlite(tx),
+            TxInner::Postgres(tx) => Conn::Postgres(tx),
         }
     }
 }

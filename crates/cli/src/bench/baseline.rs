@@ -148,7 +148,7 @@ fn pgbench(
     let field = |prefix: &str| {
         text.lines()
             .find_map(|l| l.trim().strip_prefix(prefix))
-            .and_then(|r| r.trim().split_whitespace().next())
+            .and_then(|r| r.split_whitespace().next())
             .and_then(|v| v.parse::<f64>().ok())
     };
     let tps = field("tps =");

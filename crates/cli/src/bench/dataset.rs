@@ -235,7 +235,7 @@ pub async fn build(
     let mut place_center =
         |id: i64, name: String, locality: &Locality, centers: &mut Vec<BulkCenter>| {
             let district = locality.district_id.map_or(0, |d| d.0);
-            let point = locality.location.unwrap_or_else(|| unreachable_point());
+            let point = locality.location.unwrap_or_else(unreachable_point);
             let state = gazetteer
                 .district(sehat_domain::ids::DistrictId(district))
                 .map_or(0, |d| d.state_id.0);

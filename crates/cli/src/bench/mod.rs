@@ -115,7 +115,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     });
     let path = dir.join(format!("report-{}.json", tier.name));
     std::fs::write(&path, serde_json::to_string_pretty(&report)?)?;
-    std::fs::write(dir.join(format!("report-{}.md", tier.name)), markdown(&report))?;
+    std::fs::write(
+        dir.join(format!("report-{}.md", tier.name)),
+        markdown(&report),
+    )?;
     say(&format!("report written to {} (and .md)", path.display()));
     say(&summary(&report));
     anyhow::ensure!(
@@ -260,7 +263,7 @@ impl Bench<'_> {
         Ok(())
     }
 
-    fn gate(&mut self, name: String, ok: bool, detail: Value) {
+    fn gate(&mut self, name: &str, ok: bool, detail: &Value) {
         if !ok {
             say(&format!("GATE BROKEN: {name}: {detail}"));
         }
@@ -487,9 +490,9 @@ async fn read_your_writes(b: &mut Bench<'_>) -> anyhow::Result<Value> {
     }
     b.reset(since).await?;
     b.gate(
-        "search answers show every completed booking".into(),
+        "search answers show every completed booking",
         fresh == checks,
-        json!({"checks": checks, "fresh": fresh}),
+        &json!({"checks": checks, "fresh": fresh}),
     );
     Ok(json!({"checks": checks, "fresh": fresh}))
 }
@@ -622,9 +625,9 @@ async fn rush(b: &mut Bench<'_>) -> anyhow::Result<Value> {
             let m = b.measure(work, pace, limit).await?;
             let expected = seats.min(tier.rush_attempts as i64) as u64;
             b.gate(
-                format!("{variant} rush {}: successes = min(seats, attempts)", round_no + 1),
+                &format!("{variant} rush {}: successes = min(seats, attempts)", round_no + 1),
                 m.run.done == expected && m.run.failed == 0,
-                json!({"successes": m.run.done, "expected": expected, "refused": m.run.refused, "failed": m.run.failed}),
+                &json!({"successes": m.run.done, "expected": expected, "refused": m.run.refused, "failed": m.run.failed}),
             );
             b.audit(&format!("{variant} rush, round {}", round_no + 1))
                 .await?;
@@ -744,7 +747,11 @@ fn markdown(report: &Value) -> String {
         ));
         out.push_str("| scenario | measured | baseline (same run) | ratio: median (min–max) | goal | met |\n|---|---|---|---|---|---|\n");
         let ratio = |v: &Value| match v["median"].as_f64() {
-            Some(m) => format!("{m:.3} ({:.3}–{:.3})", v["min"].as_f64().unwrap_or(0.0), v["max"].as_f64().unwrap_or(0.0)),
+            Some(m) => format!(
+                "{m:.3} ({:.3}–{:.3})",
+                v["min"].as_f64().unwrap_or(0.0),
+                v["max"].as_f64().unwrap_or(0.0)
+            ),
             None => "—".into(),
         };
         let met = |ok: bool| if ok { "yes" } else { "**no**" };
@@ -768,12 +775,15 @@ fn markdown(report: &Value) -> String {
         let fresh = &search["read_your_writes"];
         out.push_str(&format!(
             "| search after a booking shows it (read-your-writes) | {}/{} | | | all | {} |\n",
-            fresh["fresh"], fresh["checks"], met(fresh["fresh"] == fresh["checks"])
+            fresh["fresh"],
+            fresh["checks"],
+            met(fresh["fresh"] == fresh["checks"])
         ));
         out.push_str(&format!(
             "| search against the database alone | | {} {:.0}/s | {} | (for reference) | |\n",
             if sqlite { "raw harness" } else { "pgbench" },
-            median_rate_db(&search["rounds"]), ratio(&search["ratio_to_database"])
+            median_rate_db(&search["rounds"]),
+            ratio(&search["ratio_to_database"])
         ));
         // Bots.
         let bots = &s["bot_polling"];
@@ -818,7 +828,10 @@ fn markdown(report: &Value) -> String {
         let (goal, ok) = if sqlite {
             ("≥ 20,000 bookings/s", booked >= 20_000.0)
         } else {
-            ("≥ 5 × one-booking-per-transaction on one hot slot", r >= 5.0)
+            (
+                "≥ 5 × one-booking-per-transaction on one hot slot",
+                r >= 5.0,
+            )
         };
         let first = rounds.first().cloned().unwrap_or_default();
         out.push_str(&format!(
@@ -834,7 +847,8 @@ fn markdown(report: &Value) -> String {
         ));
         out.push_str(&format!(
             "| rush: one slot × {} seats | {:.0} bookings/s until sold out | | | | |\n",
-            first["single_slot"]["seats"], med(&["single_slot", "booked_per_second"])
+            first["single_slot"]["seats"],
+            med(&["single_slot", "booked_per_second"])
         ));
         // Mixed and registration.
         let mixed = &s["mixed_rush"]["result"];
