@@ -1,47 +1,106 @@
 //! Slots known to be sold out, so that the crowd arriving after the last seat is answered from
 //! memory instead of queueing for the slot's row.
 //!
-//! A slot is marked when the database refuses a booking for want of seats in a dose pool. The
-//! mark goes when seats may come free in its session: at once for a cancel, a move away or a
-//! change of capacity committed by this node (the store's change hook), and within one feed
-//! poll for those of other nodes. A booking only takes seats, so it leaves the marks alone.
-//! A request whose idempotency key was seen before still goes to the database, to get its
-//! first answer back.
+//! A slot's pool is marked when the database refuses a booking of `n` people for want of seats;
+//! later requests for at least `n` people are refused from memory. The mark goes when seats may
+//! come free in its session: at once for a cancel, a move away or a change of capacity committed
+//! by this node (the store's change hook), within one feed poll for those of other nodes, and in
+//! any case after `MARK_TTL`. A refusal is marked only if nothing freed seats while it was
+//! decided (a ticket taken before the booking), so a cancel racing the refusal cannot leave a
+//! mark behind. A request whose idempotency key was seen before still goes to the database, to
+//! get its first answer back.
 
 use sehat_domain::ids::{SessionId, SlotId};
 use sehat_domain::schedule::DosePool;
 use sehat_domain::store::TouchedArea;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The longest a mark is trusted.
+pub const MARK_TTL: Duration = Duration::from_secs(2);
+
+/// A slot pool's mark: the fewest people refused, and when.
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    people: u32,
+    at: Instant,
+}
+
+#[derive(Debug, Default)]
+struct Marks {
+    by_session: HashMap<uuid::Uuid, HashMap<(i64, DosePool), Mark>>,
+    /// Counts every forgetting: a refusal decided across one is not marked.
+    clears: u64,
+}
 
 /// The sold-out marks of one node.
 #[derive(Debug, Default)]
 pub struct SoldOut {
-    marks: Mutex<HashMap<uuid::Uuid, HashSet<(i64, DosePool)>>>,
+    marks: Mutex<Marks>,
 }
 
+/// Taken before a booking; a refusal is marked only if it still holds.
+#[derive(Debug, Clone, Copy)]
+pub struct MarkTicket(u64);
+
 impl SoldOut {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<uuid::Uuid, HashSet<(i64, DosePool)>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Marks> {
         self.marks
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Whether the slot's pool was found full and nothing has freed a seat since.
-    pub fn is_marked(&self, session: SessionId, slot: SlotId, pool: DosePool) -> bool {
-        self.lock()
+    /// Whether a booking of `people` in the slot's pool is known to find no seats; otherwise
+    /// the ticket to mark its refusal with.
+    pub fn check(
+        &self,
+        session: SessionId,
+        slot: SlotId,
+        pool: DosePool,
+        people: u32,
+    ) -> Result<MarkTicket, ()> {
+        let marks = self.lock();
+        let marked = marks
+            .by_session
             .get(&session.0)
-            .is_some_and(|s| s.contains(&(slot.0, pool)))
+            .and_then(|s| s.get(&(slot.0, pool)))
+            .is_some_and(|m| people >= m.people && m.at.elapsed() < MARK_TTL);
+        if marked {
+            Err(())
+        } else {
+            Ok(MarkTicket(marks.clears))
+        }
     }
 
-    /// The database refused a booking of the slot's pool for want of seats.
-    pub fn mark(&self, session: SessionId, slot: SlotId, pool: DosePool) {
+    /// The database refused a booking of `people` in the slot's pool for want of seats.
+    pub fn mark(
+        &self,
+        ticket: MarkTicket,
+        session: SessionId,
+        slot: SlotId,
+        pool: DosePool,
+        people: u32,
+    ) {
         let mut marks = self.lock();
-        // Bounded: a deployment has far fewer sold-out sessions than this at any time.
-        if marks.len() >= 100_000 {
-            marks.clear();
+        if marks.clears != ticket.0 {
+            return;
         }
-        marks.entry(session.0).or_default().insert((slot.0, pool));
+        // Bounded: a deployment has far fewer sold-out sessions than this at any time.
+        if marks.by_session.len() >= 100_000 {
+            marks.by_session.clear();
+        }
+        let mark = marks
+            .by_session
+            .entry(session.0)
+            .or_default()
+            .entry((slot.0, pool))
+            .or_insert(Mark {
+                people,
+                at: Instant::now(),
+            });
+        mark.people = mark.people.min(people);
+        mark.at = Instant::now();
     }
 
     /// Forgets the marks of sessions where seats may have come free.
@@ -50,8 +109,9 @@ impl SoldOut {
             return;
         }
         let mut marks = self.lock();
+        marks.clears += 1;
         for t in touched.iter().filter(|t| t.frees_seats) {
-            marks.remove(&t.session_id);
+            marks.by_session.remove(&t.session_id);
         }
     }
 }
@@ -72,28 +132,51 @@ mod tests {
     #[test]
     fn a_mark_stays_through_bookings_and_goes_when_seats_may_free() {
         let (s, other) = (uuid::Uuid::from_u128(1), uuid::Uuid::from_u128(2));
+        let (sid, slot, first) = (SessionId(s), SlotId(7), DosePool::First);
         let sold = SoldOut::default();
-        sold.mark(SessionId(s), SlotId(7), DosePool::First);
-        assert!(sold.is_marked(SessionId(s), SlotId(7), DosePool::First));
+        let ticket = sold.check(sid, slot, first, 1).unwrap();
+        sold.mark(ticket, sid, slot, first, 1);
+        assert!(sold.check(sid, slot, first, 1).is_err());
         assert!(
-            !sold.is_marked(SessionId(s), SlotId(7), DosePool::Later),
+            sold.check(sid, slot, DosePool::Later, 1).is_ok(),
             "per pool"
         );
-        assert!(
-            !sold.is_marked(SessionId(s), SlotId(8), DosePool::First),
-            "per slot"
-        );
+        assert!(sold.check(sid, SlotId(8), first, 1).is_ok(), "per slot");
         sold.forget(&[touched(s, false)]);
         assert!(
-            sold.is_marked(SessionId(s), SlotId(7), DosePool::First),
+            sold.check(sid, slot, first, 1).is_err(),
             "a booking frees nothing"
         );
         sold.forget(&[touched(other, true)]);
-        assert!(
-            sold.is_marked(SessionId(s), SlotId(7), DosePool::First),
-            "another session"
-        );
+        assert!(sold.check(sid, slot, first, 1).is_err(), "another session");
         sold.forget(&[touched(s, true)]);
-        assert!(!sold.is_marked(SessionId(s), SlotId(7), DosePool::First));
+        assert!(sold.check(sid, slot, first, 1).is_ok());
+    }
+
+    #[test]
+    fn a_family_refused_does_not_mark_the_slot_for_one_person() {
+        let (sid, slot, first) = (
+            SessionId(uuid::Uuid::from_u128(1)),
+            SlotId(7),
+            DosePool::First,
+        );
+        let sold = SoldOut::default();
+        let ticket = sold.check(sid, slot, first, 4).unwrap();
+        sold.mark(ticket, sid, slot, first, 4);
+        assert!(sold.check(sid, slot, first, 4).is_err());
+        assert!(
+            sold.check(sid, slot, first, 1).is_ok(),
+            "two seats may still be free"
+        );
+    }
+
+    #[test]
+    fn a_refusal_decided_across_a_freeing_change_is_not_marked() {
+        let (s, slot, first) = (uuid::Uuid::from_u128(1), SlotId(7), DosePool::First);
+        let sold = SoldOut::default();
+        let ticket = sold.check(SessionId(s), slot, first, 1).unwrap();
+        sold.forget(&[touched(s, true)]); // a cancel commits while the refusal is on its way
+        sold.mark(ticket, SessionId(s), slot, first, 1);
+        assert!(sold.check(SessionId(s), slot, first, 1).is_ok());
     }
 }

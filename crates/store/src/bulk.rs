@@ -132,12 +132,17 @@ pub struct BookingAudit {
     pub counter_mismatch: i64,
     /// Beneficiaries holding two active appointments for one dose.
     pub twice_per_dose: i64,
+    /// Beneficiaries holding two active appointments from today on (one upcoming per person).
+    pub two_upcoming: i64,
 }
 
 impl BookingAudit {
     /// Whether every invariant holds.
     pub fn holds(&self) -> bool {
-        self.over_capacity == 0 && self.counter_mismatch == 0 && self.twice_per_dose == 0
+        self.over_capacity == 0
+            && self.counter_mismatch == 0
+            && self.twice_per_dose == 0
+            && self.two_upcoming == 0
     }
 }
 
@@ -276,9 +281,17 @@ impl SqlStore {
     /// Sets a slot's seats (all for first doses): the benchmark opens a hot slot wide for the
     /// database's one-booking-per-transaction ceiling, and closes it back.
     pub async fn set_slot_seats(&self, slot: i64, seats: i64) -> Result<(), DomainError> {
-        on_pool!(&self.pool, p => sqlx::query(
-            "UPDATE slots SET capacity = $2, capacity_dose1 = $2 WHERE id = $1")
-            .bind(slot).bind(seats).execute(p).await.map(|_| ()).map_err(db_error))
+        let mut tx = self.begin_write().await?;
+        let now = self.clock.now_millis();
+        on_tx!(&mut tx, c => sqlx::query(
+            "UPDATE slots SET capacity = $2, capacity_dose1 = $2, changed_at = $3 WHERE id = $1")
+            .bind(slot).bind(seats).bind(now).execute(c).await.map(|_| ()).map_err(db_error))?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO availability_changes (session_id, center_id, district_id, pincode, changed_at) \
+             SELECT se.id, c.id, c.district_id, c.pincode, $2 FROM slots sl \
+             JOIN sessions se ON se.id = sl.session_id JOIN centers c ON c.id = se.center_id WHERE sl.id = $1")
+            .bind(slot).bind(now).execute(c).await.map(|_| ()).map_err(db_error))?;
+        tx.commit().await
     }
 
     /// Refreshes the planner's statistics after a bulk load.
@@ -291,6 +304,15 @@ impl SqlStore {
     /// next round of a benchmark, keeping the bookings made before the run.
     pub async fn reset_bookings_since(&self, since: i64) -> Result<(), DomainError> {
         let mut tx = self.begin_write().await?;
+        let now = self.clock.now_millis();
+        // The sessions whose seats change again: noted for the feed, so that every server on
+        // the database drops what it cached about them (searches, sold-out marks).
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO availability_changes (session_id, center_id, district_id, pincode, changed_at) \
+             SELECT DISTINCT se.id, c.id, c.district_id, c.pincode, $2 FROM slots sl \
+             JOIN sessions se ON se.id = sl.session_id JOIN centers c ON c.id = se.center_id \
+             WHERE sl.changed_at >= $1")
+            .bind(since).bind(now).execute(c).await.map(|_| ()).map_err(db_error))?;
         for sql in [
             "DELETE FROM appointment_beneficiaries WHERE appointment_no IN \
              (SELECT number FROM appointments WHERE created_at >= $1)",
@@ -299,11 +321,12 @@ impl SqlStore {
                booked = (SELECT COUNT(*) FROM appointment_beneficiaries ab JOIN appointments a \
                  ON a.number = ab.appointment_no WHERE a.slot_id = slots.id AND ab.status = 'ACTIVE'), \
                booked_dose1 = (SELECT COUNT(*) FROM appointment_beneficiaries ab JOIN appointments a \
-                 ON a.number = ab.appointment_no WHERE a.slot_id = slots.id AND ab.status = 'ACTIVE' AND ab.dose = 1) \
+                 ON a.number = ab.appointment_no WHERE a.slot_id = slots.id AND ab.status = 'ACTIVE' AND ab.dose = 1), \
+               changed_at = $2 \
              WHERE changed_at >= $1",
             "DELETE FROM idempotency_keys WHERE created_at >= $1",
         ] {
-            on_tx!(&mut tx, c => sqlx::query(sql).bind(since)
+            on_tx!(&mut tx, c => sqlx::query(sql).bind(since).bind(now)
                 .execute(c).await.map(|_| ()).map_err(db_error))?;
         }
         tx.commit().await
@@ -332,12 +355,18 @@ impl SqlStore {
             "SELECT COUNT(*) FROM (SELECT beneficiary_id, dose FROM appointment_beneficiaries \
              WHERE status = 'ACTIVE' GROUP BY beneficiary_id, dose HAVING COUNT(*) > 1) twice")
             .fetch_one(c).await.map_err(db_error))?;
+        let two_upcoming: i64 = on_tx!(&mut tx, c => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT ab.beneficiary_id FROM appointment_beneficiaries ab \
+             JOIN appointments a ON a.number = ab.appointment_no JOIN sessions se ON se.id = a.session_id \
+             WHERE ab.status = 'ACTIVE' AND se.date >= $1 GROUP BY ab.beneficiary_id HAVING COUNT(*) > 1) two")
+            .bind(self.clock.today()).fetch_one(c).await.map_err(db_error))?;
         Ok(BookingAudit {
             slots,
             active_bookings,
             over_capacity,
             counter_mismatch,
             twice_per_dose,
+            two_upcoming,
         })
     }
 }

@@ -223,6 +223,21 @@ fn merge_codes(stored: &str, new: &str) -> String {
     codes.join(",")
 }
 
+/// A centre's fields show in every answer about its upcoming sessions (its name, whether it
+/// takes bookings, what it charges): a change to them is a change of those sessions, for the
+/// feed and the search caches.
+async fn note_upcoming(tx: &mut Tx, center: i64, now: i64) -> Result<(), DomainError> {
+    let today = time::OffsetDateTime::from_unix_timestamp(now.div_euclid(1000))
+        .map_err(|e| DomainError::Internal(e.into()))?
+        .to_offset(sehat_domain::clock::IST)
+        .date();
+    let upcoming: Vec<Uuid> = on_tx!(tx, c => sqlx::query_scalar(
+        "SELECT id FROM sessions WHERE center_id = $1 AND date >= $2")
+        .bind(center).bind(today).fetch_all(c).await.map_err(db_error))?;
+    let upcoming: Vec<SessionId> = upcoming.into_iter().map(SessionId).collect();
+    crate::feed::note_changes(tx, &upcoming, now, true).await
+}
+
 /// Inserts or updates a centre by its natural key.
 async fn upsert_center(
     tx: &mut Tx,
@@ -242,6 +257,7 @@ async fn upsert_center(
                     return Ok((id, outcome, false));
                 }
                 update_center_fields(tx, id, &fields, now).await?;
+                note_upcoming(tx, id, now).await?;
                 outcome.centers_updated = 1;
                 return Ok((id, outcome, false));
             }
@@ -717,12 +733,7 @@ impl SqlStore {
         update_center_fields(&mut tx, id.0, &f, now).await?;
         on_tx!(&mut tx, c => sqlx::query("UPDATE centers SET active = $2 WHERE id = $1")
             .bind(id.0).bind(active).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
-        // Whether it takes bookings, and what it charges, show in every upcoming session.
-        let upcoming: Vec<Uuid> = on_tx!(&mut tx, c => sqlx::query_scalar(
-            "SELECT id FROM sessions WHERE center_id = $1 AND date >= $2")
-            .bind(id.0).bind(self.clock.today()).fetch_all(c).await.map_err(db_error))?;
-        let upcoming: Vec<SessionId> = upcoming.into_iter().map(SessionId).collect();
-        crate::feed::note_changes(&mut tx, &upcoming, now, true).await?;
+        note_upcoming(&mut tx, id.0, now).await?;
         tx.commit().await?;
         self.read_center(id).await
     }

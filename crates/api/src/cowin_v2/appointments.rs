@@ -500,18 +500,31 @@ async fn book_unless_sold_out(
     key: Option<&sehat_domain::store::IdempotencyKey>,
 ) -> Result<Appointment, DomainError> {
     let pool = DosePool::of(sehat_domain::booking::booking_dose(request.dose, session)?);
-    if state.sold_out.is_marked(session.id, request.slot_id, pool) {
-        let replay = match key {
-            Some(key) => state.store.idempotency_key_seen(key).await?,
-            None => false,
-        };
-        if !replay {
-            return Err(DomainError::Rule(Rule::SlotFull));
+    let people = u32::try_from(request.beneficiaries.len()).unwrap_or(u32::MAX);
+    let ticket = match state
+        .sold_out
+        .check(session.id, request.slot_id, pool, people)
+    {
+        Ok(ticket) => Some(ticket),
+        Err(()) => {
+            let replay = match key {
+                Some(key) => state.store.idempotency_key_seen(key).await?,
+                None => false,
+            };
+            if !replay {
+                return Err(DomainError::Rule(Rule::SlotFull));
+            }
+            None
         }
-    }
+    };
     match state.store.book(request, key).await {
+        // A replayed refusal is not news about the seats: only a fresh one marks.
         Err(DomainError::Rule(Rule::SlotFull)) => {
-            state.sold_out.mark(session.id, request.slot_id, pool);
+            if let Some(ticket) = ticket {
+                state
+                    .sold_out
+                    .mark(ticket, session.id, request.slot_id, pool, people);
+            }
             Err(DomainError::Rule(Rule::SlotFull))
         }
         other => other,

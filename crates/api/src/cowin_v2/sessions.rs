@@ -245,9 +245,9 @@ async fn search(
     from: Date,
     days: i64,
     vaccine: Option<&str>,
+    now: OffsetDateTime,
 ) -> Result<Found, ApiError> {
     let to = from + time::Duration::days(days - 1);
-    let now = state.clock.now();
     let (raw, mut changed_at) = match area {
         Ok(area) => {
             let found = state
@@ -326,8 +326,14 @@ async fn answer(
     render: impl FnOnce(&Found, OffsetDateTime) -> Result<Value, ApiError>,
 ) -> Result<Response, ApiError> {
     let now = state.clock.now();
+    // Kept: answers about the booking window and the vaccines there are. Others (any date, any
+    // text a client may send) are answered, not kept, so they cannot crowd the cache.
+    let today = now.to_offset(sehat_domain::clock::IST).date();
+    let keep = (today - time::Duration::days(1)..=today + time::Duration::days(60)).contains(&from)
+        && vaccine.is_none_or(|v| state.gazetteer.vaccine(&v.to_ascii_uppercase()).is_some());
     let key = area
         .ok()
+        .filter(|_| keep)
         .map(|a| (a, (kind, from, vaccine.map(str::to_ascii_lowercase))));
     let ticket = match &key {
         Some((a, k)) => match state.search_cache.rendered(*a, k, millis(now)) {
@@ -336,7 +342,7 @@ async fn answer(
         },
         None => None,
     };
-    let found = search(state, area, from, days, vaccine).await?;
+    let found = search(state, area, from, days, vaccine, now).await?;
     let body = render(&found, now)?;
     let bytes = bytes::Bytes::from(serde_json::to_vec(&body).map_err(internal)?);
     let etag = etag_of(&bytes);

@@ -276,8 +276,11 @@ impl Bench<'_> {
             .unwrap_or(0)
     }
 
+    /// Removes the run's bookings, then gives the server's feed poller time to read the note
+    /// of it and drop what it cached (searches, sold-out marks).
     async fn reset(&self, since: i64) -> anyhow::Result<()> {
         self.store.reset_bookings_since(since).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
         Ok(())
     }
 }
@@ -652,10 +655,12 @@ async fn rush(b: &mut Bench<'_>) -> anyhow::Result<Value> {
             b.args.seconds,
         )
         .await;
+        // Bookings out first: the slot's seats cannot go below its bookings.
         b.reset(since).await?;
         b.store
             .set_slot_seats(data.single.id, data.single.seats)
             .await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
         let db = db?;
         if let (Some(db), Some(server)) = (
             db["per_second"].as_f64(),
