@@ -51,26 +51,22 @@ impl SoldOut {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Whether a booking of `people` in the slot's pool is known to find no seats; otherwise
-    /// the ticket to mark its refusal with.
+    /// The ticket to mark a refusal with, or `None` when a booking of `people` in the slot's
+    /// pool is known to find no seats.
     pub fn check(
         &self,
         session: SessionId,
         slot: SlotId,
         pool: DosePool,
         people: u32,
-    ) -> Result<MarkTicket, ()> {
+    ) -> Option<MarkTicket> {
         let marks = self.lock();
         let marked = marks
             .by_session
             .get(&session.0)
             .and_then(|s| s.get(&(slot.0, pool)))
             .is_some_and(|m| people >= m.people && m.at.elapsed() < MARK_TTL);
-        if marked {
-            Err(())
-        } else {
-            Ok(MarkTicket(marks.clears))
-        }
+        (!marked).then_some(MarkTicket(marks.clears))
     }
 
     /// The database refused a booking of `people` in the slot's pool for want of seats.
@@ -136,21 +132,21 @@ mod tests {
         let sold = SoldOut::default();
         let ticket = sold.check(sid, slot, first, 1).unwrap();
         sold.mark(ticket, sid, slot, first, 1);
-        assert!(sold.check(sid, slot, first, 1).is_err());
+        assert!(sold.check(sid, slot, first, 1).is_none());
         assert!(
-            sold.check(sid, slot, DosePool::Later, 1).is_ok(),
+            sold.check(sid, slot, DosePool::Later, 1).is_some(),
             "per pool"
         );
-        assert!(sold.check(sid, SlotId(8), first, 1).is_ok(), "per slot");
+        assert!(sold.check(sid, SlotId(8), first, 1).is_some(), "per slot");
         sold.forget(&[touched(s, false)]);
         assert!(
-            sold.check(sid, slot, first, 1).is_err(),
+            sold.check(sid, slot, first, 1).is_none(),
             "a booking frees nothing"
         );
         sold.forget(&[touched(other, true)]);
-        assert!(sold.check(sid, slot, first, 1).is_err(), "another session");
+        assert!(sold.check(sid, slot, first, 1).is_none(), "another session");
         sold.forget(&[touched(s, true)]);
-        assert!(sold.check(sid, slot, first, 1).is_ok());
+        assert!(sold.check(sid, slot, first, 1).is_some());
     }
 
     #[test]
@@ -163,9 +159,9 @@ mod tests {
         let sold = SoldOut::default();
         let ticket = sold.check(sid, slot, first, 4).unwrap();
         sold.mark(ticket, sid, slot, first, 4);
-        assert!(sold.check(sid, slot, first, 4).is_err());
+        assert!(sold.check(sid, slot, first, 4).is_none());
         assert!(
-            sold.check(sid, slot, first, 1).is_ok(),
+            sold.check(sid, slot, first, 1).is_some(),
             "two seats may still be free"
         );
     }
@@ -177,6 +173,6 @@ mod tests {
         let ticket = sold.check(SessionId(s), slot, first, 1).unwrap();
         sold.forget(&[touched(s, true)]); // a cancel commits while the refusal is on its way
         sold.mark(ticket, SessionId(s), slot, first, 1);
-        assert!(sold.check(SessionId(s), slot, first, 1).is_ok());
+        assert!(sold.check(SessionId(s), slot, first, 1).is_some());
     }
 }

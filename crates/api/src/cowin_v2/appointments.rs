@@ -505,8 +505,8 @@ async fn book_unless_sold_out(
         .sold_out
         .check(session.id, request.slot_id, pool, people)
     {
-        Ok(ticket) => Some(ticket),
-        Err(()) => {
+        Some(ticket) => Some(ticket),
+        None => {
             let replay = match key {
                 Some(key) => state.store.idempotency_key_seen(key).await?,
                 None => false,
