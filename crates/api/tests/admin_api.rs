@@ -738,3 +738,32 @@ async fn an_upload_declared_larger_than_the_limit_gets_413_before_its_body_is_re
     );
     app.teardown().await;
 }
+
+#[tokio::test]
+async fn an_upload_that_moves_a_centre_refreshes_cached_searches() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let uri = "/api/v2/appointment/sessions/public/findByPin?pincode=415501&date=02-03-2026";
+        let first = app
+            .upload("", Some(("file", "f.csv", "text/csv", &csv(&[GOOD_ROW]))))
+            .await;
+        assert!(first.status.is_success(), "{}", first.json);
+        let before = app.call("GET", uri, None, None).await;
+        assert_eq!(before.json["sessions"][0]["lat"], 17, "{}", before.json);
+        assert!(
+            app.state.search_cache.stats().entries > 0,
+            "the answer is cached"
+        );
+
+        // The same centre (same name and pincode), moved: only its fields change, not its
+        // sessions; the cached answer must still go.
+        let moved = GOOD_ROW.replace("17.70,74.16", "18.70,74.16");
+        let second = app
+            .upload("", Some(("file", "f.csv", "text/csv", &csv(&[&moved]))))
+            .await;
+        assert!(second.status.is_success(), "{}", second.json);
+        let after = app.call("GET", uri, None, None).await;
+        assert_eq!(after.json["sessions"][0]["lat"], 18, "{}", after.json);
+        app.teardown().await;
+    }
+}
