@@ -229,7 +229,7 @@ pub async fn build(
     );
     localities.shuffle(&mut rng);
 
-    // Centres at post offices; the shuffled order's head is the popular part of the country.
+    // Centres at post offices.
     let mut places = Vec::with_capacity(tier.centers + tier.rush_slots / 10 + 2);
     let mut centers = Vec::with_capacity(tier.centers);
     let mut place_center =
@@ -258,8 +258,10 @@ pub async fn build(
                 vaccine_codes: "COVISHIELD".into(),
             });
         };
+    // Spread evenly over the post offices (a real pincode has a handful of centres, not
+    // thousands); popularity is the searches' skew, over the centres.
     for c in 0..tier.centers {
-        let locality = &localities[skewed(&mut rng, localities.len())];
+        let locality = &localities[rng.random_range(0..localities.len())];
         place_center(
             c as i64 + 1,
             format!("{} UPHC {}", locality.name, c + 1),
