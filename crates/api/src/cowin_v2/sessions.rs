@@ -248,40 +248,49 @@ async fn search(
     now: OffsetDateTime,
 ) -> Result<Found, ApiError> {
     let to = from + time::Duration::days(days - 1);
+    // The rows are shared with the cache: only what is shown is copied out of them.
+    let one_centre = |centers| {
+        std::sync::Arc::new(sehat_domain::store::AreaAvailability {
+            centers,
+            changed_at: 0,
+        })
+    };
     let (raw, mut changed_at) = match area {
         Ok(area) => {
             let found = state
                 .search_cache
                 .availability(&*state.store, area, from, to)
                 .await?;
-            (found.centers.clone(), Some(found.changed_at))
+            let changed_at = Some(found.changed_at);
+            (found, changed_at)
         }
         // One centre: its sessions open or closed say when it changed; a centre that is gone or
         // inactive gives no Last-Modified (its ETag still validates).
         Err(center) => match state.store.center(center).await {
             Ok(c) if c.active => {
                 let sessions = state.store.sessions(center, from, to).await?;
-                (vec![(c, sessions)], None)
+                (one_centre(vec![(c, sessions)]), None)
             }
-            Ok(_) | Err(sehat_domain::DomainError::NotFound(_)) => (Vec::new(), None),
+            Ok(_) | Err(sehat_domain::DomainError::NotFound(_)) => (one_centre(Vec::new()), None),
             Err(e) => return Err(e.into()),
         },
     };
-    let mut centers = Vec::with_capacity(raw.len());
+    let mut centers = Vec::with_capacity(raw.centers.len());
     let mut good_until_ms = i64::MAX;
-    for (center, sessions) in raw {
-        for s in &sessions {
+    for (center, sessions) in &raw.centers {
+        for s in sessions {
             let latest = s.changed_at.max(ended_before(s, now));
             changed_at = Some(changed_at.map_or(latest, |c: i64| c.max(latest)));
             good_until_ms = good_until_ms.min(next_end(s, now));
         }
         let shown: Vec<Session> = sessions
-            .into_iter()
+            .iter()
             .filter(|s| vaccine.is_none_or(|v| s.vaccine_code.eq_ignore_ascii_case(v)))
             .filter(|s| s.bookable_slots(now).next().is_some())
+            .cloned()
             .collect();
         if !shown.is_empty() {
-            centers.push((center, shown));
+            centers.push((center.clone(), shown));
         }
     }
     Ok(Found {

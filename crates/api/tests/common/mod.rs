@@ -76,22 +76,7 @@ impl TestApp {
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {
-        let response = self.app.clone().oneshot(request).await.expect("response");
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes();
-        let json = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        Reply {
-            status,
-            json,
-            headers,
-        }
+        self.send_to(&self.app, request).await
     }
 
     pub async fn admin(&self, method: &str, uri: &str, body: Option<Value>) -> Reply {
@@ -120,20 +105,23 @@ impl TestApp {
         sehat_api::app(state)
     }
 
-    /// Sends a request to another node.
+    /// Sends a request to a node (this one's router, or another node's).
     pub async fn send_to(&self, node: &axum::Router, request: Request<Body>) -> Reply {
         let response = node.clone().oneshot(request).await.expect("response");
         let status = response.status();
+        let headers = response.headers().clone();
         let bytes = response
             .into_body()
             .collect()
             .await
             .expect("body")
             .to_bytes();
+        let json = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         Reply {
             status,
-            json: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-            headers: axum::http::HeaderMap::new(),
+            json,
+            headers,
         }
     }
 }
