@@ -292,7 +292,7 @@ impl TryFrom<NewCenterBody> for CenterSpec {
     responses((status = 201, body = CenterBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 409, description = "a centre of that name exists at that pincode", body = ErrorBody)))]
 async fn create_center(
-    _: AdminAuth,
+    admin: AdminAuth,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewCenterBody>,
 ) -> Result<(StatusCode, Json<CenterBody>), ApiError> {
@@ -308,7 +308,7 @@ async fn create_center(
             ],
         )
     })?;
-    let center = state.store.create_center(&resolved).await?;
+    let center = admin.store.create_center(&resolved).await?;
     Ok((StatusCode::CREATED, Json(center.into())))
 }
 
@@ -397,7 +397,7 @@ impl TryFrom<CenterPatchBody> for CenterPatch {
     responses((status = 200, body = CenterBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn update_center(
-    _: AdminAuth,
+    admin: AdminAuth,
     State(state): State<AppState>,
     ApiPath(CenterPath { center_id }): ApiPath<CenterPath>,
     ApiJson(body): ApiJson<CenterPatchBody>,
@@ -415,7 +415,7 @@ async fn update_center(
         ));
     }
     Ok(Json(
-        state
+        admin
             .store
             .update_center(CenterId(center_id), &patch)
             .await?
@@ -602,7 +602,7 @@ pub struct OpenSessionsResult {
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn open_sessions(
-    _: AdminAuth,
+    admin: AdminAuth,
     State(state): State<AppState>,
     ApiPath(CenterPath { center_id }): ApiPath<CenterPath>,
     ApiJson(body): ApiJson<OpenSessionsBody>,
@@ -616,7 +616,7 @@ async fn open_sessions(
         .check_vaccine(&plan.vaccine_code)
         .map_err(|e| rename_field(e, &[("vaccinationtypeID", "vaccine")]))?;
     let center = CenterId(center_id);
-    let outcome = state.store.open_sessions(center, &plan).await?;
+    let outcome = admin.store.open_sessions(center, &plan).await?;
     let sessions = state.store.sessions(center, plan.from, plan.to).await?;
     let sessions = sessions
         .into_iter()
@@ -695,13 +695,12 @@ async fn list_sessions(
     params(("session_id" = String, Path, description = "session UUID")), security(("admin_token" = [])),
     responses((status = 200, body = SessionBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn close_session(
-    _: AdminAuth,
-    State(state): State<AppState>,
+    admin: AdminAuth,
     ApiPath(SessionPath { session_id }): ApiPath<SessionPath>,
 ) -> Result<Json<SessionBody>, ApiError> {
     let id = uuid::Uuid::parse_str(&session_id)
         .map_err(|_| ApiError::invalid("session_id", "must be a UUID"))?;
-    Ok(Json(state.store.close_session(SessionId(id)).await?.into()))
+    Ok(Json(admin.store.close_session(SessionId(id)).await?.into()))
 }
 
 /// One day of a centre's utilization.
@@ -823,7 +822,7 @@ fn is_csv(name: &str, content_type: Option<&str>) -> bool {
         (status = 413, body = ErrorBody),
         (status = 422, description = "all-or-nothing: some rows invalid, nothing written", body = ImportReport)))]
 async fn upload_facilities(
-    _: AdminAuth,
+    admin: AdminAuth,
     State(state): State<AppState>,
     ApiQuery(query): ApiQuery<UploadQuery>,
     headers: axum::http::HeaderMap,
@@ -867,7 +866,7 @@ async fn upload_facilities(
         let reader = tokio_util::io::StreamReader::new(stream);
         let result = import_facilities(
             reader,
-            state.store.as_ref(),
+            admin.store.as_ref(),
             &state.gazetteer,
             options,
             &mut |_, _| {},

@@ -1,6 +1,8 @@
-//! API tokens: HS256 JWTs with `exp`, issued to guests (partner apps, 15 minutes as spec 000 says)
-//! and to beneficiaries (after an OTP, or reference id + mobile + birth year), and the
-//! extractors that demand them. Tokens are never logged.
+//! API tokens: HS256 JWTs with `exp`, issued to guests (partner apps holding an API key, 15
+//! minutes as spec 000 says) and to beneficiaries (after an OTP, or reference id + mobile + birth
+//! year), and the extractors that demand them. A token is refused after logout, and a guest token
+//! once its partner key is revoked or retired: every use checks both in the database, so it holds
+//! on every node. Tokens are never logged.
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -10,7 +12,10 @@ use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use sehat_domain::beneficiary::BeneficiaryRef;
 use sehat_domain::identity::MobileHash;
+use sehat_domain::audit::Actor;
+use sehat_domain::store::Store;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What a token lets its holder do.
@@ -39,6 +44,9 @@ pub struct Claims {
     pub exp: i64,
     /// Token id.
     pub jti: String,
+    /// For a guest token: the id of the partner API key it was issued under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
     /// Issuer.
     pub iss: String,
 }
@@ -80,7 +88,7 @@ impl TokenKeys {
         now: i64,
         sub: String,
         role: Role,
-        ben: Option<i64>,
+        (ben, kid): (Option<i64>, Option<String>),
         ttl: Duration,
     ) -> Result<String, ApiError> {
         let claims = Claims {
@@ -90,19 +98,20 @@ impl TokenKeys {
             iat: now,
             exp: now + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2),
             jti: uuid::Uuid::new_v4().to_string(),
+            kid,
             iss: ISSUER.to_owned(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| sehat_domain::DomainError::Internal(e.into()).into())
     }
 
-    /// A guest token for a partner app.
-    pub fn guest(&self, now: i64, user_name: &str) -> Result<String, ApiError> {
+    /// A guest token for a partner app, under one of its API keys.
+    pub fn guest(&self, now: i64, partner: &str, key_id: &str) -> Result<String, ApiError> {
         self.sign(
             now,
-            format!("guest:{user_name}"),
+            format!("partner:{partner}"),
             Role::Guest,
-            None,
+            (None, Some(key_id.to_owned())),
             self.guest_ttl,
         )
     }
@@ -118,7 +127,7 @@ impl TokenKeys {
             now,
             account.as_str().to_owned(),
             Role::Beneficiary,
-            only.map(BeneficiaryRef::get),
+            (only.map(BeneficiaryRef::get), None),
             self.beneficiary_ttl,
         )
     }
@@ -151,22 +160,50 @@ fn bearer(parts: &Parts) -> Option<&str> {
     (!token.is_empty()).then_some(token)
 }
 
-fn claims_of(parts: &Parts, state: &AppState) -> Result<Claims, ApiError> {
+/// The claims of the request's bearer token: signed by this deployment, unexpired, not logged
+/// out, and (for a guest) under a partner key still active.
+async fn claims_of(parts: &Parts, state: &AppState) -> Result<Claims, ApiError> {
     let token = bearer(parts).ok_or_else(ApiError::unauthenticated)?;
-    state
-        .tokens
-        .verify(token, state.clock.now().unix_timestamp())
+    let now_ms = state.clock.now_millis();
+    let claims = state.tokens.verify(token, now_ms.div_euclid(1000))?;
+    let refused = state
+        .store
+        .token_refused(&claims.jti, claims.kid.as_deref(), now_ms)
+        .await?;
+    if refused {
+        return Err(ApiError::unauthenticated());
+    }
+    Ok(claims)
+}
+
+/// Who a token's holder is, for the audit log.
+fn actor_of(claims: &Claims, parts: &Parts, state: &AppState) -> Actor {
+    let origin = state.limiter.client_ip(parts).to_string();
+    match claims.role {
+        Role::Guest => Actor::partner(
+            claims.sub.strip_prefix("partner:").unwrap_or(&claims.sub),
+            origin,
+        ),
+        Role::Beneficiary => Actor::account(&claims.sub, origin),
+    }
 }
 
 /// Any valid token: a guest's or a beneficiary's (reference data, centres, registration).
 #[derive(Debug, Clone)]
-pub struct AnyToken(pub Claims);
+pub struct AnyToken {
+    /// Its claims.
+    pub claims: Claims,
+    /// The store, acting for the token's holder (its writes are audited under that name).
+    pub store: Arc<dyn Store>,
+}
 
 impl FromRequestParts<AppState> for AnyToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        claims_of(parts, state).map(Self)
+        let claims = claims_of(parts, state).await?;
+        let store = state.store.acting_as(actor_of(&claims, parts, state));
+        Ok(Self { claims, store })
     }
 }
 
@@ -178,6 +215,10 @@ pub struct BeneficiaryToken {
     pub account: MobileHash,
     /// The only beneficiary this token may act for, if limited.
     pub only: Option<BeneficiaryRef>,
+    /// The store, acting for this family (its writes are audited under its pseudonym).
+    pub store: Arc<dyn Store>,
+    /// The token itself: its id and expiry, for logout.
+    pub claims: Claims,
 }
 
 impl BeneficiaryToken {
@@ -191,13 +232,16 @@ impl FromRequestParts<AppState> for BeneficiaryToken {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let claims = claims_of(parts, state)?;
+        let claims = claims_of(parts, state).await?;
         if claims.role != Role::Beneficiary {
             return Err(ApiError::unauthenticated());
         }
+        let store = state.store.acting_as(actor_of(&claims, parts, state));
         Ok(Self {
-            account: MobileHash::from_stored(claims.sub),
+            account: MobileHash::from_stored(claims.sub.clone()),
             only: claims.ben.and_then(|b| BeneficiaryRef::new(b).ok()),
+            store,
+            claims,
         })
     }
 }
@@ -212,7 +256,7 @@ mod tests {
 
     #[test]
     fn tokens_carry_exp_and_expire_by_the_injected_clock() {
-        let token = keys().guest(1_000, "partner").unwrap();
+        let token = keys().guest(1_000, "partner", "k1").unwrap();
         let claims = keys().verify(&token, 1_001).unwrap();
         assert_eq!((claims.role, claims.exp), (Role::Guest, 1_900));
         assert!(keys().verify(&token, 1_900).is_err());
@@ -220,7 +264,7 @@ mod tests {
 
     #[test]
     fn forged_tokens_are_refused() {
-        let token = keys().guest(1_000, "partner").unwrap();
+        let token = keys().guest(1_000, "partner", "k1").unwrap();
         let other = TokenKeys::new(&[4; 32], Duration::from_secs(900), Duration::from_secs(900));
         assert!(other.verify(&token, 1_001).is_err(), "another key");
         let mut parts: Vec<&str> = token.split('.').collect();

@@ -33,6 +33,7 @@ use sehat_domain::store::{
 use sehat_domain::values::{
     Mobile, Name, Pincode, SlotTimings, format_cowin_date, parse_cowin_date,
 };
+use crate::rate_limit::ClientAddress;
 use sehat_domain::{DomainError, Rule};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -143,11 +144,16 @@ pub struct GuestLogin {
 }
 
 /// Log in as a guest (a partner app): the answer is the bare token (a JWT with `exp`), valid 15
-/// minutes, as spec 000's sample shows it.
+/// minutes, as spec 000's sample shows it. The partner proves itself with its API key in the
+/// `x-api-key` header (issued by an admin: `POST /admin/v1/partners/{partner}/keys`); the token
+/// stops working when that key is revoked or retired.
 #[utoipa::path(post, path = "/api/v1/auth/guest/login", tag = "cowin-v1", request_body = GuestLogin,
-    responses((status = 200, description = "the guest token", content_type = "text/plain", body = String), (status = 400, body = ErrorBody)))]
+    params(("x-api-key" = String, Header, description = "the partner's API key")),
+    responses((status = 200, description = "the guest token", content_type = "text/plain", body = String), (status = 400, body = ErrorBody),
+        (status = 401, description = "USRAUT0008: no valid partner API key", body = ErrorBody)))]
 async fn guest_login(
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<GuestLogin>,
 ) -> Result<Response, ApiError> {
     let name = body.user_name.trim();
@@ -162,9 +168,21 @@ async fn guest_login(
             "must be 1-64 letters, digits or . _ - @",
         ));
     }
+    let presented = headers
+        .get("x-api-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let now_ms = state.clock.now_millis();
+    let key = sehat_domain::credentials::check_partner_key(
+        state.store.as_ref(),
+        &state.identity,
+        presented,
+        now_ms,
+    )
+    .await?;
     let token = state
         .tokens
-        .guest(state.clock.now().unix_timestamp(), name)?;
+        .guest(now_ms.div_euclid(1000), &key.partner, &key.id)?;
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,
@@ -204,10 +222,28 @@ pub fn otp_message(code: &Otp) -> String {
 /// Sends an OTP by the configured delivery and answers with its transaction (shared with v2).
 pub async fn send_otp(
     state: &AppState,
+    from: std::net::IpAddr,
     mobile: &Mobile,
     purpose: &'static str,
 ) -> Result<(String, Otp), ApiError> {
     let config = &state.config;
+    let per_address = config.otp_policy.per_address_per_hour;
+    if per_address > 0 {
+        // Counted in the database (so on every node), under a keyed hash of the address.
+        let subject = state
+            .identity
+            .keyed_digest("otp-address", &[&from.to_string()]);
+        state
+            .store
+            .take_attempt(&format!("otp-address:{subject}"), per_address, 3_600_000)
+            .await
+            .map_err(|e| match e {
+                DomainError::Rule(Rule::TooManyAttempts { retry_after_secs }) => {
+                    DomainError::Rule(Rule::OtpRateLimited { retry_after_secs })
+                }
+                other => other,
+            })?;
+    }
     let (txn_id, code) = identity::issue_otp(
         state.store.as_ref(),
         &state.identity,
@@ -229,10 +265,11 @@ pub async fn send_otp(
     responses((status = 200, body = TxnBody), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn send_mobile_otp(
     State(state): State<AppState>,
+    ClientAddress(from): ClientAddress,
     ApiJson(body): ApiJson<MobileBody>,
 ) -> Result<Json<TxnBody>, ApiError> {
     let mobile = mobile("mobile", &body.mobile)?;
-    let (txn_id, code) = send_otp(&state, &mobile, "login").await?;
+    let (txn_id, code) = send_otp(&state, from, &mobile, "login").await?;
     let echo = (state.config.otp_delivery == OtpDelivery::Sandbox)
         .then(|| code.expose().parse().unwrap_or(0));
     Ok(Json(TxnBody { otp: echo, txn_id }))
@@ -467,15 +504,7 @@ impl BeneficiaryForm {
             .gazetteer
             .check_address(state.store.as_ref(), person.address)
             .await?;
-        let registration = Registration {
-            reference_id,
-            account: state.identity.mobile_hash(&mobile),
-            mobile_last4: mobile.expose()[6..].to_owned(),
-            photo_id_hash: state
-                .identity
-                .photo_id_hash(person.photo_id.type_id(), person.photo_id.expose()),
-            person,
-        };
+        let registration = Registration::new(&state.identity, reference_id, Ok(&mobile), person);
         Ok((registration, mobile))
     }
 }
@@ -490,7 +519,7 @@ impl BeneficiaryForm {
     responses((status = 200, body = RegisteredBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 409, description = "USRRES0010 family full, USRRES0011 photo ID already registered", body = ErrorBody)))]
 async fn add_beneficiary(
-    _: AnyToken,
+    auth: AnyToken,
     State(state): State<AppState>,
     ApiJson(form): ApiJson<BeneficiaryForm>,
 ) -> Result<Json<RegisteredBody>, ApiError> {
@@ -505,7 +534,7 @@ async fn add_beneficiary(
         ));
     }
     let (registration, _) = form.registration(&state, BeneficiaryRef::random()).await?;
-    let person = state
+    let person = auth
         .store
         .register_beneficiary(&registration, state.config.family_size)
         .await?;
@@ -546,7 +575,7 @@ async fn update_beneficiary(
             "is not the mobile this beneficiary is registered with",
         ));
     }
-    let person = state.store.update_beneficiary(&registration).await?;
+    let person = auth.store.update_beneficiary(&registration).await?;
     let token =
         state
             .tokens
@@ -663,14 +692,13 @@ async fn get_beneficiary(
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn delete_beneficiary(
     auth: BeneficiaryToken,
-    State(state): State<AppState>,
     ApiJson(body): ApiJson<ReferenceBody>,
 ) -> Result<Response, ApiError> {
     let id = reference_id("beneficiary_reference_id", &body.beneficiary_reference_id)?;
     if !auth.may_act_for(id) {
         return Err(ApiError::not_found("beneficiary"));
     }
-    state.store.delete_beneficiary(&auth.account, id).await?;
+    auth.store.delete_beneficiary(&auth.account, id).await?;
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,
@@ -801,7 +829,6 @@ pub fn idempotency_key(
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn schedule_appointment(
     auth: BeneficiaryToken,
-    State(state): State<AppState>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<ConfirmationBody>, ApiError> {
@@ -814,7 +841,7 @@ async fn schedule_appointment(
         &form.slot_id,
         &form.beneficiaries,
     )?;
-    let appointment = state.store.book(&request, key.as_ref()).await?;
+    let appointment = auth.store.book(&request, key.as_ref()).await?;
     Ok(Json(ConfirmationBody {
         appointment_confirmation_no: appointment.number.get(),
     }))
@@ -880,7 +907,7 @@ async fn reschedule_appointment(
         beneficiaries: movers,
         dose: None,
     };
-    let appointment = state
+    let appointment = auth
         .store
         .reschedule(&RescheduleRequest { number, to }, key.as_ref())
         .await?;
@@ -934,9 +961,9 @@ pub(crate) async fn cancel_as(
         if !current.beneficiaries.iter().any(|b| b.reference_id == only) {
             return Err(ApiError::not_found("appointment"));
         }
-        state.store.cancel(&auth.account, number, &[only]).await?;
+        auth.store.cancel(&auth.account, number, &[only]).await?;
     } else {
-        state.store.cancel(&auth.account, number, who).await?;
+        auth.store.cancel(&auth.account, number, who).await?;
     }
     Ok(())
 }

@@ -222,6 +222,7 @@ impl ApiError {
             Rule::OtpRateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "USRAUT0005"),
             Rule::CredentialsMismatch => (StatusCode::UNAUTHORIZED, "USRAUT0006"),
             Rule::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "USRAUT0007"),
+            Rule::BadApiKey => (StatusCode::UNAUTHORIZED, "USRAUT0008"),
         };
         let mut error = Self::new(status, code, rule.to_string());
         if let Rule::OtpRateLimited { retry_after_secs }

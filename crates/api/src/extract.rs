@@ -65,9 +65,13 @@ fn named_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> ApiErr
     ApiError::invalid(field, message)
 }
 
-/// Proof that the request carried the admin bearer token.
-#[derive(Debug, Clone, Copy)]
-pub struct AdminAuth;
+/// Proof that the request carried the admin bearer token, with the store acting for the admin
+/// (its writes are audited as the admin's, from the request's address).
+#[derive(Debug, Clone)]
+pub struct AdminAuth {
+    /// The store, acting for the admin.
+    pub store: std::sync::Arc<dyn sehat_domain::store::Store>,
+}
 
 impl FromRequestParts<AppState> for AdminAuth {
     type Rejection = ApiError;
@@ -87,7 +91,12 @@ impl FromRequestParts<AppState> for AdminAuth {
             .unwrap_or("");
         // Constant time, so the token cannot be guessed a character at a time.
         if !given.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-            Ok(Self)
+            let origin = state.limiter.client_ip(parts).to_string();
+            Ok(Self {
+                store: state
+                    .store
+                    .acting_as(sehat_domain::audit::Actor::admin(origin)),
+            })
         } else {
             Err(ApiError::unauthenticated())
         }

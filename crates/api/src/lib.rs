@@ -23,6 +23,8 @@ pub mod extract;
 pub mod facility_import;
 /// OTP delivery: console, SMS gateway, or sandbox.
 pub mod notify;
+/// Partner API keys on the admin API: issue, rotate, list, revoke.
+pub mod partners;
 /// `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and the API docs page.
 pub mod ops;
 /// Per-address limits on the public API.
@@ -53,6 +55,8 @@ pub struct ApiConfig {
     pub admin_token: Option<String>,
     /// Largest ordinary request body, in bytes.
     pub body_limit_bytes: usize,
+    /// Web origins allowed to call the API from a browser (CORS); empty: none.
+    pub cors_allowed_origins: Vec<String>,
     /// Largest facility upload, in bytes (it is streamed, never held in memory).
     pub upload_limit_bytes: usize,
     /// How long one request may take.
@@ -93,6 +97,7 @@ impl Default for ApiConfig {
         Self {
             admin_token: None,
             body_limit_bytes: 1024 * 1024,
+            cors_allowed_origins: Vec::new(),
             upload_limit_bytes: 256 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             upload_timeout: Duration::from_secs(30 * 60),
@@ -187,6 +192,7 @@ struct ApiDoc;
 fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(admin::router())
+        .merge(partners::router())
         .merge(cowin_v1::router())
         .merge(cowin_v2::router())
         .merge(ops::router())

@@ -94,9 +94,9 @@ impl PublicLimiter {
 }
 
 /// A caller of the public API, counted against its address's limit: handlers that take one are
-/// refused with 429 once the address has used its calls.
+/// refused with 429 once the address has used its calls. It carries the address.
 #[derive(Debug, Clone, Copy)]
-pub struct PublicCaller;
+pub struct PublicCaller(pub IpAddr);
 
 impl FromRequestParts<AppState> for PublicCaller {
     type Rejection = ApiError;
@@ -106,8 +106,24 @@ impl FromRequestParts<AppState> for PublicCaller {
         state
             .limiter
             .check(ip)
-            .map(|()| Self)
+            .map(|()| Self(ip))
             .map_err(ApiError::rate_limited)
+    }
+}
+
+/// The client address of a request (see [`PublicLimiter::client_ip`]), without counting the
+/// call against the public limit.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, std::convert::Infallible> {
+        Ok(Self(state.limiter.client_ip(parts)))
     }
 }
 

@@ -60,6 +60,10 @@ pub struct ServerConfig {
     pub upload_limit_bytes: usize,
     /// Seconds to finish in-flight requests after SIGTERM.
     pub shutdown_grace_secs: u64,
+    /// Web origins (`https://app.example.org`) whose pages may call the API from a browser;
+    /// empty: none (no CORS headers are sent, so browsers refuse cross-origin calls).
+    #[serde(default)]
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// `[database]`
@@ -119,6 +123,9 @@ pub struct OtpConfig {
     pub per_hour: u32,
     /// Most OTPs per mobile per day.
     pub per_day: u32,
+    /// Most OTPs asked for from one client address per hour (0: no cap). Raise it for partner
+    /// servers that relay many users' requests from one address.
+    pub per_address_per_hour: u32,
 }
 
 /// `[registration]`
@@ -167,6 +174,8 @@ pub struct KeysConfig {
     pub jwt_key_path: Option<PathBuf>,
     /// An identity hashing key file to use instead of the generated one.
     pub identity_key_path: Option<PathBuf>,
+    /// An identifier encryption key file to use instead of the generated one.
+    pub sealing_key_path: Option<PathBuf>,
 }
 
 /// `[log]`
@@ -199,6 +208,7 @@ impl Default for Config {
                 body_limit_bytes: 1024 * 1024,
                 upload_limit_bytes: 256 * 1024 * 1024,
                 shutdown_grace_secs: 10,
+                cors_allowed_origins: Vec::new(),
             },
             database: DatabaseConfig {
                 url: "sqlite://sehat.db".into(),
@@ -213,6 +223,7 @@ impl Default for Config {
                 resend_gap_secs: 30,
                 per_hour: 5,
                 per_day: 10,
+                per_address_per_hour: 30,
             },
             registration: RegistrationConfig { family_size: 4 },
             tokens: TokensConfig {
@@ -231,6 +242,7 @@ impl Default for Config {
                 data_dir: "sehat-data".into(),
                 jwt_key_path: None,
                 identity_key_path: None,
+                sealing_key_path: None,
             },
             log: LogConfig {
                 format: "text".into(),

@@ -14,6 +14,18 @@ pub struct Keys {
     /// The key that hashes mobiles, photo-ID numbers and OTPs. Losing it makes stored hashes
     /// unmatchable: back it up with the database.
     pub identity_secret: Vec<u8>,
+    /// The key that seals (encrypts) mobiles and photo-ID numbers at rest. Losing it makes the
+    /// sealed values unreadable (lookups still work): back it up apart from the database.
+    pub sealing_secret: Vec<u8>,
+}
+
+impl Keys {
+    /// The identity key: hashing and sealing of identifiers.
+    pub fn identity(&self) -> anyhow::Result<sehat_domain::identity::IdentityKey> {
+        sehat_domain::identity::IdentityKey::new(self.identity_secret.clone())
+            .and_then(|key| key.with_sealing_key(&self.sealing_secret))
+            .map_err(anyhow::Error::msg)
+    }
 }
 
 impl std::fmt::Debug for Keys {
@@ -29,6 +41,7 @@ pub fn load_or_generate(
     data_dir: &Path,
     jwt_key_path: Option<&Path>,
     identity_key_path: Option<&Path>,
+    sealing_key_path: Option<&Path>,
 ) -> anyhow::Result<Keys> {
     let (jwt_secret, jwt_path) =
         secret(data_dir, jwt_key_path, "jwt-hs256.key", "JWT signing key")?;
@@ -38,10 +51,17 @@ pub fn load_or_generate(
         "identity-hmac.key",
         "identity hashing key",
     )?;
+    let (sealing_secret, _) = secret(
+        data_dir,
+        sealing_key_path,
+        "identifier-seal.key",
+        "identifier encryption key",
+    )?;
     Ok(Keys {
         jwt_secret,
         jwt_path,
         identity_secret,
+        sealing_secret,
     })
 }
 
@@ -81,7 +101,8 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
+/// Writes a new file readable by its owner only.
+pub fn write_private(path: &Path, contents: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -104,11 +125,13 @@ mod tests {
     #[test]
     fn a_key_is_generated_once_and_then_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let first = load_or_generate(dir.path(), None, None).unwrap();
-        let second = load_or_generate(dir.path(), None, None).unwrap();
+        let first = load_or_generate(dir.path(), None, None, None).unwrap();
+        let second = load_or_generate(dir.path(), None, None, None).unwrap();
         assert_eq!(first.jwt_secret, second.jwt_secret);
         assert_eq!(first.identity_secret, second.identity_secret);
         assert_ne!(first.jwt_secret, first.identity_secret);
+        assert_ne!(first.identity_secret, first.sealing_secret);
+        assert_eq!(first.sealing_secret, second.sealing_secret);
         assert_eq!(first.jwt_secret.len(), 64);
         #[cfg(unix)]
         {
@@ -119,6 +142,8 @@ mod tests {
                 .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        assert!(load_or_generate(dir.path(), Some(&dir.path().join("missing.key")), None).is_err());
+        assert!(
+            load_or_generate(dir.path(), Some(&dir.path().join("missing.key")), None, None).is_err()
+        );
     }
 }

@@ -59,6 +59,17 @@ enum Command {
         #[command(subcommand)]
         what: ImportWhat,
     },
+    /// Check the audit log: seal pending records, then verify the whole hash chain (fails when
+    /// a record was changed or removed).
+    Audit {
+        #[command(subcommand)]
+        what: AuditWhat,
+    },
+    /// Partner API keys (the admin API has the same: /admin/v1/partners/{partner}/keys).
+    PartnerKey {
+        #[command(subcommand)]
+        what: PartnerKeyWhat,
+    },
     /// Create the demo dataset: centres at real post offices with 14 days of sessions.
     SeedDemo {
         /// Database URL.
@@ -70,6 +81,28 @@ enum Command {
         /// Number of centres [default: 2000].
         #[arg(long)]
         centers: Option<usize>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditWhat {
+    /// Verify the chain.
+    Verify {
+        /// Database URL.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum PartnerKeyWhat {
+    /// Issue a key to a partner and print it (once).
+    Issue {
+        /// The partner's name.
+        partner: String,
+        /// Database URL.
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
     },
 }
 
@@ -112,6 +145,12 @@ fn main() -> anyhow::Result<()> {
                 .set("admin", "token", admin_token.clone());
         }
         Command::Migrate { database }
+        | Command::Audit {
+            what: AuditWhat::Verify { database },
+        }
+        | Command::PartnerKey {
+            what: PartnerKeyWhat::Issue { database, .. },
+        }
         | Command::Import {
             what: ImportWhat::MasterData { database } | ImportWhat::Facilities { database, .. },
         } => {
@@ -155,6 +194,12 @@ fn main() -> anyhow::Result<()> {
                     },
             } => setup::import_facilities_file(&config, &file, all_or_nothing).await,
             Command::SeedDemo { .. } => setup::seed_demo_command(&config).await,
+            Command::Audit {
+                what: AuditWhat::Verify { .. },
+            } => setup::verify_audit(&config).await,
+            Command::PartnerKey {
+                what: PartnerKeyWhat::Issue { partner, .. },
+            } => setup::issue_partner_key_command(&config, &partner).await,
             Command::Bench(args) => bench::run(args).await,
         }
     })
@@ -202,5 +247,7 @@ mod tests {
                 .is_ok()
         );
         assert!(Cli::try_parse_from(["sehat", "seed-demo", "--seed", "7"]).is_ok());
+        assert!(Cli::try_parse_from(["sehat", "audit", "verify", "--database", "sqlite://x"]).is_ok());
+        assert!(Cli::try_parse_from(["sehat", "partner-key", "issue", "acme"]).is_ok());
     }
 }

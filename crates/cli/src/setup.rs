@@ -15,7 +15,7 @@ use sehat_api::{ApiConfig, AppState};
 use sehat_domain::DomainError;
 use sehat_domain::clock::{Clock, SystemClock};
 use sehat_domain::gazetteer::Gazetteer;
-use sehat_domain::identity::{IdentityKey, OtpPolicy};
+use sehat_domain::identity::OtpPolicy;
 use sehat_domain::store::Store;
 use sehat_store::{ConnectOptions, SqlStore};
 use std::path::Path;
@@ -224,6 +224,98 @@ async fn shutdown_signal() {
 }
 
 /// `sehat serve`.
+/// The demo's partner API key (partner `demo`), issued once and kept in the data directory
+/// (mode 0600) so that the guides can log in as a guest. Never the key itself in the log.
+async fn demo_partner_key(
+    store: &SqlStore,
+    identity: &sehat_domain::identity::IdentityKey,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    let path = data_dir.join("demo-partner.key");
+    if path.exists() {
+        return Ok(());
+    }
+    let (key, secret) =
+        sehat_domain::credentials::issue_partner_key(store, identity, "demo", None).await?;
+    keys::write_private(&path, secret.expose().as_bytes())?;
+    tracing::info!(path = %path.display(), key_id = %key.id, "issued the demo partner API key");
+    Ok(())
+}
+
+/// Seals new audit records into the hash chain every second. Each node runs one; they take
+/// turns on the chain's head row.
+fn start_audit_sealer(store: &SqlStore, identity: &sehat_domain::identity::IdentityKey) {
+    let store = store.clone();
+    let chain = sehat_domain::audit::AuditChain::new(identity.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.seal_audit(&chain, 10_000).await {
+                tracing::warn!(error = %e, "sealing the audit log failed; retrying");
+            }
+        }
+    });
+}
+
+/// `sehat audit verify`: seals what is pending, then checks the whole chain. Fails when it is
+/// broken.
+pub async fn verify_audit(config: &Config) -> anyhow::Result<()> {
+    let keys = keys::load_or_generate(
+        &config.keys.data_dir,
+        config.keys.jwt_key_path.as_deref(),
+        config.keys.identity_key_path.as_deref(),
+        config.keys.sealing_key_path.as_deref(),
+    )?;
+    let store = open_store(config).await?;
+    let chain = sehat_domain::audit::AuditChain::new(keys.identity()?);
+    let report = sehat_domain::audit::verify(&store, &chain).await?;
+    store.close().await;
+    let mut out = std::io::stdout().lock();
+    use std::io::Write;
+    match report.broken {
+        None => {
+            writeln!(
+                out,
+                "audit log intact: {} records checked, chain head at {}, {} pending",
+                report.checked, report.last_seq, report.pending
+            )?;
+            Ok(())
+        }
+        Some((seq, why)) => {
+            writeln!(
+                out,
+                "audit log BROKEN at record {seq}: {why} ({} records checked before it)",
+                report.checked
+            )?;
+            anyhow::bail!("the audit log chain is broken at record {seq}")
+        }
+    }
+}
+
+/// `sehat partner-key issue PARTNER`: issues a key and prints it once.
+pub async fn issue_partner_key_command(config: &Config, partner: &str) -> anyhow::Result<()> {
+    let keys = keys::load_or_generate(
+        &config.keys.data_dir,
+        config.keys.jwt_key_path.as_deref(),
+        config.keys.identity_key_path.as_deref(),
+        config.keys.sealing_key_path.as_deref(),
+    )?;
+    let store = open_store(config).await?;
+    let (key, secret) =
+        sehat_domain::credentials::issue_partner_key(&store, &keys.identity()?, partner, None)
+            .await?;
+    store.close().await;
+    use std::io::Write;
+    writeln!(
+        std::io::stdout().lock(),
+        "{}\n(key id {}: send it as the x-api-key header of POST /api/v1/auth/guest/login; it is not shown again)",
+        secret.expose(),
+        key.id
+    )?;
+    Ok(())
+}
+
 pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     // Bind first: a wrong address fails before anything is created or migrated.
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
@@ -233,6 +325,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
         &config.keys.data_dir,
         config.keys.jwt_key_path.as_deref(),
         config.keys.identity_key_path.as_deref(),
+        config.keys.sealing_key_path.as_deref(),
     )?;
     tracing::info!(jwt_key = %keys.jwt_path.display(), "signing keys ready");
     let store = open_store(config).await?;
@@ -242,6 +335,11 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
         seed_demo(&store, &gazetteer, config.demo.seed, config.demo.centers).await?;
         gazetteer = Gazetteer::load(&store).await?;
     }
+    let identity = keys.identity()?;
+    if demo {
+        demo_partner_key(&store, &identity, &config.keys.data_dir).await?;
+    }
+    start_audit_sealer(&store, &identity);
     let otp = &config.otp;
     let delivery = match otp.delivery {
         OtpDelivery::Sandbox => notify::OtpDelivery::Sandbox,
@@ -273,6 +371,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
         ApiConfig {
             admin_token: config.admin.token.clone().filter(|t| !t.is_empty()),
             body_limit_bytes: config.server.body_limit_bytes,
+            cors_allowed_origins: config.server.cors_allowed_origins.clone(),
             upload_limit_bytes: config.server.upload_limit_bytes,
             request_timeout: Duration::from_secs(config.server.request_timeout_secs),
             upload_timeout: Duration::from_secs(config.server.upload_timeout_secs),
@@ -283,6 +382,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
                 resend_gap: time::Duration::seconds(otp.resend_gap_secs),
                 per_hour: otp.per_hour,
                 per_day: otp.per_day,
+                per_address_per_hour: otp.per_address_per_hour,
             },
             family_size: config.registration.family_size,
             public_limit: PublicLimit {
@@ -301,7 +401,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
             Duration::from_secs(config.tokens.guest_ttl_secs),
             Duration::from_secs(config.tokens.beneficiary_ttl_secs),
         ),
-        IdentityKey::new(keys.identity_secret).map_err(anyhow::Error::msg)?,
+        identity,
         notifier,
     );
     Feed::start(&state, true);

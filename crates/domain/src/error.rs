@@ -96,6 +96,9 @@ pub enum Rule {
         /// Seconds until another OTP may be requested.
         retry_after_secs: i64,
     },
+    /// The partner API key is missing, unknown, retired or revoked.
+    #[error("A valid partner API key is required in the x-api-key header.")]
+    BadApiKey,
     /// Too many attempts at a credential: retry after this many seconds.
     #[error("Too many attempts. Try again later.")]
     TooManyAttempts {

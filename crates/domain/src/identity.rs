@@ -1,8 +1,10 @@
 //! Identity: keyed hashing of personal identifiers, one-time passwords and their rules.
 //!
-//! Mobile numbers and photo-ID numbers are stored only as an HMAC under a server key (for lookups
-//! and de-duplication) plus their last four characters (for masked display). OTPs are six digits
-//! from the operating system's CSPRNG, stored only as an HMAC bound to their transaction.
+//! Mobile numbers and photo-ID numbers are stored as an HMAC under a server key (for lookups and
+//! de-duplication), their last four characters (for masked display), and sealed with an
+//! authenticated cipher (XChaCha20-Poly1305) under a separate key, so that only a holder of that
+//! key can ever read them back. OTPs are six digits from the operating system's CSPRNG, stored
+//! only as an HMAC bound to their transaction.
 
 use crate::values::Mobile;
 use hmac::{Hmac, Mac};
@@ -13,9 +15,13 @@ use time::Duration;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// The server's key for hashing identifiers and OTPs. `Debug` never shows it.
+/// The server's keys for hashing identifiers and OTPs, and for sealing identifiers. `Debug`
+/// never shows them.
 #[derive(Clone)]
-pub struct IdentityKey(Vec<u8>);
+pub struct IdentityKey {
+    hashing: Vec<u8>,
+    sealing: SealingKey,
+}
 
 impl fmt::Debug for IdentityKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -24,16 +30,49 @@ impl fmt::Debug for IdentityKey {
 }
 
 impl IdentityKey {
-    /// A key from secret bytes (at least 32).
+    /// A hashing key from secret bytes (at least 32). Identifiers are sealed under a key derived
+    /// from it until [`IdentityKey::with_sealing_key`] gives one of its own.
     pub fn new(secret: Vec<u8>) -> Result<Self, &'static str> {
         if secret.len() < 32 {
             return Err("the identity key must be at least 32 bytes");
         }
-        Ok(Self(secret))
+        let sealing = SealingKey::derive(&secret, b"sealing");
+        Ok(Self {
+            hashing: secret,
+            sealing,
+        })
+    }
+
+    /// Seals identifiers under a key of their own (at least 32 secret bytes), kept apart from the
+    /// hashing key so that either can be rotated or held by different people.
+    pub fn with_sealing_key(mut self, secret: &[u8]) -> Result<Self, &'static str> {
+        if secret.len() < 32 {
+            return Err("the identifier encryption key must be at least 32 bytes");
+        }
+        self.sealing = SealingKey::derive(secret, b"identifiers");
+        Ok(self)
+    }
+
+    /// Seals an identifier (a mobile, a photo-ID number) for storage, bound to what it
+    /// identifies (`kind` and its keyed hash) so that a sealed value moved to another row or
+    /// column no longer opens.
+    pub fn seal(&self, kind: &str, lookup_hash: &str, clear: &str) -> Sealed {
+        self.sealing.seal(&[kind, lookup_hash], clear)
+    }
+
+    /// Opens a sealed identifier; `None` if it was sealed under another key, for another
+    /// binding, or altered.
+    pub fn open(&self, kind: &str, lookup_hash: &str, sealed: &Sealed) -> Option<String> {
+        self.sealing.open(&[kind, lookup_hash], sealed)
+    }
+
+    /// An HMAC of `parts` under the hashing key, in the given domain (e.g. the audit chain).
+    pub fn keyed_digest(&self, domain: &str, parts: &[&str]) -> String {
+        self.mac(domain, parts)
     }
 
     fn mac(&self, domain: &str, parts: &[&str]) -> String {
-        let mut mac = HmacSha256::new_from_slice(&self.0)
+        let mut mac = HmacSha256::new_from_slice(&self.hashing)
             .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
         mac.update(domain.as_bytes());
         for p in parts {
@@ -77,7 +116,7 @@ impl IdentityKey {
 
     /// Compares an OTP proof with its stored hash in constant time.
     pub fn otp_matches(&self, txn_id: &str, proof: &OtpProof, stored: &str) -> bool {
-        let mut mac = HmacSha256::new_from_slice(&self.0)
+        let mut mac = HmacSha256::new_from_slice(&self.hashing)
             .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
         mac.update(b"otp");
         mac.update(b"\x1f");
@@ -88,6 +127,102 @@ impl IdentityKey {
             Some(bytes) => mac.verify_slice(&bytes).is_ok(),
             None => false,
         }
+    }
+}
+
+/// An identifier sealed for storage: `v1.<key id>.<nonce and ciphertext, hex>`. The key id (the
+/// first 8 hex digits of a hash of the key) tells which key sealed it, so keys can be rotated.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sealed(String);
+
+impl Sealed {
+    /// From the stored form.
+    pub fn from_stored(s: String) -> Self {
+        Self(s)
+    }
+
+    /// The stored form.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Sealed(..)")
+    }
+}
+
+/// An XChaCha20-Poly1305 key with its id. Random 192-bit nonces make nonce reuse negligible
+/// however many values one key seals.
+#[derive(Clone)]
+struct SealingKey {
+    key: [u8; 32],
+    id: String,
+}
+
+impl SealingKey {
+    fn derive(secret: &[u8], purpose: &[u8]) -> Self {
+        let mut mac = HmacSha256::new_from_slice(secret)
+            .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+        mac.update(b"sehat identifier sealing key\x1f");
+        mac.update(purpose);
+        let key: [u8; 32] = mac.finalize().into_bytes().into();
+        let id = {
+            use sha2::Digest;
+            hex(&Sha256::digest(key))[..8].to_owned()
+        };
+        Self { key, id }
+    }
+
+    fn aad(binding: &[&str]) -> Vec<u8> {
+        binding.join("\x1f").into_bytes()
+    }
+
+    fn seal(&self, binding: &[&str], clear: &str) -> Sealed {
+        use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+        use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+        let cipher = XChaCha20Poly1305::new((&self.key).into());
+        let mut nonce = [0_u8; 24];
+        rand::rng().fill(&mut nonce);
+        let aad = Self::aad(binding);
+        let sealed = cipher
+            .encrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: clear.as_bytes(),
+                    aad: &aad,
+                },
+            )
+            .unwrap_or_else(|_| unreachable!("sealing a short identifier cannot fail"));
+        Sealed(format!("v1.{}.{}{}", self.id, hex(&nonce), hex(&sealed)))
+    }
+
+    fn open(&self, binding: &[&str], sealed: &Sealed) -> Option<String> {
+        use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+        use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+        let rest = sealed.0.strip_prefix("v1.")?;
+        let (id, body) = rest.split_once('.')?;
+        if id != self.id {
+            return None;
+        }
+        let bytes = unhex(body)?;
+        if bytes.len() < 24 + 16 {
+            return None;
+        }
+        let (nonce, ciphertext) = bytes.split_at(24);
+        let nonce: [u8; 24] = nonce.try_into().ok()?;
+        let aad = Self::aad(binding);
+        let clear = XChaCha20Poly1305::new((&self.key).into())
+            .decrypt(
+                &XNonce::from(nonce),
+                Payload {
+                    msg: ciphertext,
+                    aad: &aad,
+                },
+            )
+            .ok()?;
+        String::from_utf8(clear).ok()
     }
 }
 
@@ -208,6 +343,8 @@ pub struct OtpPolicy {
     pub per_hour: u32,
     /// Most codes per mobile per day.
     pub per_day: u32,
+    /// Most codes asked for from one client address per hour, whatever the mobiles (0: no cap).
+    pub per_address_per_hour: u32,
 }
 
 impl Default for OtpPolicy {
@@ -218,6 +355,7 @@ impl Default for OtpPolicy {
             resend_gap: Duration::seconds(30),
             per_hour: 5,
             per_day: 10,
+            per_address_per_hour: 30,
         }
     }
 }
@@ -261,10 +399,12 @@ pub async fn issue_otp(
 ) -> Result<(String, Otp), crate::DomainError> {
     let code = Otp::generate();
     let txn_id = uuid::Uuid::new_v4().to_string();
+    let mobile_hash = key.mobile_hash(mobile);
     let otp = crate::store::NewOtp {
         code_hash: key.otp_hash(&txn_id, &OtpProof::Code(code.clone())),
         txn_id: txn_id.clone(),
-        mobile_hash: key.mobile_hash(mobile),
+        mobile_sealed: key.seal("mobile", mobile_hash.as_str(), mobile.expose()),
+        mobile_hash,
         mobile_last4: mobile.expose()[6..].to_owned(),
         purpose,
     };
@@ -320,6 +460,30 @@ mod tests {
         assert_ne!(key().mobile_hash(&m), other.mobile_hash(&m));
         assert!(IdentityKey::new(vec![1; 8]).is_err());
         assert!(!format!("{:?}", key().mobile_hash(&m)).contains("9876"));
+    }
+
+    #[test]
+    fn identifiers_seal_and_open_only_under_their_key_and_binding() {
+        let m = "9876543210";
+        let sealed = key().seal("mobile", "h1", m);
+        assert!(!sealed.as_str().contains(m));
+        assert_ne!(sealed, key().seal("mobile", "h1", m), "a fresh nonce each time");
+        assert_eq!(key().open("mobile", "h1", &sealed).as_deref(), Some(m));
+        assert_eq!(key().open("mobile", "h2", &sealed), None, "another row");
+        assert_eq!(key().open("photo-id", "h1", &sealed), None, "another column");
+        let own = key().with_sealing_key(&[9; 32]).unwrap();
+        assert_eq!(own.open("mobile", "h1", &sealed), None, "another key");
+        assert_eq!(
+            own.mobile_hash(&Mobile::parse(m).unwrap()),
+            key().mobile_hash(&Mobile::parse(m).unwrap()),
+            "the sealing key leaves lookups alone"
+        );
+        let mut tampered = sealed.as_str().to_owned();
+        let last = tampered.pop().unwrap();
+        tampered.push(if last == '0' { '1' } else { '0' });
+        assert_eq!(key().open("mobile", "h1", &Sealed::from_stored(tampered)), None);
+        assert!(key().with_sealing_key(&[1; 8]).is_err());
+        assert!(!format!("{sealed:?}").contains(&sealed.as_str()[5..]));
     }
 
     #[test]

@@ -4,12 +4,16 @@
 //! Nothing here knows about HTTP or SQL. A request is turned into these types at the edge (invalid
 //! input stops there), a use case applies the rules, and one atomic [`store::Store`] call persists it.
 
+/// The tamper-evident audit log: actors, records and the hash chain.
+pub mod audit;
 /// Beneficiaries and the value types of registration.
 pub mod beneficiary;
 /// Appointments: the booking rules.
 pub mod booking;
 /// The injected clock: all "now" and "today" come from here, never from SQL.
 pub mod clock;
+/// Partner API keys: issue, rotate, revoke, check.
+pub mod credentials;
 /// Deterministic demo dataset generation.
 pub mod demo;
 /// Named domain errors; each API family maps them to its own wire error in one place.

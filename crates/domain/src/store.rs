@@ -5,13 +5,16 @@ use crate::DomainError;
 use crate::beneficiary::{Beneficiary, BeneficiaryRef, NewBeneficiary};
 use crate::booking::{Appointment, AppointmentNo, BookingRequest};
 use crate::facility::{Center, CenterPatch, PlanOutcome, ResolvedCenter};
-use crate::identity::{MobileHash, OtpPolicy};
+use crate::identity::{IdentityKey, MobileHash, OtpPolicy, Sealed};
 use crate::ids::{BlockId, SlotId};
 use crate::ids::{CenterId, DistrictId, SessionId, StateId};
 use crate::master::{Block, District, Locality, PincodeArea, State, Vaccine};
 use crate::schedule::{DayUtilization, Session, SessionPlan, Slot};
-use crate::values::{GeoPoint, Pincode};
+use crate::values::{GeoPoint, Mobile, Pincode};
+use crate::audit::{Actor, AuditChain, SealedRecord};
+use crate::credentials::{NewPartnerKey, PartnerKey};
 use async_trait::async_trait;
+use std::sync::Arc;
 use time::Date;
 
 /// Which centres to list.
@@ -94,6 +97,8 @@ pub struct NewOtp {
     pub mobile_hash: MobileHash,
     /// Its last four digits.
     pub mobile_last4: String,
+    /// The mobile, sealed for storage.
+    pub mobile_sealed: Sealed,
     /// What the OTP is for (e.g. `login`).
     pub purpose: &'static str,
     /// The keyed hash of the code.
@@ -120,12 +125,47 @@ pub struct Registration {
     pub reference_id: BeneficiaryRef,
     /// The family's mobile.
     pub account: MobileHash,
-    /// Its last four digits.
+    /// Its last four digits (empty when the account exists already).
     pub mobile_last4: String,
+    /// The mobile, sealed for storage (when it came with the request).
+    pub mobile_sealed: Option<Sealed>,
     /// The person.
     pub person: NewBeneficiary,
     /// The keyed hash of the photo-ID number.
     pub photo_id_hash: String,
+    /// The photo-ID number, sealed for storage.
+    pub photo_id_sealed: Sealed,
+}
+
+impl Registration {
+    /// A registration of `person` in the family of `mobile` (given in the request: the account
+    /// is made if new) or of an existing `account`, with its identifiers hashed and sealed.
+    pub fn new(
+        key: &IdentityKey,
+        reference_id: BeneficiaryRef,
+        family: Result<&Mobile, MobileHash>,
+        person: NewBeneficiary,
+    ) -> Self {
+        let photo_id_hash = key.photo_id_hash(person.photo_id.type_id(), person.photo_id.expose());
+        let photo_id_sealed = key.seal("photo-id", &photo_id_hash, person.photo_id.expose());
+        let (account, mobile_last4, mobile_sealed) = match family {
+            Ok(mobile) => {
+                let account = key.mobile_hash(mobile);
+                let sealed = key.seal("mobile", account.as_str(), mobile.expose());
+                (account, crate::values::last4(mobile.expose()), Some(sealed))
+            }
+            Err(account) => (account, String::new(), None),
+        };
+        Self {
+            reference_id,
+            account,
+            mobile_last4,
+            mobile_sealed,
+            person,
+            photo_id_hash,
+            photo_id_sealed,
+        }
+    }
 }
 
 /// An `Idempotency-Key` and what it guards.
@@ -415,4 +455,39 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         from: Date,
         to: Date,
     ) -> Result<Vec<DayUtilization>, DomainError>;
+
+    /// The same store acting for `actor`: its writes, and its reads of personal data when the
+    /// actor is an admin or a partner, leave audit records naming the actor.
+    fn acting_as(&self, actor: Actor) -> Arc<dyn Store>;
+    /// Seals up to `max` pending audit records into the chain; returns how many.
+    async fn seal_audit(&self, chain: &AuditChain, max: u32) -> Result<u64, DomainError>;
+    /// Sealed audit records after position `after`, in chain order.
+    async fn audit_records(&self, after: u64, limit: u32)
+    -> Result<Vec<SealedRecord>, DomainError>;
+    /// The chain's head (position, hash) and how many records wait to be sealed.
+    async fn audit_head(&self) -> Result<(u64, String, u64), DomainError>;
+
+    /// Revokes a token (logout) until it would have expired.
+    async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), DomainError>;
+    /// Whether a token is refused: revoked, or issued under a partner key no longer active.
+    async fn token_refused(
+        &self,
+        jti: &str,
+        partner_key: Option<&str>,
+        now: i64,
+    ) -> Result<bool, DomainError>;
+    /// Stores a new partner key; with `retire_others_after_ms`, the partner's other active keys
+    /// are retired that long from now.
+    async fn add_partner_key(
+        &self,
+        key: &NewPartnerKey,
+        retire_others_after_ms: Option<i64>,
+    ) -> Result<PartnerKey, DomainError>;
+    /// A partner's keys, newest first.
+    async fn partner_keys(&self, partner: &str) -> Result<Vec<PartnerKey>, DomainError>;
+    /// Revokes one of a partner's keys at once (`NotFound` for another partner's).
+    async fn revoke_partner_key(&self, partner: &str, id: &str)
+    -> Result<PartnerKey, DomainError>;
+    /// A key by id, with the keyed hash of its secret.
+    async fn partner_key(&self, id: &str) -> Result<Option<(PartnerKey, String)>, DomainError>;
 }

@@ -355,6 +355,24 @@ fn rule_from_name(name: &str) -> Rule {
     serde_json::from_str(name).unwrap_or(Rule::SlotFull)
 }
 
+/// Records a change to an appointment in the audit log: its number, slot and how many people
+/// are booked on it (never who they are).
+fn audit_appointment(tx: &mut Tx, action: &str, appointment: &Appointment) {
+    let active = appointment
+        .beneficiaries
+        .iter()
+        .filter(|b| b.status == BookingStatus::Active)
+        .count();
+    tx.audit(
+        action,
+        format!("appointment:{}", appointment.number.get()),
+        format!(
+            "{{\"slot_id\":{},\"dose\":{},\"active\":{active}}}",
+            appointment.slot.id.0, appointment.dose
+        ),
+    );
+}
+
 /// Which booking operation a transaction runs.
 enum Operation<'a> {
     Book(&'a BookingRequest),
@@ -389,10 +407,16 @@ impl SqlStore {
                 }
             }
         }
-        let result = match op {
-            Operation::Book(r) => self.book_in(&mut tx, r, now, key).await,
-            Operation::Reschedule(r) => self.reschedule_in(&mut tx, r, now).await,
+        let (result, action) = match op {
+            Operation::Book(r) => (self.book_in(&mut tx, r, now, key).await, "appointment.book"),
+            Operation::Reschedule(r) => (
+                self.reschedule_in(&mut tx, r, now).await,
+                "appointment.reschedule",
+            ),
         };
+        if let Ok(appointment) = &result {
+            audit_appointment(&mut tx, action, appointment);
+        }
         match (result, key) {
             (Ok(appointment), Some(_)) if matches!(op, Operation::Book(_)) => {
                 // The booking recorded its outcome itself, before taking the seat.
@@ -658,6 +682,9 @@ impl SqlStore {
             note_changes(&mut tx, &[current.session_id], now, true).await?;
         }
         let after = one_appointment(&mut tx, account, number).await?;
+        if cancelled > 0 {
+            audit_appointment(&mut tx, "appointment.cancel", &after);
+        }
         tx.commit().await?;
         Ok(after)
     }

@@ -2,6 +2,7 @@
 //! macros that run one body of SQL code on whichever backend is in use.
 
 use sehat_domain::DomainError;
+use sehat_domain::audit::{Actor, AuditRecord};
 use sehat_domain::clock::Clock;
 use sehat_domain::store::{ChangeHook, TouchedArea};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -66,6 +67,10 @@ pub(crate) struct Tx {
     pub(crate) inner: TxInner,
     pub(crate) touched: Vec<TouchedArea>,
     hook: Option<ChangeHook>,
+    /// Who the transaction acts for, and the audit records it appends just before it commits.
+    actor: Arc<Actor>,
+    now: i64,
+    audit: Vec<AuditRecord>,
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool: the SQL is written once and compiled
@@ -98,15 +103,33 @@ macro_rules! on_tx {
 pub(crate) use {on_pool, on_tx};
 
 impl Tx {
-    fn new(inner: TxInner, hook: Option<ChangeHook>) -> Self {
+    fn new(inner: TxInner, hook: Option<ChangeHook>, actor: Arc<Actor>, now: i64) -> Self {
         Self {
             inner,
             touched: Vec::new(),
             hook,
+            actor,
+            now,
+            audit: Vec::new(),
         }
     }
 
-    pub(crate) async fn commit(self) -> Result<(), DomainError> {
+    /// Records, in the audit log and in this transaction, that its actor did `action` to
+    /// `subject`. `detail` must hold ids and counts only, never a personal identifier.
+    pub(crate) fn audit(&mut self, action: &str, subject: String, detail: String) {
+        self.audit.push(AuditRecord {
+            at: self.now,
+            actor: self.actor.who.clone(),
+            origin: self.actor.origin.clone(),
+            action: action.to_owned(),
+            subject,
+            detail,
+        });
+    }
+
+    pub(crate) async fn commit(mut self) -> Result<(), DomainError> {
+        let records = std::mem::take(&mut self.audit);
+        crate::audit::append(&mut self, &records).await?;
         match self.inner {
             TxInner::Sqlite(tx, turn) => {
                 tx.commit().await.map_err(db_error)?;
@@ -137,6 +160,8 @@ pub struct SqlStore {
     pub clock: Arc<dyn Clock>,
     /// Told of the areas each committed write changed.
     pub(crate) change_hook: HookSlot,
+    /// Whom this handle acts for: written into the audit log by its writes.
+    pub(crate) actor: Arc<Actor>,
 }
 
 /// Where the change hook is kept (shared by the store's clones).
@@ -217,6 +242,7 @@ impl SqlStore {
             clock,
             sqlite_writers: Arc::new(tokio::sync::Mutex::new(())),
             change_hook: HookSlot::default(),
+            actor: Arc::new(Actor::system()),
         })
     }
 
@@ -258,6 +284,8 @@ impl SqlStore {
                 Pool::Postgres(p) => TxInner::Postgres(p.begin().await.map_err(db_error)?),
             },
             hook,
+            self.actor.clone(),
+            self.clock.now_millis(),
         ))
     }
 
@@ -269,6 +297,8 @@ impl SqlStore {
                 Pool::Postgres(p) => TxInner::Postgres(p.begin().await.map_err(db_error)?),
             },
             None,
+            self.actor.clone(),
+            self.clock.now_millis(),
         ))
     }
 

@@ -602,6 +602,7 @@ async fn upsert_sessions(
 pub(crate) struct SqlFacilityImport {
     tx: Tx,
     now: i64,
+    applied: u64,
 }
 
 #[async_trait]
@@ -618,11 +619,22 @@ impl FacilityImport for SqlFacilityImport {
             exec(&mut self.tx, "ROLLBACK TO SAVEPOINT facility_row").await?;
         }
         exec(&mut self.tx, "RELEASE SAVEPOINT facility_row").await?;
+        if matches!(result, Ok(Ok(_))) {
+            self.applied += 1;
+        }
         result
     }
 
     async fn commit(self: Box<Self>) -> Result<(), DomainError> {
-        self.tx.commit().await
+        let mut this = *self;
+        if this.applied > 0 {
+            this.tx.audit(
+                "facilities.import",
+                "facilities".into(),
+                format!("{{\"rows\":{}}}", this.applied),
+            );
+        }
+        this.tx.commit().await
     }
 }
 
@@ -659,6 +671,7 @@ impl SqlStore {
         Ok(Box::new(SqlFacilityImport {
             tx: self.begin_write().await?,
             now: self.clock.now_millis(),
+            applied: 0,
         }))
     }
 
@@ -680,6 +693,7 @@ impl SqlStore {
                 "a centre with that name and pincode exists in the district".into(),
             )
         })?;
+        tx.audit("center.create", format!("center:{id}"), "{}".into());
         tx.commit().await?;
         self.read_center(CenterId(id)).await
     }
@@ -734,6 +748,7 @@ impl SqlStore {
         on_tx!(&mut tx, c => sqlx::query("UPDATE centers SET active = $2 WHERE id = $1")
             .bind(id.0).bind(active).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
         note_upcoming(&mut tx, id.0, now).await?;
+        tx.audit("center.update", format!("center:{}", id.0), "{}".into());
         tx.commit().await?;
         self.read_center(id).await
     }
@@ -917,6 +932,14 @@ impl SqlStore {
         let outcome = upsert_sessions(&mut tx, center.0, plan, false, self.clock.now_millis())
             .await?
             .map_err(|(_, reason)| DomainError::Conflict(reason.into()))?;
+        tx.audit(
+            "sessions.open",
+            format!("center:{}", center.0),
+            format!(
+                "{{\"sessions_created\":{},\"slots_created\":{}}}",
+                outcome.sessions_created, outcome.slots_created
+            ),
+        );
         tx.commit().await?;
         Ok(outcome)
     }
@@ -930,6 +953,7 @@ impl SqlStore {
             return Err(DomainError::NotFound("session"));
         }
         crate::feed::note_changes(&mut tx, &[id], now, true).await?;
+        tx.audit("session.close", format!("session:{}", id.0), "{}".into());
         tx.commit().await?;
         self.read_session(id).await
     }

@@ -1,11 +1,13 @@
 //! sehat's storage on SQLite and PostgreSQL: the [`SqlStore`] implementation of
 //! [`sehat_domain::store::Store`], its migrations, and the shipped master data.
 
+mod audit;
 /// The statements of a search and a booking, for the benchmark's database baselines.
 pub mod baseline;
 mod booking;
 /// Bulk loading and the booking audit (the benchmark's datasets and gates).
 pub mod bulk;
+mod credentials;
 mod db;
 mod facilities;
 mod feed;

@@ -2,7 +2,7 @@
 
 use crate::db::{SqlStore, Tx, db_error, is_unique_violation, on_pool, on_tx};
 use sehat_domain::beneficiary::{Beneficiary, BeneficiaryRef, GenderId};
-use sehat_domain::identity::{MobileHash, OtpPolicy};
+use sehat_domain::identity::{MobileHash, OtpPolicy, Sealed};
 use sehat_domain::ids::{BlockId, DistrictId, LocalityId, StateId};
 use sehat_domain::store::{NewOtp, OtpAttempt, Registration};
 use sehat_domain::values::Pincode;
@@ -89,16 +89,21 @@ pub(crate) async fn beneficiaries_of_in(
     rows.into_iter().map(Beneficiary::try_from).collect()
 }
 
+/// Makes the account of a mobile if new. A sealed mobile fills in an account made before
+/// identifiers were sealed.
 async fn ensure_account(
     tx: &mut Tx,
     account: &MobileHash,
     last4: &str,
+    sealed: Option<&Sealed>,
     now: i64,
 ) -> Result<(), DomainError> {
     on_tx!(tx, c => sqlx::query(
-        "INSERT INTO accounts (mobile_hash, mobile_last4, members, otp_lock, created_at) VALUES ($1, $2, 0, 0, $3) \
-         ON CONFLICT (mobile_hash) DO NOTHING")
-        .bind(account.as_str()).bind(last4).bind(now)
+        "INSERT INTO accounts (mobile_hash, mobile_last4, mobile_sealed, members, otp_lock, created_at) \
+         VALUES ($1, $2, $3, 0, 0, $4) \
+         ON CONFLICT (mobile_hash) DO UPDATE SET mobile_sealed = excluded.mobile_sealed \
+         WHERE accounts.mobile_sealed IS NULL AND excluded.mobile_sealed IS NOT NULL")
+        .bind(account.as_str()).bind(last4).bind(sealed.map(Sealed::as_str)).bind(now)
         .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
     Ok(())
 }
@@ -132,7 +137,14 @@ impl SqlStore {
     ) -> Result<(), DomainError> {
         let now = self.clock.now_millis();
         let mut tx = self.begin_write().await?;
-        ensure_account(&mut tx, &otp.mobile_hash, &otp.mobile_last4, now).await?;
+        ensure_account(
+            &mut tx,
+            &otp.mobile_hash,
+            &otp.mobile_last4,
+            Some(&otp.mobile_sealed),
+            now,
+        )
+        .await?;
         // Touching the account row serialises OTP issuance per mobile on PostgreSQL (row lock);
         // SQLite's write lock is already held.
         on_tx!(&mut tx, c => sqlx::query("UPDATE accounts SET otp_lock = $2 WHERE mobile_hash = $1")
@@ -278,7 +290,14 @@ impl SqlStore {
     ) -> Result<Beneficiary, DomainError> {
         let now = self.clock.now_millis();
         let mut tx = self.begin_write().await?;
-        ensure_account(&mut tx, &r.account, &r.mobile_last4, now).await?;
+        ensure_account(
+            &mut tx,
+            &r.account,
+            &r.mobile_last4,
+            r.mobile_sealed.as_ref(),
+            now,
+        )
+        .await?;
         let counted = on_tx!(&mut tx, c => sqlx::query(
             "UPDATE accounts SET members = members + 1 WHERE mobile_hash = $1 AND members < $2")
             .bind(r.account.as_str()).bind(i64::from(max_members))
@@ -296,15 +315,15 @@ impl SqlStore {
             let inserted: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar(
                 "INSERT INTO beneficiaries (reference_id, account, name, birth_year, gender_id, photo_id_type, \
                  photo_id_hash, photo_id_last4, state_id, district_id, block_id, locality_id, pincode, address, \
-                 comorbidity, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) \
+                 comorbidity, created_at, updated_at, photo_id_sealed) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17) \
                  ON CONFLICT (reference_id) DO NOTHING RETURNING reference_id")
                 .bind(reference.get()).bind(r.account.as_str()).bind(p.name.as_str())
                 .bind(i64::from(p.birth_year.get())).bind(p.gender.id()).bind(p.photo_id.type_id())
                 .bind(&r.photo_id_hash).bind(p.photo_id.last4())
                 .bind(a.state_id.map(|x| x.0)).bind(a.district_id.map(|x| x.0)).bind(a.block_id.map(|x| x.0))
                 .bind(a.locality_id.map(|x| x.0)).bind(a.pincode.map(|x| i64::from(x.get()))).bind(&a.line)
-                .bind(p.comorbidity).bind(now)
+                .bind(p.comorbidity).bind(now).bind(r.photo_id_sealed.as_str())
                 .fetch_optional(c).await.map_err(photo_conflict))?;
             if inserted.is_some() {
                 break;
@@ -316,6 +335,7 @@ impl SqlStore {
             }
             reference = BeneficiaryRef::random();
         }
+        tx.audit("beneficiary.register", format!("beneficiary:{}", reference.get()), "{}".into());
         tx.commit().await?;
         self.read_beneficiary(&r.account, reference).await
     }
@@ -347,14 +367,16 @@ impl SqlStore {
         on_tx!(&mut tx, c => sqlx::query(
             "UPDATE beneficiaries SET name = $2, birth_year = $3, gender_id = $4, photo_id_type = $5, \
              photo_id_hash = $6, photo_id_last4 = $7, state_id = $8, district_id = $9, block_id = $10, \
-             locality_id = $11, pincode = $12, address = $13, comorbidity = $14, updated_at = $15 \
+             locality_id = $11, pincode = $12, address = $13, comorbidity = $14, updated_at = $15, \
+             photo_id_sealed = $16 \
              WHERE reference_id = $1 AND deleted_at IS NULL")
             .bind(r.reference_id.get()).bind(p.name.as_str()).bind(i64::from(p.birth_year.get()))
             .bind(p.gender.id()).bind(p.photo_id.type_id()).bind(&r.photo_id_hash).bind(p.photo_id.last4())
             .bind(a.state_id.map(|x| x.0)).bind(a.district_id.map(|x| x.0)).bind(a.block_id.map(|x| x.0))
             .bind(a.locality_id.map(|x| x.0)).bind(a.pincode.map(|x| i64::from(x.get()))).bind(&a.line)
-            .bind(p.comorbidity).bind(now)
+            .bind(p.comorbidity).bind(now).bind(r.photo_id_sealed.as_str())
             .execute(c).await.map(|r| r.rows_affected()).map_err(photo_conflict))?;
+        tx.audit("beneficiary.update", format!("beneficiary:{}", r.reference_id.get()), "{}".into());
         tx.commit().await?;
         self.read_beneficiary(&r.account, r.reference_id).await
     }
@@ -418,6 +440,7 @@ impl SqlStore {
             .bind(id.get()).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
         on_tx!(&mut tx, c => sqlx::query("UPDATE accounts SET members = members - 1 WHERE mobile_hash = $1 AND members > 0")
             .bind(account.as_str()).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+        tx.audit("beneficiary.delete", format!("beneficiary:{}", id.get()), "{}".into());
         tx.commit().await
     }
 }

@@ -17,6 +17,9 @@ use sehat_domain::store::{
     IdempotencyKey, MasterData, NewOtp, OtpAttempt, Page, Registration, RescheduleRequest, Store,
 };
 use sehat_domain::values::{GeoPoint, Pincode};
+use sehat_domain::audit::{Actor, AuditChain, SealedRecord};
+use sehat_domain::credentials::{NewPartnerKey, PartnerKey};
+use std::sync::Arc;
 use time::Date;
 
 #[async_trait]
@@ -201,16 +204,26 @@ impl Store for SqlStore {
         account: &MobileHash,
         id: BeneficiaryRef,
     ) -> Result<Beneficiary, DomainError> {
-        self.read_beneficiary(account, id).await
+        let found = self.read_beneficiary(account, id).await?;
+        self.audit_read(format!("beneficiary:{}", id.get()), "{}".into())
+            .await?;
+        Ok(found)
     }
     async fn beneficiary_account(
         &self,
         id: BeneficiaryRef,
     ) -> Result<(Beneficiary, MobileHash), DomainError> {
-        self.read_beneficiary_account(id).await
+        let found = self.read_beneficiary_account(id).await?;
+        self.audit_read(format!("beneficiary:{}", id.get()), "{}".into())
+            .await?;
+        Ok(found)
     }
     async fn beneficiaries(&self, account: &MobileHash) -> Result<Vec<Beneficiary>, DomainError> {
-        self.read_beneficiaries(account).await
+        let found = self.read_beneficiaries(account).await?;
+        let detail = format!("{{\"beneficiaries\":{}}}", found.len());
+        self.audit_read(format!("account:{}", account.as_str().get(..12).unwrap_or("")), detail)
+            .await?;
+        Ok(found)
     }
     async fn delete_beneficiary(
         &self,
@@ -246,10 +259,17 @@ impl Store for SqlStore {
         account: &MobileHash,
         number: AppointmentNo,
     ) -> Result<Appointment, DomainError> {
-        self.read_appointment(account, number).await
+        let found = self.read_appointment(account, number).await?;
+        self.audit_read(format!("appointment:{}", number.get()), "{}".into())
+            .await?;
+        Ok(found)
     }
     async fn appointments(&self, account: &MobileHash) -> Result<Vec<Appointment>, DomainError> {
-        self.read_appointments(account).await
+        let found = self.read_appointments(account).await?;
+        let detail = format!("{{\"appointments\":{}}}", found.len());
+        self.audit_read(format!("account:{}", account.as_str().get(..12).unwrap_or("")), detail)
+            .await?;
+        Ok(found)
     }
     async fn slot(&self, id: SlotId) -> Result<(Session, Slot), DomainError> {
         self.read_slot(id).await
@@ -261,5 +281,55 @@ impl Store for SqlStore {
         to: Date,
     ) -> Result<Vec<DayUtilization>, DomainError> {
         self.read_utilization(center, from, to).await
+    }
+
+    fn acting_as(&self, actor: Actor) -> Arc<dyn Store> {
+        let mut store = self.clone();
+        store.actor = Arc::new(actor);
+        Arc::new(store)
+    }
+    async fn seal_audit(&self, chain: &AuditChain, max: u32) -> Result<u64, DomainError> {
+        self.seal_audit_records(chain, max).await
+    }
+    async fn audit_records(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<SealedRecord>, DomainError> {
+        self.read_audit_records(after, limit).await
+    }
+    async fn audit_head(&self) -> Result<(u64, String, u64), DomainError> {
+        self.read_audit_head().await
+    }
+    async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), DomainError> {
+        self.insert_revoked_token(jti, expires_at).await
+    }
+    async fn token_refused(
+        &self,
+        jti: &str,
+        partner_key: Option<&str>,
+        now: i64,
+    ) -> Result<bool, DomainError> {
+        self.is_token_refused(jti, partner_key, now).await
+    }
+    async fn add_partner_key(
+        &self,
+        key: &NewPartnerKey,
+        retire_others_after_ms: Option<i64>,
+    ) -> Result<PartnerKey, DomainError> {
+        self.insert_partner_key(key, retire_others_after_ms).await
+    }
+    async fn partner_keys(&self, partner: &str) -> Result<Vec<PartnerKey>, DomainError> {
+        self.read_partner_keys(partner).await
+    }
+    async fn revoke_partner_key(
+        &self,
+        partner: &str,
+        id: &str,
+    ) -> Result<PartnerKey, DomainError> {
+        self.set_partner_key_revoked(partner, id).await
+    }
+    async fn partner_key(&self, id: &str) -> Result<Option<(PartnerKey, String)>, DomainError> {
+        self.read_partner_key(id).await
     }
 }

@@ -193,17 +193,14 @@ async fn new_beneficiary(
         return Err(ApiError::unauthenticated());
     }
     let person = body.person(state.clock.today().year())?;
-    let registration = Registration {
-        reference_id: BeneficiaryRef::random(),
-        account: auth.account.clone(),
-        // The account exists since the OTP login; its stored digits stay.
-        mobile_last4: String::new(),
-        photo_id_hash: state
-            .identity
-            .photo_id_hash(person.photo_id.type_id(), person.photo_id.expose()),
+    // The account exists since the OTP login; its stored mobile stays.
+    let registration = Registration::new(
+        &state.identity,
+        BeneficiaryRef::random(),
+        Err(auth.account.clone()),
         person,
-    };
-    let registered = state
+    );
+    let registered = auth
         .store
         .register_beneficiary(&registration, state.config.family_size)
         .await?;
@@ -227,14 +224,13 @@ pub struct ReferenceBody {
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn delete_beneficiary(
     auth: BeneficiaryToken,
-    State(state): State<AppState>,
     ApiJson(body): ApiJson<ReferenceBody>,
 ) -> Result<StatusCode, ApiError> {
     let id = reference_id("beneficiary_reference_id", &body.beneficiary_reference_id)?;
     if !auth.may_act_for(id) {
         return Err(ApiError::not_found("beneficiary"));
     }
-    state.store.delete_beneficiary(&auth.account, id).await?;
+    auth.store.delete_beneficiary(&auth.account, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -484,7 +480,7 @@ async fn schedule(
         dose: Some(form.dose),
     };
     request.validate()?;
-    let appointment = book_unless_sold_out(&state, &session, &request, key.as_ref()).await?;
+    let appointment = book_unless_sold_out(&state, &auth, &session, &request, key.as_ref()).await?;
     Ok(Json(ConfirmationReply {
         appointment_confirmation_no: appointment.number.to_string(),
     }))
@@ -495,6 +491,7 @@ async fn schedule(
 /// from the database.
 async fn book_unless_sold_out(
     state: &AppState,
+    auth: &BeneficiaryToken,
     session: &Session,
     request: &BookingRequest,
     key: Option<&sehat_domain::store::IdempotencyKey>,
@@ -517,7 +514,7 @@ async fn book_unless_sold_out(
             None
         }
     };
-    match state.store.book(request, key).await {
+    match auth.store.book(request, key).await {
         // A replayed refusal is not news about the seats: only a fresh one marks.
         Err(DomainError::Rule(Rule::SlotFull)) => {
             if let Some(ticket) = ticket {
@@ -580,8 +577,7 @@ async fn reschedule(
         beneficiaries: movers,
         dose: None,
     };
-    state
-        .store
+    auth.store
         .reschedule(&RescheduleRequest { number, to }, key.as_ref())
         .await?;
     Ok(StatusCode::NO_CONTENT)

@@ -5,6 +5,7 @@
 //! clients send them. The public calls count against a per-address limit.
 
 use crate::AppState;
+use crate::auth::AnyToken;
 use crate::cowin_v1::{DistrictBody, StateBody, district_list, otp_login, send_otp, state_list};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -40,7 +41,19 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(confirm_public_otp))
         .routes(routes!(generate_mobile_otp))
         .routes(routes!(validate_mobile_otp))
+        .routes(routes!(logout))
         .routes(routes!(centers_by_lat_long))
+}
+
+/// Log out: the token is refused from now on, on every node, until it would have expired.
+#[utoipa::path(post, path = "/api/v2/auth/logout", tag = "cowin-v2",
+    security(("token" = [])),
+    responses((status = 204, description = "the token is revoked"), (status = 401, body = ErrorBody)))]
+async fn logout(auth: AnyToken) -> Result<axum::http::StatusCode, ApiError> {
+    auth.store
+        .revoke_token(&auth.claims.jti, auth.claims.exp)
+        .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
 /// The most centres `findByLatLong` returns.
@@ -216,9 +229,13 @@ fn proof(raw: &str) -> Result<OtpProof, ApiError> {
     }
 }
 
-async fn txn(state: &AppState, raw_mobile: &str) -> Result<Json<TxnReply>, ApiError> {
+async fn txn(
+    state: &AppState,
+    from: std::net::IpAddr,
+    raw_mobile: &str,
+) -> Result<Json<TxnReply>, ApiError> {
     let mobile = Mobile::parse(raw_mobile).map_err(|e| ApiError::invalid("mobile", e))?;
-    let (txn_id, code) = send_otp(state, &mobile, "login").await?;
+    let (txn_id, code) = send_otp(state, from, &mobile, "login").await?;
     let echo = (state.config.otp_delivery == crate::notify::OtpDelivery::Sandbox)
         .then(|| code.expose().to_owned());
     Ok(Json(TxnReply { txn_id, otp: echo }))
@@ -235,11 +252,11 @@ async fn redeem(state: &AppState, body: &OtpConfirmation) -> Result<(String, boo
 #[utoipa::path(post, path = "/api/v2/auth/public/generateOTP", tag = "cowin-v2", request_body = PublicOtpRequest,
     responses((status = 200, body = TxnReply), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn generate_public_otp(
-    _: PublicCaller,
+    PublicCaller(from): PublicCaller,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<PublicOtpRequest>,
 ) -> Result<Json<TxnReply>, ApiError> {
-    txn(&state, &body.mobile).await
+    txn(&state, from, &body.mobile).await
 }
 
 /// Confirm the OTP with its SHA-256: a token for the mobile's family.
@@ -258,14 +275,14 @@ async fn confirm_public_otp(
 #[utoipa::path(post, path = "/api/v2/auth/generateMobileOTP", tag = "cowin-v2", request_body = MobileOtpRequest,
     responses((status = 200, body = TxnReply), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn generate_mobile_otp(
-    _: PublicCaller,
+    PublicCaller(from): PublicCaller,
     State(state): State<AppState>,
     ApiJson(body): ApiJson<MobileOtpRequest>,
 ) -> Result<Json<TxnReply>, ApiError> {
     if body.secret.trim().is_empty() {
         return Err(ApiError::invalid("secret", "is required"));
     }
-    txn(&state, &body.mobile).await
+    txn(&state, from, &body.mobile).await
 }
 
 /// Confirm the OTP with its SHA-256: a token, and whether the mobile has no beneficiaries yet.

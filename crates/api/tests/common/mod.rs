@@ -179,13 +179,18 @@ impl TestApp {
         self.send(request).await
     }
 
-    /// A sandbox app: OTPs come back in the responses.
+    /// A sandbox app: OTPs come back in the responses. In process, every request comes from
+    /// one address, so the per-address OTP cap is off here (the security tests turn it on).
     pub async fn sandbox(backend: &str) -> Self {
         Self::with_config(
             backend,
             ApiConfig {
                 admin_token: Some(ADMIN_TOKEN.into()),
                 otp_delivery: sehat_api::notify::OtpDelivery::Sandbox,
+                otp_policy: sehat_domain::identity::OtpPolicy {
+                    per_address_per_hour: 0,
+                    ..Default::default()
+                },
                 ..ApiConfig::default()
             },
         )
@@ -229,14 +234,25 @@ impl TestApp {
         self.send(request.body(body).expect("request")).await
     }
 
-    /// A guest token from `POST /api/v1/auth/guest/login`.
+    /// A partner API key issued through the admin API.
+    pub async fn partner_key(&self, partner: &str) -> String {
+        let issued = self
+            .admin("POST", &format!("/admin/v1/partners/{partner}/keys"), None)
+            .await;
+        assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.json);
+        issued.json["api_key"].as_str().expect("api_key").to_owned()
+    }
+
+    /// A guest token from `POST /api/v1/auth/guest/login`, under a new partner key.
     pub async fn guest(&self) -> String {
+        let key = self.partner_key("test-partner").await;
         let reply = self
-            .call(
+            .call_with(
                 "POST",
                 "/api/v1/auth/guest/login",
                 None,
                 Some(serde_json::json!({"user_name": "99999999999999999999"})),
+                &[("x-api-key", &key)],
             )
             .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.json);

@@ -18,7 +18,6 @@ use load::{Pace, RunResult, Workload};
 use scenarios::{Bookings, Bots, Mixed, Registration, Search, Shared, Trivial};
 use sehat_api::auth::TokenKeys;
 use sehat_domain::gazetteer::Gazetteer;
-use sehat_domain::identity::IdentityKey;
 use sehat_store::{Backend, SqlStore};
 use serde_json::{Value, json};
 use server::Server;
@@ -78,7 +77,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     }
     std::fs::create_dir_all(&args.dir)?;
     let dir = args.dir.canonicalize()?;
-    let keys = keys::load_or_generate(&dir.join("keys"), None, None)?;
+    let keys = keys::load_or_generate(&dir.join("keys"), None, None, None)?;
     let mut backends = Vec::new();
     if args.database != "postgres" {
         backends.push(Backend::Sqlite);
@@ -311,7 +310,7 @@ async fn bench_backend(
     let store = crate::setup::open_store(&config).await?;
     crate::setup::ensure_master_data(&store, false).await?;
     let gazetteer = Gazetteer::load(&store).await?;
-    let identity = IdentityKey::new(keys.identity_secret.clone()).map_err(anyhow::Error::msg)?;
+    let identity = keys.identity()?;
     let data = dataset::build(&store, &gazetteer, &identity, tier, args.seed, &|step| {
         say(&format!("{backend:?}: {step}"));
     })

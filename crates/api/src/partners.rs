@@ -1,0 +1,152 @@
+//! Partner API keys on the admin API: issue (the key is shown once), rotate (a new key; the old
+//! ones keep working for a grace period), list (never the secrets) and revoke (at once, with
+//! every guest token issued under the key).
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::extract::{AdminAuth, ApiPath, from_json_value};
+use bytes::Bytes;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use sehat_domain::credentials::{PartnerKey, issue_partner_key, parse_partner};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The partner-key routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(issue_key, list_keys))
+        .routes(routes!(revoke_key))
+}
+
+/// `{partner}` in a path.
+#[derive(Debug, Deserialize)]
+pub struct PartnerPath {
+    partner: String,
+}
+
+/// `{partner}/keys/{key_id}` in a path.
+#[derive(Debug, Deserialize)]
+pub struct PartnerKeyPath {
+    partner: String,
+    key_id: String,
+}
+
+/// A key as listed: never its secret.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyBody {
+    /// The key's public id (the part after `sehat_`).
+    key_id: String,
+    /// The partner it belongs to.
+    partner: String,
+    /// Issued at (ms since the epoch).
+    created_at: i64,
+    /// Retired from (ms), after a rotation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<i64>,
+    /// Revoked at (ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    revoked_at: Option<i64>,
+    /// Whether it is accepted now.
+    active: bool,
+}
+
+impl KeyBody {
+    fn of(key: PartnerKey, now: i64) -> Self {
+        Self {
+            active: key.active(now),
+            key_id: key.id,
+            partner: key.partner,
+            created_at: key.created_at,
+            expires_at: key.expires_at,
+            revoked_at: key.revoked_at,
+        }
+    }
+}
+
+/// `{"previous_keys_valid_for_seconds"}`: a rotation retires the partner's other keys after this
+/// long (0: now). Without it the other keys stay as they are.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssueBody {
+    #[schema(example = 86400)]
+    previous_keys_valid_for_seconds: Option<u32>,
+}
+
+/// A new key: `api_key` is shown this once and cannot be read again.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IssuedBody {
+    /// Send it as the `x-api-key` header of `POST /api/v1/auth/guest/login`.
+    api_key: String,
+    /// The key.
+    #[serde(flatten)]
+    key: KeyBody,
+}
+
+/// Issue a partner API key, or rotate: with `previous_keys_valid_for_seconds`, the partner's
+/// other keys stop being accepted after that grace period.
+#[utoipa::path(post, path = "/admin/v1/partners/{partner}/keys", tag = "admin",
+    params(("partner" = String, Path, description = "the partner's name: 1-64 letters, digits, . _ -")),
+    request_body(content = Option<IssueBody>), security(("admin_token" = [])),
+    responses((status = 201, body = IssuedBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn issue_key(
+    admin: AdminAuth,
+    State(state): State<AppState>,
+    ApiPath(PartnerPath { partner }): ApiPath<PartnerPath>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<IssuedBody>), ApiError> {
+    // The body is optional: an empty one issues a key and leaves the others alone.
+    let body: IssueBody = if body.iter().all(u8::is_ascii_whitespace) {
+        IssueBody::default()
+    } else {
+        let value: serde_json::Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::invalid("body", format!("not JSON: {e}")))?;
+        from_json_value(value)?
+    };
+    let grace = body
+        .previous_keys_valid_for_seconds
+        .map(|s| i64::from(s) * 1000);
+    let (key, secret) =
+        issue_partner_key(admin.store.as_ref(), &state.identity, &partner, grace).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedBody {
+            api_key: secret.expose().to_owned(),
+            key: KeyBody::of(key, state.clock.now_millis()),
+        }),
+    ))
+}
+
+/// A partner's keys, newest first (never their secrets).
+#[utoipa::path(get, path = "/admin/v1/partners/{partner}/keys", tag = "admin",
+    params(("partner" = String, Path, description = "the partner's name")), security(("admin_token" = [])),
+    responses((status = 200, body = Vec<KeyBody>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn list_keys(
+    admin: AdminAuth,
+    State(state): State<AppState>,
+    ApiPath(PartnerPath { partner }): ApiPath<PartnerPath>,
+) -> Result<Json<Vec<KeyBody>>, ApiError> {
+    let partner = parse_partner(&partner)?;
+    let now = state.clock.now_millis();
+    let keys = admin.store.partner_keys(&partner).await?;
+    Ok(Json(keys.into_iter().map(|k| KeyBody::of(k, now)).collect()))
+}
+
+/// Revoke a key at once: guest logins with it and guest tokens issued under it are refused from
+/// now on, on every node.
+#[utoipa::path(delete, path = "/admin/v1/partners/{partner}/keys/{key_id}", tag = "admin",
+    params(("partner" = String, Path, description = "the partner's name"), ("key_id" = String, Path, description = "the key's id")),
+    security(("admin_token" = [])),
+    responses((status = 200, body = KeyBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn revoke_key(
+    admin: AdminAuth,
+    State(state): State<AppState>,
+    ApiPath(PartnerKeyPath { partner, key_id }): ApiPath<PartnerKeyPath>,
+) -> Result<Json<KeyBody>, ApiError> {
+    let partner = parse_partner(&partner)?;
+    let key = admin.store.revoke_partner_key(&partner, &key_id).await?;
+    Ok(Json(KeyBody::of(key, state.clock.now_millis())))
+}
