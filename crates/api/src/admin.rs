@@ -668,6 +668,7 @@ impl DateRange {
 
 /// Sessions of a centre.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AdminSessionList)]
 pub struct SessionList {
     sessions: Vec<SessionBody>,
 }

@@ -383,6 +383,11 @@ pub(crate) async fn execute_raw(store: &SqlStore, sql: &str) -> Result<u64, sqlx
     on_pool!(&store.pool, p => sqlx::query(sqlx::AssertSqlSafe(sql.to_owned())).execute(p).await.map(|r| r.rows_affected()))
 }
 
+/// Runs one raw query returning a text value (tests only).
+pub(crate) async fn text_raw(store: &SqlStore, sql: &str) -> Result<Option<String>, sqlx::Error> {
+    on_pool!(&store.pool, p => sqlx::query_scalar::<_, Option<String>>(sqlx::AssertSqlSafe(sql.to_owned())).fetch_optional(p).await.map(Option::flatten))
+}
+
 /// Runs one raw query returning a number (tests only).
 pub(crate) async fn scalar_raw(store: &SqlStore, sql: &str) -> Result<i64, sqlx::Error> {
     on_pool!(&store.pool, p => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!("SELECT CAST(({sql}) AS BIGINT)"))).fetch_one(p).await)

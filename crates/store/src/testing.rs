@@ -211,6 +211,11 @@ impl TestDatabase {
         crate::db::execute_raw(&self.store, sql).await
     }
 
+    /// Runs a query returning one text value, or `None` for no row or NULL (tests only).
+    pub async fn text(&self, sql: &str) -> Option<String> {
+        crate::db::text_raw(&self.store, sql).await.expect("query")
+    }
+
     /// Runs a query returning one number (`SELECT COUNT(*) …`), for checking invariants.
     pub async fn number(&self, sql: &str) -> i64 {
         crate::db::scalar_raw(&self.store, sql)

@@ -211,6 +211,7 @@ async fn new_beneficiary(
 
 /// `{"beneficiary_reference_id"}`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = V2ReferenceBody)]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceBody {
     #[schema(value_type = String, example = "12345678901234")]
@@ -281,6 +282,7 @@ pub struct BeneficiaryItem {
 
 /// `{"beneficiaries":[…]}`.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = V2BeneficiaryList)]
 pub struct BeneficiaryList {
     beneficiaries: Vec<BeneficiaryItem>,
 }
@@ -362,6 +364,7 @@ fn beneficiary_item(b: &Beneficiary) -> BeneficiaryItem {
 
 /// `{"dose","session_id","slot","beneficiaries"}`, with `center_id` and `captcha` optional.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[schema(as = V2ScheduleBody)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleBody {
     #[schema(example = 1)]
@@ -535,6 +538,7 @@ fn appointment_no(value: &Value) -> Result<AppointmentNo, ApiError> {
 
 /// `{"appointment_id","session_id","slot"}`, and `captcha` when the deployment demands one.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[schema(as = V2RescheduleBody)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleBody {
     #[schema(value_type = String, example = "12345678901234")]
@@ -585,6 +589,7 @@ async fn reschedule(
 
 /// `{"appointment_id","beneficiariesToCancel"}`.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = V2CancelBody)]
 #[serde(deny_unknown_fields)]
 pub struct CancelBody {
     #[schema(value_type = String, example = "12345678901234")]
