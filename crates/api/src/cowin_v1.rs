@@ -15,6 +15,7 @@ use crate::auth::{AnyToken, BeneficiaryToken};
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::notify::OtpDelivery;
+use crate::rate_limit::ClientAddress;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -33,7 +34,6 @@ use sehat_domain::store::{
 use sehat_domain::values::{
     Mobile, Name, Pincode, SlotTimings, format_cowin_date, parse_cowin_date,
 };
-use crate::rate_limit::ClientAddress;
 use sehat_domain::{DomainError, Rule};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -568,6 +568,8 @@ async fn update_beneficiary(
     if !auth.may_act_for(id) {
         return Err(ApiError::not_found("beneficiary"));
     }
+    // Another family's beneficiary is not found, whatever else the form says.
+    state.store.beneficiary(&auth.account, id).await?;
     let (registration, _) = form.registration(&state, id).await?;
     if registration.account != auth.account {
         return Err(ApiError::invalid(

@@ -23,10 +23,10 @@ pub mod extract;
 pub mod facility_import;
 /// OTP delivery: console, SMS gateway, or sandbox.
 pub mod notify;
-/// Partner API keys on the admin API: issue, rotate, list, revoke.
-pub mod partners;
 /// `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and the API docs page.
 pub mod ops;
+/// Partner API keys on the admin API: issue, rotate, list, revoke.
+pub mod partners;
 /// Per-address limits on the public API.
 pub mod rate_limit;
 /// The availability search cache, kept fresh by commits and the feed.

@@ -5,10 +5,10 @@
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::extract::{AdminAuth, ApiPath, from_json_value};
-use bytes::Bytes;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use bytes::Bytes;
 use sehat_domain::credentials::{PartnerKey, issue_partner_key, parse_partner};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -90,7 +90,7 @@ pub struct IssuedBody {
 /// other keys stop being accepted after that grace period.
 #[utoipa::path(post, path = "/admin/v1/partners/{partner}/keys", tag = "admin",
     params(("partner" = String, Path, description = "the partner's name: 1-64 letters, digits, . _ -")),
-    request_body(content = Option<IssueBody>), security(("admin_token" = [])),
+    request_body(content = IssueBody, description = "optional: without a body, a key is issued and the others stay as they are"), security(("admin_token" = [])),
     responses((status = 201, body = IssuedBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn issue_key(
     admin: AdminAuth,
@@ -132,7 +132,9 @@ async fn list_keys(
     let partner = parse_partner(&partner)?;
     let now = state.clock.now_millis();
     let keys = admin.store.partner_keys(&partner).await?;
-    Ok(Json(keys.into_iter().map(|k| KeyBody::of(k, now)).collect()))
+    Ok(Json(
+        keys.into_iter().map(|k| KeyBody::of(k, now)).collect(),
+    ))
 }
 
 /// Revoke a key at once: guest logins with it and guest tokens issued under it are refused from

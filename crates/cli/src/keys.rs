@@ -143,7 +143,13 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         assert!(
-            load_or_generate(dir.path(), Some(&dir.path().join("missing.key")), None, None).is_err()
+            load_or_generate(
+                dir.path(),
+                Some(&dir.path().join("missing.key")),
+                None,
+                None
+            )
+            .is_err()
         );
     }
 }

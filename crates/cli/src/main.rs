@@ -247,7 +247,9 @@ mod tests {
                 .is_ok()
         );
         assert!(Cli::try_parse_from(["sehat", "seed-demo", "--seed", "7"]).is_ok());
-        assert!(Cli::try_parse_from(["sehat", "audit", "verify", "--database", "sqlite://x"]).is_ok());
+        assert!(
+            Cli::try_parse_from(["sehat", "audit", "verify", "--database", "sqlite://x"]).is_ok()
+        );
         assert!(Cli::try_parse_from(["sehat", "partner-key", "issue", "acme"]).is_ok());
     }
 }

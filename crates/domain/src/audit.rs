@@ -24,7 +24,9 @@ pub struct Actor {
 
 impl fmt::Debug for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Actor").field("who", &self.who).finish_non_exhaustive()
+        f.debug_struct("Actor")
+            .field("who", &self.who)
+            .finish_non_exhaustive()
     }
 }
 
@@ -153,7 +155,10 @@ pub fn check_run(
             return Err((seq + 1, format!("record {} is missing", seq + 1)));
         }
         if r.prev_hash != hash {
-            return Err((r.seq, "its link to the previous record does not match".into()));
+            return Err((
+                r.seq,
+                "its link to the previous record does not match".into(),
+            ));
         }
         if chain.link(&hash, r.seq, &r.record) != r.hash {
             return Err((r.seq, "its contents do not match its hash".into()));
@@ -250,11 +255,19 @@ mod tests {
 
         let mut changed = run.clone();
         changed[1].record.actor = "partner:x".into();
-        assert_eq!(check_run(&chain(), (0, String::new()), &changed).unwrap_err().0, 2);
+        assert_eq!(
+            check_run(&chain(), (0, String::new()), &changed)
+                .unwrap_err()
+                .0,
+            2
+        );
 
         let mut gap = run.clone();
         gap.remove(1);
-        assert_eq!(check_run(&chain(), (0, String::new()), &gap).unwrap_err().0, 2);
+        assert_eq!(
+            check_run(&chain(), (0, String::new()), &gap).unwrap_err().0,
+            2
+        );
 
         // Re-hashing a changed record without the key is not possible; with another key the
         // chain does not check either.

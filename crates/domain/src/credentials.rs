@@ -63,7 +63,10 @@ impl ApiKey {
         let (id, secret) = rest.split_once('_')?;
         (id.len() == 16
             && secret.len() == 64
-            && id.bytes().chain(secret.bytes()).all(|b| b.is_ascii_hexdigit()))
+            && id
+                .bytes()
+                .chain(secret.bytes())
+                .all(|b| b.is_ascii_hexdigit()))
         .then_some(id)
     }
 }

@@ -467,10 +467,18 @@ mod tests {
         let m = "9876543210";
         let sealed = key().seal("mobile", "h1", m);
         assert!(!sealed.as_str().contains(m));
-        assert_ne!(sealed, key().seal("mobile", "h1", m), "a fresh nonce each time");
+        assert_ne!(
+            sealed,
+            key().seal("mobile", "h1", m),
+            "a fresh nonce each time"
+        );
         assert_eq!(key().open("mobile", "h1", &sealed).as_deref(), Some(m));
         assert_eq!(key().open("mobile", "h2", &sealed), None, "another row");
-        assert_eq!(key().open("photo-id", "h1", &sealed), None, "another column");
+        assert_eq!(
+            key().open("photo-id", "h1", &sealed),
+            None,
+            "another column"
+        );
         let own = key().with_sealing_key(&[9; 32]).unwrap();
         assert_eq!(own.open("mobile", "h1", &sealed), None, "another key");
         assert_eq!(
@@ -481,7 +489,10 @@ mod tests {
         let mut tampered = sealed.as_str().to_owned();
         let last = tampered.pop().unwrap();
         tampered.push(if last == '0' { '1' } else { '0' });
-        assert_eq!(key().open("mobile", "h1", &Sealed::from_stored(tampered)), None);
+        assert_eq!(
+            key().open("mobile", "h1", &Sealed::from_stored(tampered)),
+            None
+        );
         assert!(key().with_sealing_key(&[1; 8]).is_err());
         assert!(!format!("{sealed:?}").contains(&sealed.as_str()[5..]));
     }

@@ -2,8 +2,10 @@
 //! SQLite and PostgreSQL.
 
 use crate::DomainError;
+use crate::audit::{Actor, AuditChain, SealedRecord};
 use crate::beneficiary::{Beneficiary, BeneficiaryRef, NewBeneficiary};
 use crate::booking::{Appointment, AppointmentNo, BookingRequest};
+use crate::credentials::{NewPartnerKey, PartnerKey};
 use crate::facility::{Center, CenterPatch, PlanOutcome, ResolvedCenter};
 use crate::identity::{IdentityKey, MobileHash, OtpPolicy, Sealed};
 use crate::ids::{BlockId, SlotId};
@@ -11,8 +13,6 @@ use crate::ids::{CenterId, DistrictId, SessionId, StateId};
 use crate::master::{Block, District, Locality, PincodeArea, State, Vaccine};
 use crate::schedule::{DayUtilization, Session, SessionPlan, Slot};
 use crate::values::{GeoPoint, Mobile, Pincode};
-use crate::audit::{Actor, AuditChain, SealedRecord};
-use crate::credentials::{NewPartnerKey, PartnerKey};
 use async_trait::async_trait;
 use std::sync::Arc;
 use time::Date;
@@ -486,8 +486,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// A partner's keys, newest first.
     async fn partner_keys(&self, partner: &str) -> Result<Vec<PartnerKey>, DomainError>;
     /// Revokes one of a partner's keys at once (`NotFound` for another partner's).
-    async fn revoke_partner_key(&self, partner: &str, id: &str)
-    -> Result<PartnerKey, DomainError>;
+    async fn revoke_partner_key(&self, partner: &str, id: &str) -> Result<PartnerKey, DomainError>;
     /// A key by id, with the keyed hash of its secret.
     async fn partner_key(&self, id: &str) -> Result<Option<(PartnerKey, String)>, DomainError>;
 }

@@ -83,7 +83,18 @@ impl SqlStore {
         after: u64,
         limit: u32,
     ) -> Result<Vec<SealedRecord>, DomainError> {
-        type Row = (i64, i64, String, String, String, String, String, i64, String, String);
+        type Row = (
+            i64,
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            String,
+            String,
+        );
         let rows: Vec<Row> = on_pool!(&self.pool, p => sqlx::query_as(
             "SELECT id, at, actor, origin, action, subject, detail, seq, prev_hash, hash FROM audit_log \
              WHERE seq > $1 ORDER BY seq LIMIT $2")
@@ -91,15 +102,17 @@ impl SqlStore {
             .fetch_all(p).await.map_err(db_error))?;
         Ok(rows
             .into_iter()
-            .map(|(id, at, actor, origin, action, subject, detail, seq, prev, hash)| {
-                let (_, record) = record_of((id, at, actor, origin, action, subject, detail));
-                SealedRecord {
-                    seq: position(seq),
-                    record,
-                    prev_hash: prev,
-                    hash,
-                }
-            })
+            .map(
+                |(id, at, actor, origin, action, subject, detail, seq, prev, hash)| {
+                    let (_, record) = record_of((id, at, actor, origin, action, subject, detail));
+                    SealedRecord {
+                        seq: position(seq),
+                        record,
+                        prev_hash: prev,
+                        hash,
+                    }
+                },
+            )
             .collect())
     }
 
@@ -114,7 +127,11 @@ impl SqlStore {
 
     /// Records, in a transaction of its own, that this handle's actor read personal data (when
     /// the actor is an admin or a partner; a family reading its own data is not recorded).
-    pub(crate) async fn audit_read(&self, subject: String, detail: String) -> Result<(), DomainError> {
+    pub(crate) async fn audit_read(
+        &self,
+        subject: String,
+        detail: String,
+    ) -> Result<(), DomainError> {
         if !self.actor.privileged {
             return Ok(());
         }

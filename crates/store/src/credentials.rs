@@ -5,6 +5,7 @@ use sehat_domain::DomainError;
 use sehat_domain::credentials::{NewPartnerKey, PartnerKey};
 
 type KeyRow = (String, String, i64, Option<i64>, Option<i64>);
+type KeyWithHashRow = (String, String, i64, Option<i64>, Option<i64>, String);
 
 fn key_of((id, partner, created_at, expires_at, revoked_at): KeyRow) -> PartnerKey {
     PartnerKey {
@@ -121,11 +122,16 @@ impl SqlStore {
         &self,
         id: &str,
     ) -> Result<Option<(PartnerKey, String)>, DomainError> {
-        let row: Option<(String, String, i64, Option<i64>, Option<i64>, String)> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let row: Option<KeyWithHashRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {KEY_COLUMNS}, secret_hash FROM partner_keys WHERE id = $1")))
             .bind(id).fetch_optional(p).await.map_err(db_error))?;
-        Ok(row.map(|(id, partner, created_at, expires_at, revoked_at, hash)| {
-            (key_of((id, partner, created_at, expires_at, revoked_at)), hash)
-        }))
+        Ok(
+            row.map(|(id, partner, created_at, expires_at, revoked_at, hash)| {
+                (
+                    key_of((id, partner, created_at, expires_at, revoked_at)),
+                    hash,
+                )
+            }),
+        )
     }
 }

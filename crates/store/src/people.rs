@@ -335,7 +335,11 @@ impl SqlStore {
             }
             reference = BeneficiaryRef::random();
         }
-        tx.audit("beneficiary.register", format!("beneficiary:{}", reference.get()), "{}".into());
+        tx.audit(
+            "beneficiary.register",
+            format!("beneficiary:{}", reference.get()),
+            "{}".into(),
+        );
         tx.commit().await?;
         self.read_beneficiary(&r.account, reference).await
     }
@@ -376,7 +380,11 @@ impl SqlStore {
             .bind(a.locality_id.map(|x| x.0)).bind(a.pincode.map(|x| i64::from(x.get()))).bind(&a.line)
             .bind(p.comorbidity).bind(now).bind(r.photo_id_sealed.as_str())
             .execute(c).await.map(|r| r.rows_affected()).map_err(photo_conflict))?;
-        tx.audit("beneficiary.update", format!("beneficiary:{}", r.reference_id.get()), "{}".into());
+        tx.audit(
+            "beneficiary.update",
+            format!("beneficiary:{}", r.reference_id.get()),
+            "{}".into(),
+        );
         tx.commit().await?;
         self.read_beneficiary(&r.account, r.reference_id).await
     }
@@ -440,7 +448,11 @@ impl SqlStore {
             .bind(id.get()).bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
         on_tx!(&mut tx, c => sqlx::query("UPDATE accounts SET members = members - 1 WHERE mobile_hash = $1 AND members > 0")
             .bind(account.as_str()).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
-        tx.audit("beneficiary.delete", format!("beneficiary:{}", id.get()), "{}".into());
+        tx.audit(
+            "beneficiary.delete",
+            format!("beneficiary:{}", id.get()),
+            "{}".into(),
+        );
         tx.commit().await
     }
 }

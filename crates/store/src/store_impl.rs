@@ -3,8 +3,10 @@
 use crate::db::SqlStore;
 use async_trait::async_trait;
 use sehat_domain::DomainError;
+use sehat_domain::audit::{Actor, AuditChain, SealedRecord};
 use sehat_domain::beneficiary::{Beneficiary, BeneficiaryRef};
 use sehat_domain::booking::{Appointment, AppointmentNo, BookingRequest};
+use sehat_domain::credentials::{NewPartnerKey, PartnerKey};
 use sehat_domain::facility::{Center, CenterPatch, PlanOutcome, ResolvedCenter};
 use sehat_domain::identity::{MobileHash, OtpPolicy};
 use sehat_domain::ids::SlotId;
@@ -17,8 +19,6 @@ use sehat_domain::store::{
     IdempotencyKey, MasterData, NewOtp, OtpAttempt, Page, Registration, RescheduleRequest, Store,
 };
 use sehat_domain::values::{GeoPoint, Pincode};
-use sehat_domain::audit::{Actor, AuditChain, SealedRecord};
-use sehat_domain::credentials::{NewPartnerKey, PartnerKey};
 use std::sync::Arc;
 use time::Date;
 
@@ -221,8 +221,11 @@ impl Store for SqlStore {
     async fn beneficiaries(&self, account: &MobileHash) -> Result<Vec<Beneficiary>, DomainError> {
         let found = self.read_beneficiaries(account).await?;
         let detail = format!("{{\"beneficiaries\":{}}}", found.len());
-        self.audit_read(format!("account:{}", account.as_str().get(..12).unwrap_or("")), detail)
-            .await?;
+        self.audit_read(
+            format!("account:{}", account.as_str().get(..12).unwrap_or("")),
+            detail,
+        )
+        .await?;
         Ok(found)
     }
     async fn delete_beneficiary(
@@ -267,8 +270,11 @@ impl Store for SqlStore {
     async fn appointments(&self, account: &MobileHash) -> Result<Vec<Appointment>, DomainError> {
         let found = self.read_appointments(account).await?;
         let detail = format!("{{\"appointments\":{}}}", found.len());
-        self.audit_read(format!("account:{}", account.as_str().get(..12).unwrap_or("")), detail)
-            .await?;
+        self.audit_read(
+            format!("account:{}", account.as_str().get(..12).unwrap_or("")),
+            detail,
+        )
+        .await?;
         Ok(found)
     }
     async fn slot(&self, id: SlotId) -> Result<(Session, Slot), DomainError> {
@@ -322,11 +328,7 @@ impl Store for SqlStore {
     async fn partner_keys(&self, partner: &str) -> Result<Vec<PartnerKey>, DomainError> {
         self.read_partner_keys(partner).await
     }
-    async fn revoke_partner_key(
-        &self,
-        partner: &str,
-        id: &str,
-    ) -> Result<PartnerKey, DomainError> {
+    async fn revoke_partner_key(&self, partner: &str, id: &str) -> Result<PartnerKey, DomainError> {
         self.set_partner_key_revoked(partner, id).await
     }
     async fn partner_key(&self, id: &str) -> Result<Option<(PartnerKey, String)>, DomainError> {
