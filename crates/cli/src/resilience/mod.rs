@@ -30,9 +30,9 @@ use std::time::Duration;
 /// Which suite, and how hard.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ResilienceArgs {
-    /// `contention` (overbooking and idempotency under concurrent calls) or `crash` (SIGKILL
-    /// under booking load).
-    #[arg(value_parser = ["contention", "crash"])]
+    /// `contention` (overbooking and idempotency under concurrent calls), `crash` (SIGKILL
+    /// under booking load), or `all` for both.
+    #[arg(value_parser = ["contention", "crash", "all"])]
     pub suite: String,
     /// Databases: `sqlite`, `postgres` or `both`.
     #[arg(long, default_value = "both", value_parser = ["sqlite", "postgres", "both"])]
@@ -78,19 +78,43 @@ impl ResilienceArgs {
     }
 }
 
-/// Runs one suite on the chosen databases, writes `<suite>.json` and `<suite>.md` into the
-/// working directory, and fails when a gate is broken.
+/// Runs a suite (or both) on the chosen databases, writes `<suite>.json` and `<suite>.md` into
+/// the working directory, and fails when a gate is broken.
 pub async fn run(args: ResilienceArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.dir)?;
     let dir = args.dir.canonicalize()?;
     let keys = keys::load_or_generate(&dir.join("keys"), None, None)?;
+    let suites: &[&str] = match args.suite.as_str() {
+        "all" => &["contention", "crash"],
+        "contention" => &["contention"],
+        _ => &["crash"],
+    };
+    let mut broken = Vec::new();
+    for suite in suites {
+        broken.extend(run_suite(&args, suite, &dir, &keys).await?);
+    }
+    anyhow::ensure!(
+        broken.is_empty(),
+        "resilience gates broken: {}",
+        broken.join(", ")
+    );
+    Ok(())
+}
+
+/// Runs one suite and writes its report; returns the gates it broke.
+async fn run_suite(
+    args: &ResilienceArgs,
+    suite: &str,
+    dir: &Path,
+    keys: &keys::Keys,
+) -> anyhow::Result<Vec<String>> {
     let started = time::OffsetDateTime::now_utc();
     let mut results = Vec::new();
     if args.database != "postgres" {
-        results.extend(run_on(&args, Backend::Sqlite, &dir, &keys).await?);
+        results.extend(run_on(args, suite, Backend::Sqlite, dir, keys).await?);
     }
     if args.database != "sqlite" {
-        results.extend(run_on(&args, Backend::Postgres, &dir, &keys).await?);
+        results.extend(run_on(args, suite, Backend::Postgres, dir, keys).await?);
     }
     let broken: Vec<String> = results
         .iter()
@@ -105,7 +129,7 @@ pub async fn run(args: ResilienceArgs) -> anyhow::Result<()> {
         })
         .collect();
     let report = json!({
-        "suite": args.suite,
+        "suite": suite,
         "form": if args.fast { "fast" } else { "full" },
         "sehat_version": env!("CARGO_PKG_VERSION"),
         "started_at": started.format(&time::format_description::well_known::Rfc3339)?,
@@ -115,25 +139,21 @@ pub async fn run(args: ResilienceArgs) -> anyhow::Result<()> {
         "runs": results,
         "gates_hold": broken.is_empty(),
     });
-    let path = dir.join(format!("{}.json", args.suite));
+    let path = dir.join(format!("{suite}.json"));
     std::fs::write(&path, serde_json::to_string_pretty(&report)?)?;
-    std::fs::write(dir.join(format!("{}.md", args.suite)), markdown(&report))?;
+    std::fs::write(dir.join(format!("{suite}.md")), markdown(&report))?;
     say(&format!("report written to {} (and .md)", path.display()));
-    anyhow::ensure!(
-        broken.is_empty(),
-        "resilience gates broken: {}",
-        broken.join(", ")
-    );
-    Ok(())
+    Ok(broken)
 }
 
 async fn run_on(
     args: &ResilienceArgs,
+    suite: &str,
     backend: Backend,
     dir: &Path,
     keys: &keys::Keys,
 ) -> anyhow::Result<Vec<Value>> {
-    match args.suite.as_str() {
+    match suite {
         "contention" => contention::run(args, backend, dir, keys)
             .await
             .map(|run| vec![run])
@@ -180,8 +200,23 @@ fn tier(people: usize, hot: usize, hot_seats: i64) -> Tier {
     }
 }
 
+/// The template a suite's databases are copied from: migrated, holding the master data (loading
+/// 157,000 post offices for every run would dominate the fast form's time). Built once a process.
+static SQLITE_TEMPLATE: tokio::sync::OnceCell<PathBuf> = tokio::sync::OnceCell::const_new();
+static POSTGRES_TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+async fn migrated_with_master_data(url: &str) -> anyhow::Result<()> {
+    let mut config = Config::default();
+    config.database.url = url.to_owned();
+    let store = crate::setup::open_store(&config).await?;
+    crate::setup::ensure_master_data(&store, false).await?;
+    // Closing the last connection folds SQLite's write-ahead log into the file.
+    store.close().await;
+    Ok(())
+}
+
 /// The database URL a suite's run uses: a fresh SQLite file in `dir`, or a fresh database on
-/// the PostgreSQL server at `postgres_url`.
+/// the PostgreSQL server at `postgres_url`, each a copy of the template.
 async fn fresh_database(
     backend: Backend,
     name: &str,
@@ -190,16 +225,38 @@ async fn fresh_database(
 ) -> anyhow::Result<String> {
     Ok(match backend {
         Backend::Sqlite => {
+            let template = SQLITE_TEMPLATE
+                .get_or_try_init(|| async {
+                    let file = dir.join("template.db");
+                    remove_sqlite(&file);
+                    migrated_with_master_data(&format!("sqlite://{}", file.display())).await?;
+                    anyhow::Ok(file)
+                })
+                .await?;
             let file = dir.join(format!("{name}.db"));
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-            }
+            remove_sqlite(&file);
+            std::fs::copy(template, &file)?;
             format!("sqlite://{}", file.display())
         }
         Backend::Postgres => {
-            sehat_store::bulk::recreate_postgres_database(postgres_url, name).await?
+            let template = POSTGRES_TEMPLATE
+                .get_or_try_init(|| async {
+                    let name = "sehat_resilience_template";
+                    let url =
+                        sehat_store::bulk::recreate_postgres_database(postgres_url, name).await?;
+                    migrated_with_master_data(&url).await?;
+                    anyhow::Ok(name.to_owned())
+                })
+                .await?;
+            sehat_store::inspect::copy_postgres_database(postgres_url, template, name).await?
         }
     })
+}
+
+fn remove_sqlite(file: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+    }
 }
 
 /// A database with a suite's dataset in it, and what clients need to act as its people.
