@@ -681,7 +681,8 @@ impl SqlStore {
 
     pub(crate) async fn key_seen(&self, key: &IdempotencyKey) -> Result<bool, DomainError> {
         let found: Option<i64> = on_pool!(&self.pool, p => sqlx::query_scalar(
-            "SELECT 1 FROM idempotency_keys WHERE scope = $1 AND key = $2")
+            // A BIGINT on both databases: PostgreSQL types a bare `1` as INT4.
+            "SELECT CAST(1 AS BIGINT) FROM idempotency_keys WHERE scope = $1 AND key = $2")
             .bind(&key.scope).bind(&key.key).fetch_optional(p).await.map_err(db_error))?;
         Ok(found.is_some())
     }
