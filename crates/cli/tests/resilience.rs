@@ -26,7 +26,10 @@ fn the_fast_resilience_suites_hold_every_gate() {
     }
     let output = command.output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "sehat resilience failed:\n{stderr}");
+    assert!(
+        output.status.success(),
+        "sehat resilience failed:\n{stderr}"
+    );
 
     let read = |name: &str| -> serde_json::Value {
         serde_json::from_slice(&std::fs::read(dir.path().join(name)).unwrap()).unwrap()
@@ -42,7 +45,10 @@ fn the_fast_resilience_suites_hold_every_gate() {
         assert!(gates.iter().all(|g| g["ok"] == true), "{gates:?}");
         let retries = &gates[3]["detail"];
         assert!(retries["compared"].as_u64().unwrap() > 50, "{retries}");
-        assert!(retries["after_dropped_connection"].as_u64().unwrap() > 0, "{retries}");
+        assert!(
+            retries["after_dropped_connection"].as_u64().unwrap() > 0,
+            "{retries}"
+        );
     }
 
     let crash = read("crash.json");
@@ -57,6 +63,12 @@ fn the_fast_resilience_suites_hold_every_gate() {
     for run in runs {
         assert_eq!(run["rounds"].as_array().unwrap().len(), 3, "{run}");
         assert!(run["acknowledged"].as_u64().unwrap() > 0, "{run}");
-        assert!(run["gates"].as_array().unwrap().iter().all(|g| g["ok"] == true));
+        assert!(
+            run["gates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|g| g["ok"] == true)
+        );
     }
 }

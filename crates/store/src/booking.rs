@@ -563,8 +563,17 @@ impl SqlStore {
         check_bookable(&center, &session, &slot, &people, self.clock.now())?;
         let dose = booking_dose(Some(current.dose), &session)?;
         let n = i64::try_from(movers.len()).unwrap_or(i64::MAX);
-        take_seats(tx, slot.id, dose, n, now).await?;
-        release_seats(tx, current.slot.id, current.dose, n, now).await?;
+        // The two slots' rows are locked in ascending id order: two moves in opposite
+        // directions between the same slots would otherwise deadlock on PostgreSQL (each
+        // holding the row the other waits for). Either order is correct: a refusal rolls
+        // both updates back.
+        if slot.id.0 < current.slot.id.0 {
+            take_seats(tx, slot.id, dose, n, now).await?;
+            release_seats(tx, current.slot.id, current.dose, n, now).await?;
+        } else {
+            release_seats(tx, current.slot.id, current.dose, n, now).await?;
+            take_seats(tx, slot.id, dose, n, now).await?;
+        }
         note_changes(tx, &[current.session_id, session.id], now, true).await?;
         if movers.len() == active.len() {
             on_tx!(tx, c => sqlx::query(

@@ -69,7 +69,8 @@ pub fn error_code(status: StatusCode, body: &[u8]) -> String {
 pub fn appointment_number(body: &[u8]) -> Option<i64> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
     let n = &v["appointment_confirmation_no"];
-    n.as_i64().or_else(|| n.as_str().and_then(|s| s.parse().ok()))
+    n.as_i64()
+        .or_else(|| n.as_str().and_then(|s| s.parse().ok()))
 }
 
 #[cfg(test)]

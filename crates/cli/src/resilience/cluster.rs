@@ -77,7 +77,17 @@ impl PrivateCluster {
         };
         let out = cluster
             .command("initdb")
-            .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "-D"])
+            .args([
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+                "-D",
+            ])
             .arg(&cluster.data)
             .output()
             .context("running initdb")?;
@@ -142,10 +152,7 @@ impl PrivateCluster {
             if let Some(child) = self.postmaster.as_mut()
                 && let Some(status) = child.try_wait()?
             {
-                anyhow::bail!(
-                    "postgres exited ({status}); see {}",
-                    self.log.display()
-                );
+                anyhow::bail!("postgres exited ({status}); see {}", self.log.display());
             }
             let ready = Command::new(self.bin.join("pg_isready"))
                 .args(["-q", "-h", "127.0.0.1", "-p", &self.port.to_string()])

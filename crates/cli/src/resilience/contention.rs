@@ -263,10 +263,7 @@ impl Actor {
             self.tally.retries += 1;
             self.tally.concurrent += 1;
             self.count_request(call);
-            let (a, b) = tokio::join!(
-                self.main.send(call, PATIENT),
-                self.side.send(call, PATIENT)
-            );
+            let (a, b) = tokio::join!(self.main.send(call, PATIENT), self.side.send(call, PATIENT));
             match (a, b) {
                 (Outcome::Answer(s1, b1), Outcome::Answer(s2, b2)) => {
                     let first = (s1, b1);
@@ -287,7 +284,9 @@ impl Actor {
                 figures.failed += 1;
                 if self.tally.first_failure.is_none() {
                     self.tally.first_failure = Some(match other {
-                        Some((s, b)) => format!("{} → {s}: {}", call.kind, String::from_utf8_lossy(b)),
+                        Some((s, b)) => {
+                            format!("{} → {s}: {}", call.kind, String::from_utf8_lossy(b))
+                        }
                         None => format!("{}: no answer", call.kind),
                     });
                 }
@@ -360,7 +359,9 @@ pub async fn run(
     let people = args.people.unwrap_or(if args.fast { 300 } else { 4_000 });
     let (hot, seats) = if args.fast { (4, 30) } else { (10, 100) };
     let name = format!("contention on {backend:?}");
-    say(&format!("{name}: building {people} people, {hot} hot slots × {seats} seats"));
+    say(&format!(
+        "{name}: building {people} people, {hot} hot slots × {seats} seats"
+    ));
     let url = super::fresh_database(
         backend,
         "sehat_resilience_contention",
@@ -378,7 +379,11 @@ pub async fn run(
     .await?;
     let addr = free_addr()?;
     let server = prepared
-        .serve(addr, dir, &format!("contention-{backend:?}.log").to_lowercase())
+        .serve(
+            addr,
+            dir,
+            &format!("contention-{backend:?}.log").to_lowercase(),
+        )
         .await?;
     let data = prepared.shared.data.clone();
     let date = {
@@ -400,7 +405,9 @@ pub async fn run(
             date: date.clone(),
             main: Client::new(addr),
             side: Client::new(addr),
-            rng: SmallRng::seed_from_u64(args.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            rng: SmallRng::seed_from_u64(
+                args.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            ),
             tally: Tally::default(),
             seed: args.seed,
             keys_used: 0,
@@ -449,7 +456,9 @@ pub async fn run(
         match outcome {
             Some(t) if held.is_empty() => {
                 lost += 1;
-                examples.push(format!("{reference}: told booked {t:?}, database holds nothing"));
+                examples.push(format!(
+                    "{reference}: told booked {t:?}, database holds nothing"
+                ));
             }
             Some(t) if held != [(t.number, t.slot)] => {
                 wrong_place += 1;
@@ -457,7 +466,9 @@ pub async fn run(
             }
             None if !held.is_empty() => {
                 refused_but_booked += 1;
-                examples.push(format!("{reference}: told not booked, database holds {held:?}"));
+                examples.push(format!(
+                    "{reference}: told not booked, database holds {held:?}"
+                ));
             }
             _ => {}
         }

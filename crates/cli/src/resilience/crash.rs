@@ -132,7 +132,9 @@ fn compare(
         for person in not_booked {
             if active.contains(person) {
                 phantom += 1;
-                examples.push(format!("{person}: told not booked, database holds a booking"));
+                examples.push(format!(
+                    "{person}: told not booked, database holds a booking"
+                ));
             }
         }
     }
@@ -167,7 +169,11 @@ async fn client_loop(
             call.idempotency_key = Some(key);
             call
         } else {
-            let d = data.first_day + time::Duration::days(((slot.id - 1) as usize % (data.tier.days * data.tier.slots_per_day) / data.tier.slots_per_day) as i64);
+            let d = data.first_day
+                + time::Duration::days(
+                    ((slot.id - 1) as usize % (data.tier.days * data.tier.slots_per_day)
+                        / data.tier.slots_per_day) as i64,
+                );
             let mut call = Call::post(
                 "v1 schedule",
                 "/api/v1/appointment/scheduleAppointment".into(),
@@ -236,7 +242,9 @@ pub async fn run(
             (false, Some(_)) => {
                 out.push(run_mode(args, backend, Victim::Database, dir, keys).await?);
             }
-            (true, _) => say("crash: the PostgreSQL-server kill was not asked for (--no-private-cluster)"),
+            (true, _) => {
+                say("crash: the PostgreSQL-server kill was not asked for (--no-private-cluster)")
+            }
             (false, None) => say(
                 "crash: SKIPPED the PostgreSQL-server kill: no initdb found (install the PostgreSQL server package)",
             ),
@@ -254,7 +262,9 @@ async fn run_mode(
 ) -> anyhow::Result<Value> {
     let rounds = args.rounds.unwrap_or(if args.fast { 3 } else { 12 }).max(1);
     let interval = if args.fast { 1.0 } else { 3.0 };
-    let people = args.people.unwrap_or(if args.fast { 6_000 } else { 60_000 });
+    let people = args
+        .people
+        .unwrap_or(if args.fast { 6_000 } else { 60_000 });
     let connections = args.connections().min(64);
     let name = match victim {
         Victim::Server => format!("crash on {backend:?}: sehat serve killed"),
@@ -284,7 +294,11 @@ async fn run_mode(
     let log = format!(
         "crash-{}-{}.log",
         format!("{backend:?}").to_lowercase(),
-        if victim == Victim::Server { "server" } else { "database" }
+        if victim == Victim::Server {
+            "server"
+        } else {
+            "database"
+        }
     );
     let mut server: Option<Server> = Some(prepared.serve(addr, dir, &log).await?);
     let ledger = Arc::new(Ledger::default());
@@ -301,13 +315,18 @@ async fn run_mode(
             args.seed.wrapping_mul(1000) + i as u64,
         )));
     }
-    say(&format!("{name}: {rounds} rounds, a kill every ~{interval} s, {connections} clients"));
+    say(&format!(
+        "{name}: {rounds} rounds, a kill every ~{interval} s, {connections} clients"
+    ));
     let started = Instant::now();
     let mut rng = SmallRng::seed_from_u64(args.seed);
     let mut per_round = Vec::new();
     let (mut lost_total, mut audits_broken, mut integrity_broken) = (0_u64, 0_u64, 0_u64);
     for round_no in 1..=rounds {
-        tokio::time::sleep(Duration::from_secs_f64(interval * rng.random_range(0.5..1.5))).await;
+        tokio::time::sleep(Duration::from_secs_f64(
+            interval * rng.random_range(0.5..1.5),
+        ))
+        .await;
         let acked_before = ledger.acknowledged.load(Ordering::Relaxed);
         let killed_at = Instant::now();
         let killed = match victim {
