@@ -250,7 +250,7 @@ impl Actor {
             match first {
                 Outcome::Answer(s, b) => {
                     if let Some(again) = &again {
-                        self.tally.compare(call, &(s.clone(), b.clone()), again);
+                        self.tally.compare(call, &(s, b.clone()), again);
                     }
                     Some((s, b))
                 }

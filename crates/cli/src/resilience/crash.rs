@@ -34,6 +34,9 @@ enum Victim {
     Database,
 }
 
+/// Per kind of call: successes, and refusals by error code.
+type KindCounts = BTreeMap<&'static str, (u64, BTreeMap<String, u64>)>;
+
 /// What the clients were told, shared with the killer.
 #[derive(Default)]
 struct Ledger {
@@ -51,7 +54,7 @@ struct Ledger {
     resends: AtomicU64,
     /// Operations that got no final answer within the client's patience.
     unresolved: AtomicU64,
-    figures: Mutex<BTreeMap<&'static str, (u64, BTreeMap<String, u64>)>>,
+    figures: Mutex<KindCounts>,
 }
 
 impl Ledger {

@@ -178,7 +178,11 @@ fn gate(gates: &mut Vec<Value>, name: &str, ok: bool, detail: Value) {
     if !ok {
         say(&format!("GATE BROKEN: {name}: {detail}"));
     }
-    gates.push(json!({"name": name, "ok": ok, "detail": detail}));
+    let mut entry = serde_json::Map::new();
+    entry.insert("name".into(), name.into());
+    entry.insert("ok".into(), ok.into());
+    entry.insert("detail".into(), detail);
+    gates.push(Value::Object(entry));
 }
 
 /// A small dataset for a suite: a few ordinary centres with a handful of days of slots, `hot`
