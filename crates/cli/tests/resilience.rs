@@ -54,12 +54,9 @@ fn the_fast_resilience_suites_hold_every_gate() {
     let crash = read("crash.json");
     assert_eq!(crash["gates_hold"], true, "{stderr}");
     let runs = crash["runs"].as_array().unwrap();
-    let private_cluster = postgres.is_some() && stderr.contains("the PostgreSQL server killed");
-    assert_eq!(
-        runs.len(),
-        1 + usize::from(postgres.is_some()) + usize::from(private_cluster),
-        "{stderr}"
-    );
+    // On PostgreSQL the fast form kills a private PostgreSQL server when it can make one, and
+    // sehat serve otherwise.
+    assert_eq!(runs.len(), 1 + usize::from(postgres.is_some()), "{stderr}");
     for run in runs {
         assert_eq!(run["rounds"].as_array().unwrap().len(), 3, "{run}");
         assert!(run["acknowledged"].as_u64().unwrap() > 0, "{run}");
