@@ -1,8 +1,9 @@
-//! The `sehat` binary: `serve | migrate | import | seed-demo | bench`.
+//! The `sehat` binary: `serve | migrate | import | seed-demo | bench | resilience`.
 
 mod bench;
 mod config;
 mod keys;
+mod resilience;
 mod setup;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +31,10 @@ enum Command {
     /// Measure search, booking and registration over HTTP against same-run baselines (see
     /// BENCHMARKS.md); fails when a correctness gate is broken.
     Bench(bench::BenchArgs),
+    /// Prove what booking withstands: `contention` (overbooking and idempotency under
+    /// concurrent calls with retries) or `crash` (SIGKILL of the server, and of PostgreSQL,
+    /// under booking load); see resilience/README.md. Fails when a gate is broken.
+    Resilience(resilience::ResilienceArgs),
     /// Run the HTTP server (migrates the database and loads master data on start).
     Serve {
         /// Address to listen on [default: 127.0.0.1:8080].
@@ -156,7 +161,7 @@ fn main() -> anyhow::Result<()> {
         } => {
             overrides.set("database", "url", database.clone());
         }
-        Command::Bench(_) => {}
+        Command::Bench(_) | Command::Resilience(_) => {}
         Command::SeedDemo {
             database,
             seed,
@@ -201,6 +206,7 @@ fn main() -> anyhow::Result<()> {
                 what: PartnerKeyWhat::Issue { partner, .. },
             } => setup::issue_partner_key_command(&config, &partner).await,
             Command::Bench(args) => bench::run(args).await,
+            Command::Resilience(args) => resilience::run(args).await,
         }
     })
 }

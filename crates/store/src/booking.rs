@@ -587,8 +587,17 @@ impl SqlStore {
         check_bookable(&center, &session, &slot, &people, self.clock.now())?;
         let dose = booking_dose(Some(current.dose), &session)?;
         let n = i64::try_from(movers.len()).unwrap_or(i64::MAX);
-        take_seats(tx, slot.id, dose, n, now).await?;
-        release_seats(tx, current.slot.id, current.dose, n, now).await?;
+        // The two slots' rows are locked in ascending id order: two moves in opposite
+        // directions between the same slots would otherwise deadlock on PostgreSQL (each
+        // holding the row the other waits for). Either order is correct: a refusal rolls
+        // both updates back.
+        if slot.id.0 < current.slot.id.0 {
+            take_seats(tx, slot.id, dose, n, now).await?;
+            release_seats(tx, current.slot.id, current.dose, n, now).await?;
+        } else {
+            release_seats(tx, current.slot.id, current.dose, n, now).await?;
+            take_seats(tx, slot.id, dose, n, now).await?;
+        }
         note_changes(tx, &[current.session_id, session.id], now, true).await?;
         if movers.len() == active.len() {
             on_tx!(tx, c => sqlx::query(
@@ -708,7 +717,8 @@ impl SqlStore {
 
     pub(crate) async fn key_seen(&self, key: &IdempotencyKey) -> Result<bool, DomainError> {
         let found: Option<i64> = on_pool!(&self.pool, p => sqlx::query_scalar(
-            "SELECT 1 FROM idempotency_keys WHERE scope = $1 AND key = $2")
+            // A BIGINT on both databases: PostgreSQL types a bare `1` as INT4.
+            "SELECT CAST(1 AS BIGINT) FROM idempotency_keys WHERE scope = $1 AND key = $2")
             .bind(&key.scope).bind(&key.key).fetch_optional(p).await.map_err(db_error))?;
         Ok(found.is_some())
     }

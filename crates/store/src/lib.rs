@@ -12,6 +12,8 @@ mod db;
 mod facilities;
 mod feed;
 pub use feed::availability_statements;
+/// Reading back appointment rows and the database's own consistency check (resilience suites).
+pub mod inspect;
 /// Reading the master data compiled into the binary.
 pub mod master_data;
 mod people;

@@ -386,3 +386,24 @@ async fn feed_versions_are_stamped_without_gaps_and_pruned_as_a_prefix() {
         assert_eq!(store.feed_bounds().await.unwrap(), (3, 0));
     });
 }
+
+/// The v2 sold-out fast path asks whether a retry's key was seen before answering from memory;
+/// on PostgreSQL this once failed to decode (500 instead of the first answer).
+#[tokio::test]
+async fn an_idempotency_key_is_seen_once_stored_on_every_backend() {
+    on_every_backend!(|store, db| {
+        let key = sehat_domain::store::IdempotencyKey {
+            scope: "account:v2/schedule".into(),
+            key: "retry-1".into(),
+            request_hash: "h".into(),
+        };
+        assert!(!store.idempotency_key_seen(&key).await.unwrap());
+        db.execute(
+            "INSERT INTO idempotency_keys (scope, key, request_hash, outcome, created_at) \
+             VALUES ('account:v2/schedule', 'retry-1', 'h', NULL, 0)",
+        )
+        .await
+        .unwrap();
+        assert!(store.idempotency_key_seen(&key).await.unwrap());
+    });
+}

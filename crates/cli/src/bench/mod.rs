@@ -6,9 +6,9 @@
 
 mod baseline;
 pub mod dataset;
-mod load;
-mod scenarios;
-mod server;
+pub(crate) mod load;
+pub(crate) mod scenarios;
+pub(crate) mod server;
 
 use crate::config::Config;
 use crate::keys;

@@ -25,8 +25,20 @@ impl Server {
     ) -> anyhow::Result<Self> {
         let port = free_port()?;
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
-        let exe = std::env::current_exe().context("finding this binary")?;
         let log = std::fs::File::create(dir.join("server.log"))?;
+        Self::start_at(addr, database, dir, log, extra_env).await
+    }
+
+    /// Starts `sehat serve` at `addr` (a restart takes its predecessor's address), its
+    /// standard error going to `log`, and waits until it answers `/readyz`.
+    pub async fn start_at(
+        addr: SocketAddr,
+        database: &str,
+        dir: &Path,
+        log: std::fs::File,
+        extra_env: &[(&str, String)],
+    ) -> anyhow::Result<Self> {
+        let exe = std::env::current_exe().context("finding this binary")?;
         let mut command = Command::new(exe);
         command
             .arg("serve")
@@ -50,8 +62,8 @@ impl Server {
         loop {
             if let Some(status) = server.child.try_wait()? {
                 anyhow::bail!(
-                    "sehat serve exited ({status}); see {}",
-                    dir.join("server.log").display()
+                    "sehat serve exited ({status}); see its log in {}",
+                    dir.display()
                 );
             }
             if ready(addr).await {
@@ -87,6 +99,13 @@ impl Server {
         self.child.wait()?;
         Ok(())
     }
+
+    /// Kills the server with SIGKILL, as a crash would, and reaps it.
+    pub fn kill(mut self) -> anyhow::Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
 }
 
 impl Drop for Server {
@@ -116,7 +135,7 @@ async fn ready(addr: SocketAddr) -> bool {
     matches!(super::load::send(&mut sender, &call).await, Ok((s, _)) if s.is_success())
 }
 
-fn free_port() -> anyhow::Result<u16> {
+pub fn free_port() -> anyhow::Result<u16> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
 }

@@ -1,0 +1,71 @@
+//! The fast form of the resilience suites (resilience/README.md), run through the real binary:
+//! contention with retries on hot slots, and SIGKILL rounds under booking load, on SQLite and,
+//! when `SEHAT_TEST_POSTGRES_URL` is set, on PostgreSQL (the PostgreSQL-server kill uses a
+//! private throwaway cluster when `initdb` exists, and is skipped with a message otherwise).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly
+
+use std::process::Command;
+
+#[test]
+fn the_fast_resilience_suites_hold_every_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let postgres = std::env::var("SEHAT_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sehat"));
+    command
+        .args(["resilience", "all", "--fast", "--database"])
+        .arg(if postgres.is_some() { "both" } else { "sqlite" })
+        .arg("--dir")
+        .arg(dir.path())
+        .env("SEHAT__LOG__FILTER", "warn")
+        .env_remove("RUST_LOG");
+    if let Some(url) = &postgres {
+        command.env("SEHAT_RESILIENCE_POSTGRES_URL", url);
+    }
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "sehat resilience failed:\n{stderr}"
+    );
+
+    let read = |name: &str| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.path().join(name)).unwrap()).unwrap()
+    };
+    let contention = read("contention.json");
+    assert_eq!(contention["gates_hold"], true, "{stderr}");
+    let runs = contention["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), if postgres.is_some() { 2 } else { 1 });
+    for run in runs {
+        assert!(run["requests"].as_u64().unwrap() >= 500, "{run}");
+        let gates = run["gates"].as_array().unwrap();
+        assert_eq!(gates.len(), 6, "{gates:?}");
+        assert!(gates.iter().all(|g| g["ok"] == true), "{gates:?}");
+        let retries = &gates[3]["detail"];
+        assert!(retries["compared"].as_u64().unwrap() > 50, "{retries}");
+        assert!(
+            retries["after_dropped_connection"].as_u64().unwrap() > 0,
+            "{retries}"
+        );
+    }
+
+    let crash = read("crash.json");
+    assert_eq!(crash["gates_hold"], true, "{stderr}");
+    let runs = crash["runs"].as_array().unwrap();
+    // On PostgreSQL the fast form kills a private PostgreSQL server when it can make one, and
+    // sehat serve otherwise.
+    assert_eq!(runs.len(), 1 + usize::from(postgres.is_some()), "{stderr}");
+    for run in runs {
+        assert_eq!(run["rounds"].as_array().unwrap().len(), 3, "{run}");
+        assert!(run["acknowledged"].as_u64().unwrap() > 0, "{run}");
+        assert!(
+            run["gates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|g| g["ok"] == true)
+        );
+    }
+}
