@@ -28,7 +28,8 @@ use utoipa::{IntoParams, Modify, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Adds the admin bearer scheme to the OpenAPI document.
+/// Adds the bearer schemes to the OpenAPI document: the admin token, and the `token` (a JWT
+/// from a login) of the CoWIN APIs.
 #[derive(Debug)]
 pub struct SecurityAddon;
 
@@ -38,6 +39,15 @@ impl Modify for SecurityAddon {
         components.add_security_scheme(
             "admin_token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
@@ -668,6 +678,7 @@ impl DateRange {
 
 /// Sessions of a centre.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AdminSessionList)]
 pub struct SessionList {
     sessions: Vec<SessionBody>,
 }

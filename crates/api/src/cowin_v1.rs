@@ -305,7 +305,8 @@ pub struct MobileDobBody {
 /// (a whole family's token needs the OTP). At most 5 tries per reference id an hour (429
 /// `USRAUT0005`).
 #[utoipa::path(post, path = "/api/v1/auth/confirmMobileDob", tag = "cowin-v1", request_body = MobileDobBody,
-    responses((status = 200, body = TokenBody), (status = 400, body = ErrorBody), (status = 401, description = "USRAUT0006 details do not match", body = ErrorBody)))]
+    responses((status = 200, body = TokenBody), (status = 400, body = ErrorBody), (status = 401, description = "USRAUT0006 details do not match", body = ErrorBody),
+        (status = 429, description = "USRAUT0007 more than 5 tries for this reference id in an hour", body = ErrorBody)))]
 async fn confirm_mobile_dob(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<MobileDobBody>,
@@ -387,7 +388,7 @@ pub struct RegisteredBody {
 }
 
 impl BeneficiaryForm {
-    fn person(&self, state: &AppState) -> Result<(NewBeneficiary, Mobile), ApiError> {
+    fn person(&self, this_year: i32) -> Result<(NewBeneficiary, Mobile), ApiError> {
         if !self.consent.trim().eq_ignore_ascii_case("Y") {
             return Err(ApiError::invalid(
                 "consent",
@@ -396,7 +397,7 @@ impl BeneficiaryForm {
         }
         let name = Name::parse(&self.name).map_err(|e| ApiError::invalid("name", e))?;
         let year = loose_text(&self.birth_year).unwrap_or_default();
-        let birth_year = BirthYear::parse(&year, this_year(state))
+        let birth_year = BirthYear::parse(&year, this_year)
             .map_err(|e| ApiError::invalid("birth_year", e))?;
         let gender = GenderId::parse(&self.gender).map_err(|e| ApiError::invalid("gender", e))?;
         let mobile = mobile("mobile_number", &self.mobile_number)?;
@@ -462,7 +463,7 @@ impl BeneficiaryForm {
         state: &AppState,
         reference_id: BeneficiaryRef,
     ) -> Result<(Registration, Mobile), ApiError> {
-        let (mut person, mobile) = self.person(state)?;
+        let (mut person, mobile) = self.person(this_year(state))?;
         person.address = state
             .gazetteer
             .check_address(state.store.as_ref(), person.address)
@@ -558,6 +559,20 @@ async fn update_beneficiary(
     }))
 }
 
+/// The schema of a number that is `""` when there is none, as spec 000's samples show both.
+fn number_or_empty() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    let one_of = OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Integer))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(0)),
+        )
+        .build();
+    Schema::OneOf(one_of)
+}
+
 /// A beneficiary as spec 000 shows one: identifiers masked.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BeneficiaryBody {
@@ -577,7 +592,7 @@ pub struct BeneficiaryBody {
     block_name: String,
     locality_name: String,
     /// The pincode as a number, or `""` when not given (as the spec's samples show both).
-    #[schema(value_type = Object)]
+    #[schema(schema_with = number_or_empty)]
     pincode: Value,
     address: String,
 }
@@ -947,8 +962,8 @@ pub struct AppointmentCenterBody {
     center_id: i64,
     name: String,
     center_incharge: String,
-    /// The centre in-charge's contact number (a facility contact, not a beneficiary's).
-    #[schema(value_type = Object)]
+    /// The centre in-charge's contact number (a facility contact, not a beneficiary's), or `""`.
+    #[schema(schema_with = number_or_empty)]
     mobile: Value,
     state_name: String,
     district_name: String,
@@ -1584,4 +1599,62 @@ async fn localities_doubled_path(
     ApiPath(pincode): ApiPath<String>,
 ) -> Result<Json<Vec<LocalityBody>>, ApiError> {
     localities_at(&state, &pincode).await
+}
+
+/// This family's request bodies read and converted as the handlers do, for `fuzz/`.
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzzing {
+    use super::*;
+    use crate::extract::from_json_slice;
+
+    /// Reads body number `kind` from `json` and converts it into domain values.
+    pub(crate) fn request_body(kind: u8, json: &[u8], this_year: i32) -> Result<(), ApiError> {
+        match kind % 8 {
+            0 => {
+                from_json_slice::<GuestLogin>(json)?;
+            }
+            1 => {
+                let body: MobileBody = from_json_slice(json)?;
+                mobile("mobile", &body.mobile)?;
+            }
+            2 => {
+                let body: OtpBody = from_json_slice(json)?;
+                otp(&body.otp)?;
+            }
+            3 => {
+                let body: MobileDobBody = from_json_slice(json)?;
+                reference_id("beneficiary_reference_id", &body.beneficiary_reference_id)?;
+                mobile("mobile", &body.mobile)?;
+                loose_i64("birth_year", &body.birth_year)?;
+            }
+            4 => {
+                let form: BeneficiaryForm = from_json_slice(json)?;
+                if let Some(raw) = &form.beneficiary_reference_id {
+                    reference_id("beneficiary_reference_id", raw)?;
+                }
+                form.person(this_year)?;
+            }
+            5 => {
+                let form: ScheduleBody = from_json_slice(json)?;
+                beneficiary_list(&form.beneficiaries)?;
+                loose_i64("center_id", &form.center_id)?;
+                parse_cowin_date(&form.date).map_err(|e| ApiError::invalid("date", e))?;
+                loose_i64("slot_id", &form.slot_id)?;
+            }
+            6 => {
+                let form: RescheduleBody = from_json_slice(json)?;
+                appointment_no(&form.appointment_confirmation_no)?;
+                beneficiary_list(&form.beneficiaries)?;
+                loose_i64("center_id", &form.center_id)?;
+                parse_cowin_date(&form.date).map_err(|e| ApiError::invalid("date", e))?;
+                loose_i64("slot_id", &form.slot_id)?;
+            }
+            _ => {
+                let body: CancelBody = from_json_slice(json)?;
+                appointment_no(&body.appointment_confirmation_no)?;
+                beneficiary_list(&body.beneficiaries)?;
+            }
+        }
+        Ok(())
+    }
 }

@@ -15,8 +15,14 @@ pub mod captcha;
 pub mod cowin_v1;
 /// The CoWIN v2 API of third-party apps: search, the live feed, logins, booking and the slip.
 pub mod cowin_v2;
+/// The error answers every route shares, added to the OpenAPI document in one place.
+pub mod error_responses;
 /// The CoWIN-family error body `{"errorCode","error"}` and the mapping of domain errors onto it.
 pub mod error;
+/// Request-body parsing for the fuzz targets in `fuzz/` (feature `fuzzing`; not an API).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 /// Extractors shared by the families: JSON bodies with field-naming errors, the admin token.
 pub mod extract;
 /// Streaming import of the facility CSV, shared by the HTTP upload and `sehat import`.
@@ -192,15 +198,22 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(ops::router())
 }
 
+/// The routes and the OpenAPI document of everything sehat serves.
+fn routes_and_doc() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = routes().split_for_parts();
+    error_responses::add(&mut doc);
+    (router, doc)
+}
+
 /// The OpenAPI document of everything sehat serves.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().split_for_parts().1
+    routes_and_doc().1
 }
 
 /// The whole application: routes, docs and middleware.
 pub fn app(state: AppState) -> axum::Router {
     telemetry::metrics_handle();
-    let (router, doc) = routes().split_for_parts();
+    let (router, doc) = routes_and_doc();
     let router = ops::with_docs(router, doc);
     telemetry::layers(router, &state.config).with_state(state)
 }

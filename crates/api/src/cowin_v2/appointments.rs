@@ -215,6 +215,7 @@ async fn new_beneficiary(
 /// `{"beneficiary_reference_id"}`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = V2ReferenceBody)]
 pub struct ReferenceBody {
     #[schema(value_type = String, example = "12345678901234")]
     beneficiary_reference_id: Value,
@@ -285,6 +286,7 @@ pub struct BeneficiaryItem {
 
 /// `{"beneficiaries":[…]}`.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = V2BeneficiaryList)]
 pub struct BeneficiaryList {
     beneficiaries: Vec<BeneficiaryItem>,
 }
@@ -367,6 +369,7 @@ fn beneficiary_item(b: &Beneficiary) -> BeneficiaryItem {
 /// `{"dose","session_id","slot","beneficiaries"}`, with `center_id` and `captcha` optional.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = V2ScheduleBody)]
 pub struct ScheduleBody {
     #[schema(example = 1)]
     dose: u8,
@@ -539,6 +542,7 @@ fn appointment_no(value: &Value) -> Result<AppointmentNo, ApiError> {
 /// `{"appointment_id","session_id","slot"}`, and `captcha` when the deployment demands one.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = V2RescheduleBody)]
 pub struct RescheduleBody {
     #[schema(value_type = String, example = "12345678901234")]
     appointment_id: Value,
@@ -590,6 +594,7 @@ async fn reschedule(
 /// `{"appointment_id","beneficiariesToCancel"}`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = V2CancelBody)]
 pub struct CancelBody {
     #[schema(value_type = String, example = "12345678901234")]
     appointment_id: Value,
@@ -767,4 +772,46 @@ async fn get_recaptcha(
         answer: sandbox.then(|| captcha.answer().to_owned()),
         captcha: captcha.svg,
     }))
+}
+
+/// This module's request bodies read and converted as the handlers do, for `fuzz/`.
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzzing {
+    use super::*;
+    use crate::extract::from_json_slice;
+
+    /// Reads body number `kind` from `json` and converts it into domain values.
+    pub(crate) fn request_body(kind: u8, json: &[u8], this_year: i32) -> Result<(), ApiError> {
+        match kind % 5 {
+            0 => {
+                let body: NewBeneficiaryBody = from_json_slice(json)?;
+                body.person(this_year)?;
+            }
+            1 => {
+                let body: ReferenceBody = from_json_slice(json)?;
+                reference_id("beneficiary_reference_id", &body.beneficiary_reference_id)?;
+            }
+            2 => {
+                let form: ScheduleBody = from_json_slice(json)?;
+                beneficiary_list(&form.beneficiaries)?;
+                uuid::Uuid::parse_str(form.session_id.trim())
+                    .map_err(|_| ApiError::invalid("session_id", "must be a session id"))?;
+                SlotTimings::parse(&form.slot).map_err(|e| ApiError::invalid("slot", e))?;
+                if let Some(center) = form.center_id.as_ref().filter(|c| !c.is_null()) {
+                    loose_i64("center_id", center)?;
+                }
+            }
+            3 => {
+                let form: RescheduleBody = from_json_slice(json)?;
+                appointment_no(&form.appointment_id)?;
+                SlotTimings::parse(&form.slot).map_err(|e| ApiError::invalid("slot", e))?;
+            }
+            _ => {
+                let body: CancelBody = from_json_slice(json)?;
+                appointment_no(&body.appointment_id)?;
+                beneficiary_list(&body.beneficiaries_to_cancel)?;
+            }
+        }
+        Ok(())
+    }
 }

@@ -77,6 +77,25 @@ pub struct FeedItem {
     session: SessionItem,
 }
 
+/// The end of a new connection's snapshot: the version the snapshot reflects (also the event
+/// id) and how many sessions it listed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SnapshotEnd {
+    version: u64,
+    sessions: u64,
+}
+
+/// The `data` of a feed event: a session's availability (`availability` events) or the end of
+/// the snapshot (the `snapshot` event).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum FeedEvent {
+    /// `event: availability`.
+    Availability(FeedItem),
+    /// `event: snapshot`.
+    Snapshot(SnapshotEnd),
+}
+
 #[derive(Debug)]
 struct Item {
     version: u64,
@@ -405,7 +424,8 @@ async fn snapshot(
     let end = Event::default()
         .id(version.to_string())
         .event("snapshot")
-        .data(format!("{{\"version\":{version},\"sessions\":{sessions}}}"));
+        .json_data(FeedEvent::Snapshot(SnapshotEnd { version, sessions }))
+        .map_err(|e| DomainError::Internal(e.into()))?;
     // A closed channel means the client left; nothing more to do either way.
     let _ = out.send(end).await;
     Ok(())
@@ -434,8 +454,8 @@ pub struct StreamQuery {
 /// within a second.
 #[utoipa::path(get, path = "/api/v2/appointment/sessions/public/stream", tag = "cowin-v2", params(StreamQuery,
         ("Last-Event-ID" = Option<String>, Header, description = "resume after this feed version")),
-    responses((status = 200, content_type = "text/event-stream", body = FeedItem,
-            description = "`event: availability`, `id: <version>`, `data: FeedItem`"),
+    responses((status = 200, content_type = "text/event-stream", body = FeedEvent,
+            description = "`event: availability`, `id: <version>`, `data: FeedItem`; the snapshot ends with `event: snapshot`, `data: SnapshotEnd`"),
         (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn stream_availability(
     _: PublicCaller,

@@ -281,3 +281,29 @@ async fn validate_mobile_otp(
         is_new_account,
     }))
 }
+
+/// The login bodies read and converted as the handlers do, for `fuzz/`.
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzzing {
+    use super::*;
+    use crate::extract::from_json_slice;
+
+    /// Reads body number `kind` from `json` and converts it into domain values.
+    pub(crate) fn request_body(kind: u8, json: &[u8]) -> Result<(), ApiError> {
+        match kind % 3 {
+            0 => {
+                let body: PublicOtpRequest = from_json_slice(json)?;
+                Mobile::parse(&body.mobile).map_err(|e| ApiError::invalid("mobile", e))?;
+            }
+            1 => {
+                let body: MobileOtpRequest = from_json_slice(json)?;
+                Mobile::parse(&body.mobile).map_err(|e| ApiError::invalid("mobile", e))?;
+            }
+            _ => {
+                let body: OtpConfirmation = from_json_slice(json)?;
+                proof(&body.otp)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -177,6 +177,7 @@ pub struct FlatSession {
 
 /// `{"sessions":[…]}`.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = V2SessionList)]
 pub struct SessionList {
     sessions: Vec<FlatSession>,
 }
