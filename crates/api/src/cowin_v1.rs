@@ -77,7 +77,13 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// A JSON value the spec sends sometimes as a number and sometimes as a string.
 pub(crate) fn loose_text(value: &Value) -> Option<String> {
     match value {
-        Value::Number(n) => Some(n.to_string()),
+        // JSON has one number type: `1.4e13` is the whole number 14000000000000 too.
+        Value::Number(n) => Some(match n.as_f64() {
+            Some(f) if !n.is_i64() && !n.is_u64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                format!("{f:.0}")
+            }
+            _ => n.to_string(),
+        }),
         Value::String(s) => Some(s.trim().to_owned()),
         _ => None,
     }
@@ -138,7 +144,7 @@ fn this_year(state: &AppState) -> i32 {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GuestLogin {
-    #[schema(example = "99999999999999999999")]
+    #[schema(pattern = r"^[A-Za-z0-9._@-]{1,64}$", example = "99999999999999999999")]
     user_name: String,
 }
 
@@ -179,7 +185,7 @@ async fn guest_login(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MobileBody {
-    #[schema(value_type = String, example = "9876543210")]
+    #[schema(value_type = String, pattern = r"^[6-9][0-9]{9}$", example = "9876543210")]
     mobile: Value,
 }
 
@@ -293,9 +299,9 @@ pub(crate) async fn otp_login(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MobileDobBody {
-    #[schema(value_type = i64, example = 21363181496731_i64)]
+    #[schema(value_type = i64, minimum = 10000000000000_i64, maximum = 99999999999999_i64, example = 21363181496731_i64)]
     beneficiary_reference_id: Value,
-    #[schema(value_type = String, example = "9871234567")]
+    #[schema(value_type = String, pattern = r"^[6-9][0-9]{9}$", example = "9871234567")]
     mobile: Value,
     #[schema(value_type = i32, example = 1980)]
     birth_year: Value,
@@ -353,7 +359,7 @@ pub struct BeneficiaryForm {
     /// Male, Female or Others.
     #[schema(example = "Male")]
     gender: String,
-    #[schema(value_type = i64, example = 8796561403_i64)]
+    #[schema(value_type = i64, minimum = 6000000000_i64, maximum = 9999999999_i64, example = 8796561403_i64)]
     mobile_number: Value,
     /// 1–13, see `getBeneficiaryIdType`.
     #[schema(value_type = i64, example = 1)]
@@ -627,6 +633,7 @@ impl From<&Beneficiary> for BeneficiaryBody {
 #[into_params(parameter_in = Query)]
 pub struct ReferenceQuery {
     /// The beneficiary reference id (may also be sent as a JSON body, as the spec's sample does).
+    #[param(value_type = Option<i64>, minimum = 10000000000000_i64, maximum = 99999999999999_i64)]
     beneficiary_reference_id: Option<String>,
 }
 
@@ -634,7 +641,7 @@ pub struct ReferenceQuery {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceBody {
-    #[schema(value_type = i64, example = 123456789012_i64)]
+    #[schema(value_type = i64, minimum = 10000000000000_i64, maximum = 99999999999999_i64, example = 12345678901234_i64)]
     beneficiary_reference_id: Value,
 }
 
@@ -732,7 +739,7 @@ pub struct ScheduleBody {
     date: String,
     #[schema(value_type = i64, example = 1)]
     slot_id: Value,
-    #[schema(value_type = Vec<i64>)]
+    #[schema(value_type = Vec<crate::wire_formats::ReferenceNumber>)]
     beneficiaries: Vec<Value>,
 }
 
@@ -839,7 +846,7 @@ async fn schedule_appointment(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleBody {
-    #[schema(value_type = i64, example = 21363381933156_i64)]
+    #[schema(value_type = i64, minimum = 10000000000000_i64, maximum = 99999999999999_i64, example = 21363381933156_i64)]
     appointment_confirmation_no: Value,
     #[schema(value_type = i64)]
     center_id: Value,
@@ -849,7 +856,7 @@ pub struct RescheduleBody {
     slot_id: Value,
     /// Who moves; all of the appointment when absent or empty.
     #[serde(default)]
-    #[schema(value_type = Vec<i64>)]
+    #[schema(value_type = Vec<crate::wire_formats::ReferenceNumber>)]
     beneficiaries: Vec<Value>,
 }
 
@@ -908,11 +915,11 @@ async fn reschedule_appointment(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelBody {
-    #[schema(value_type = i64)]
+    #[schema(value_type = i64, minimum = 10000000000000_i64, maximum = 99999999999999_i64)]
     appointment_confirmation_no: Value,
     /// Who to cancel; everyone in the appointment when absent or empty.
     #[serde(default)]
-    #[schema(value_type = Vec<i64>)]
+    #[schema(value_type = Vec<crate::wire_formats::ReferenceNumber>)]
     beneficiaries: Vec<Value>,
 }
 
@@ -1210,6 +1217,7 @@ async fn center_list(state: &AppState, area: CenterArea) -> Result<Json<CenterLi
 #[into_params(parameter_in = Query)]
 pub struct PinQuery {
     /// Six-digit pincode.
+    #[param(value_type = crate::wire_formats::PincodeText)]
     pin: String,
 }
 
@@ -1311,8 +1319,10 @@ async fn centers_by_district_upper(
 pub struct TimeslotQuery {
     center_id: i64,
     /// First date, `dd-mm-yyyy`.
+    #[param(value_type = crate::wire_formats::CowinDate)]
     from: String,
     /// Last date, `dd-mm-yyyy`, at most 31 days after `from`.
+    #[param(value_type = crate::wire_formats::CowinDate)]
     to: String,
 }
 
@@ -1580,7 +1590,7 @@ async fn localities_at(
 }
 
 /// The localities (post offices) at a pincode.
-#[utoipa::path(get, path = "/api/v1/admin/location/getLocalitybyPincode/{pincode}", tag = "cowin-v1", params(("pincode" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/admin/location/getLocalitybyPincode/{pincode}", tag = "cowin-v1", params(("pincode" = crate::wire_formats::PincodeText, Path)),
     security(("token" = [])), responses((status = 200, body = Vec<LocalityBody>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn localities(
     _: AnyToken,
@@ -1591,7 +1601,7 @@ async fn localities(
 }
 
 /// The same, at the doubled path spec 000 gives (`/api/api/v1/…`).
-#[utoipa::path(get, path = "/api/api/v1/admin/location/getLocalitybyPincode/{pincode}", tag = "cowin-v1", params(("pincode" = String, Path)),
+#[utoipa::path(get, path = "/api/api/v1/admin/location/getLocalitybyPincode/{pincode}", tag = "cowin-v1", params(("pincode" = crate::wire_formats::PincodeText, Path)),
     security(("token" = [])), responses((status = 200, body = Vec<LocalityBody>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn localities_doubled_path(
     _: AnyToken,

@@ -39,6 +39,8 @@ pub mod search_cache;
 pub mod slip;
 /// Slots known to be sold out, answered from memory.
 pub mod sold_out;
+/// The shared text formats (dates, pincodes) as OpenAPI schemas with their exact patterns.
+pub mod wire_formats;
 /// Request ids, access logs without personal data, per-route metrics, limits and timeouts.
 pub mod telemetry;
 
@@ -180,7 +182,15 @@ impl AppState {
         description = "Open-source platform for public health services: registration, centres and slots, booking, certificates and consent. This document covers every HTTP API sehat serves.",
         license(name = "Apache-2.0")
     ),
-    components(schemas(error::ErrorBody)),
+    components(schemas(
+        error::ErrorBody,
+        cowin_v2::feed::FeedEvent,
+        wire_formats::CowinDate,
+        wire_formats::AnyDate,
+        wire_formats::PincodeText,
+        wire_formats::ReferenceNumber,
+        wire_formats::ReferenceText
+    )),
     modifiers(&SecurityAddon),
     tags(
         (name = "admin", description = "Administration: centres, sessions, utilization, bulk facility upload. Bearer admin token."),

@@ -212,12 +212,18 @@ impl SlotTimings {
         Ok(Self { start, end })
     }
 
-    /// Parses `09:00AM-11:00AM`, `9AM-11AM`, `9:30 am - 11 am` or 24-hour `09:00-11:00`.
+    /// Parses `09:00AM-11:00AM`, `9AM-11AM`, `9:30 am - 11 am` or 24-hour `09:00-11:00`. An
+    /// end at midnight (`12:00AM`, `00:00`) is the end of the day, as [`Self::to_cowin_v2`]
+    /// writes it.
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
         let (a, b) = raw
             .split_once('-')
             .ok_or("must be a range like 09:00AM-11:00AM")?;
-        Self::new(parse_clock(a)?, parse_clock(b)?)
+        let end = match parse_clock(b)? {
+            0 => 24 * 60,
+            minute => minute,
+        };
+        Self::new(parse_clock(a)?, end)
     }
 
     /// Minutes since midnight at which the window opens.
@@ -392,6 +398,23 @@ mod tests {
         assert!(SlotTimings::parse("11AM-9AM").is_err());
         assert!(SlotTimings::parse("13PM-14PM").is_err());
         assert!(SlotTimings::parse("morning").is_err());
+    }
+
+    #[test]
+    fn a_window_ending_at_midnight_reads_back_as_written() {
+        // Found by the schedule_values fuzz target: `00-24` was written `12:00AM-12:00AM`, which
+        // did not parse again, so a v2 client could not book the slot it was shown.
+        let late = SlotTimings::parse("00-24").unwrap();
+        assert_eq!((late.start_minute(), late.end_minute()), (0, 24 * 60));
+        assert_eq!(late.to_cowin_v2(), "12:00AM-12:00AM");
+        assert_eq!(SlotTimings::parse(&late.to_cowin_v2()), Ok(late));
+        assert_eq!(SlotTimings::parse(&late.to_cowin_v1()), Ok(late));
+        let evening = SlotTimings::parse("06:00PM-12:00AM").unwrap();
+        assert_eq!(evening.end_minute(), 24 * 60);
+        assert_eq!(
+            SlotTimings::parse("22:00-00:00"),
+            SlotTimings::new(22 * 60, 24 * 60)
+        );
     }
 
     #[test]

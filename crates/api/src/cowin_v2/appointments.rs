@@ -217,7 +217,7 @@ async fn new_beneficiary(
 #[serde(deny_unknown_fields)]
 #[schema(as = V2ReferenceBody)]
 pub struct ReferenceBody {
-    #[schema(value_type = String, example = "12345678901234")]
+    #[schema(value_type = String, pattern = r"^[1-9][0-9]{13}$", example = "12345678901234")]
     beneficiary_reference_id: Value,
 }
 
@@ -377,7 +377,7 @@ pub struct ScheduleBody {
     session_id: String,
     #[schema(example = "09:00AM-11:00AM")]
     slot: String,
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::wire_formats::ReferenceText>)]
     beneficiaries: Vec<Value>,
     #[schema(value_type = Option<i64>)]
     center_id: Option<Value>,
@@ -544,7 +544,7 @@ fn appointment_no(value: &Value) -> Result<AppointmentNo, ApiError> {
 #[serde(deny_unknown_fields)]
 #[schema(as = V2RescheduleBody)]
 pub struct RescheduleBody {
-    #[schema(value_type = String, example = "12345678901234")]
+    #[schema(value_type = String, pattern = r"^[1-9][0-9]{13}$", example = "12345678901234")]
     appointment_id: Value,
     session_id: String,
     #[schema(example = "01:00PM-03:00PM")]
@@ -596,11 +596,11 @@ async fn reschedule(
 #[serde(deny_unknown_fields)]
 #[schema(as = V2CancelBody)]
 pub struct CancelBody {
-    #[schema(value_type = String, example = "12345678901234")]
+    #[schema(value_type = String, pattern = r"^[1-9][0-9]{13}$", example = "12345678901234")]
     appointment_id: Value,
     /// Who to cancel; everyone in the appointment when empty.
     #[serde(rename = "beneficiariesToCancel", default)]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::wire_formats::ReferenceText>)]
     beneficiaries_to_cancel: Vec<Value>,
 }
 
@@ -624,6 +624,7 @@ async fn cancel(
 #[into_params(parameter_in = Query)]
 pub struct SlipQuery {
     /// The appointment confirmation number.
+    #[param(pattern = r"^[1-9][0-9]{13}$", example = "12345678901234")]
     appointment_id: String,
 }
 

@@ -96,6 +96,36 @@ pub enum FeedEvent {
     Snapshot(SnapshotEnd),
 }
 
+/// One Server-Sent Event of the feed as the OpenAPI document describes an event stream (one
+/// schema per event, OpenAPI 3.2 style): `data` is JSON text holding a [`FeedEvent`]. Only
+/// describes the wire; events are written with axum's `Event`.
+#[derive(Debug, ToSchema)]
+pub struct FeedSseEvent {
+    /// `availability` or `snapshot`.
+    #[schema(schema_with = event_names)]
+    pub event: String,
+    /// The feed version; absent on the availability events of a snapshot.
+    pub id: Option<String>,
+    /// A JSON [`FeedEvent`].
+    #[schema(schema_with = event_data)]
+    pub data: String,
+}
+
+fn event_names() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["availability", "snapshot"]))
+        .build()
+}
+
+fn event_data() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .content_media_type("application/json")
+        .content_schema(Some(utoipa::openapi::Ref::from_schema_name("FeedEvent")))
+        .build()
+}
+
 #[derive(Debug)]
 struct Item {
     version: u64,
@@ -439,6 +469,7 @@ pub struct StreamQuery {
     /// CoWIN district id.
     district_id: Option<i64>,
     /// Six-digit pincode.
+    #[param(value_type = Option<crate::wire_formats::PincodeText>)]
     pincode: Option<String>,
     /// Resume after this version (the `Last-Event-ID` header wins).
     last_event_id: Option<u64>,
@@ -454,7 +485,7 @@ pub struct StreamQuery {
 /// within a second.
 #[utoipa::path(get, path = "/api/v2/appointment/sessions/public/stream", tag = "cowin-v2", params(StreamQuery,
         ("Last-Event-ID" = Option<String>, Header, description = "resume after this feed version")),
-    responses((status = 200, content_type = "text/event-stream", body = FeedEvent,
+    responses((status = 200, content_type = "text/event-stream", body = FeedSseEvent,
             description = "`event: availability`, `id: <version>`, `data: FeedItem`; the snapshot ends with `event: snapshot`, `data: SnapshotEnd`"),
         (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn stream_availability(
@@ -475,7 +506,11 @@ async fn stream_availability(
             ));
         }
     };
-    let resume = match headers.get("last-event-id") {
+    // An empty `Last-Event-ID` is no id (an SSE `id:` line with no value resets the client's).
+    let header = headers
+        .get("last-event-id")
+        .filter(|v| !v.as_bytes().trim_ascii().is_empty());
+    let resume = match header {
         Some(v) => Some(
             v.to_str()
                 .ok()

@@ -50,9 +50,11 @@ const NEAREST_CENTERS: u32 = 100;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LatLongQuery {
-    /// Latitude in degrees.
+    /// Latitude in degrees (India: 6–38).
+    #[param(minimum = 6.0, maximum = 38.0)]
     lat: f64,
-    /// Longitude in degrees.
+    /// Longitude in degrees (India: 68–98).
+    #[param(minimum = 68.0, maximum = 98.0)]
     long: f64,
 }
 
@@ -161,7 +163,7 @@ async fn districts(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublicOtpRequest {
-    #[schema(example = "9876543210")]
+    #[schema(pattern = r"^[6-9][0-9]{9}$", example = "9876543210")]
     mobile: String,
 }
 
@@ -170,8 +172,10 @@ pub struct PublicOtpRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MobileOtpRequest {
-    #[schema(example = "9876543210")]
+    #[schema(pattern = r"^[6-9][0-9]{9}$", example = "9876543210")]
     mobile: String,
+    /// Any text that is not blank.
+    #[schema(pattern = r"\S")]
     secret: String,
 }
 
