@@ -403,8 +403,8 @@ impl BeneficiaryForm {
         }
         let name = Name::parse(&self.name).map_err(|e| ApiError::invalid("name", e))?;
         let year = loose_text(&self.birth_year).unwrap_or_default();
-        let birth_year = BirthYear::parse(&year, this_year)
-            .map_err(|e| ApiError::invalid("birth_year", e))?;
+        let birth_year =
+            BirthYear::parse(&year, this_year).map_err(|e| ApiError::invalid("birth_year", e))?;
         let gender = GenderId::parse(&self.gender).map_err(|e| ApiError::invalid("gender", e))?;
         let mobile = mobile("mobile_number", &self.mobile_number)?;
         let id_type = loose_i64("photo_id_type", &self.photo_id_type)?;
@@ -1609,6 +1609,23 @@ async fn localities_doubled_path(
     ApiPath(pincode): ApiPath<String>,
 ) -> Result<Json<Vec<LocalityBody>>, ApiError> {
     localities_at(&state, &pincode).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_number_written_as_a_float_is_a_whole_number() {
+        // Found by contract fuzzing: `1.0e13` is a JSON integer, and was refused.
+        let id = serde_json::json!(12_345_678_901_234.0_f64);
+        assert_eq!(loose_i64("id", &id).unwrap(), 12_345_678_901_234);
+        assert!(loose_i64("id", &serde_json::json!(1.5)).is_err());
+        assert_eq!(
+            loose_text(&serde_json::json!(1980)).as_deref(),
+            Some("1980")
+        );
+    }
 }
 
 /// This family's request bodies read and converted as the handlers do, for `fuzz/`.

@@ -44,16 +44,36 @@ fn add_to(operation: &mut Operation) {
         );
     }
     if has_security {
-        insert(operation, "401", "no token, or a wrong or expired one (`SEHAT0401`)");
+        insert(
+            operation,
+            "401",
+            "no token, or a wrong or expired one (`SEHAT0401`)",
+        );
     }
     if !body_types.is_empty() {
-        insert(operation, "413", "the body is larger than allowed (`SEHAT0413`)");
+        insert(
+            operation,
+            "413",
+            "the body is larger than allowed (`SEHAT0413`)",
+        );
     }
     if body_types.iter().any(|t| t == "application/json") {
-        insert(operation, "415", "the body is not `application/json` (`SEHAT0415`)");
+        insert(
+            operation,
+            "415",
+            "the body is not `application/json` (`SEHAT0415`)",
+        );
     }
-    insert(operation, "408", "the request took longer than allowed (`SEHAT0408`)");
-    insert(operation, "503", "the database is unavailable; retry shortly (`SEHAT0503`)");
+    insert(
+        operation,
+        "408",
+        "the request took longer than allowed (`SEHAT0408`)",
+    );
+    insert(
+        operation,
+        "503",
+        "the database is unavailable; retry shortly (`SEHAT0503`)",
+    );
 }
 
 fn insert(operation: &mut Operation, status: &str, description: &str) {

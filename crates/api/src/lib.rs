@@ -15,18 +15,18 @@ pub mod captcha;
 pub mod cowin_v1;
 /// The CoWIN v2 API of third-party apps: search, the live feed, logins, booking and the slip.
 pub mod cowin_v2;
-/// The error answers every route shares, added to the OpenAPI document in one place.
-pub mod error_responses;
 /// The CoWIN-family error body `{"errorCode","error"}` and the mapping of domain errors onto it.
 pub mod error;
-/// Request-body parsing for the fuzz targets in `fuzz/` (feature `fuzzing`; not an API).
-#[cfg(feature = "fuzzing")]
-#[doc(hidden)]
-pub mod fuzzing;
+/// The error answers every route shares, added to the OpenAPI document in one place.
+pub mod error_responses;
 /// Extractors shared by the families: JSON bodies with field-naming errors, the admin token.
 pub mod extract;
 /// Streaming import of the facility CSV, shared by the HTTP upload and `sehat import`.
 pub mod facility_import;
+/// Request-body parsing for the fuzz targets in `fuzz/` (feature `fuzzing`; not an API).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 /// OTP delivery: console, SMS gateway, or sandbox.
 pub mod notify;
 /// `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and the API docs page.
@@ -39,10 +39,10 @@ pub mod search_cache;
 pub mod slip;
 /// Slots known to be sold out, answered from memory.
 pub mod sold_out;
-/// The shared text formats (dates, pincodes) as OpenAPI schemas with their exact patterns.
-pub mod wire_formats;
 /// Request ids, access logs without personal data, per-route metrics, limits and timeouts.
 pub mod telemetry;
+/// The shared text formats (dates, pincodes) as OpenAPI schemas with their exact patterns.
+pub mod wire_formats;
 
 use admin::SecurityAddon;
 use sehat_domain::clock::Clock;

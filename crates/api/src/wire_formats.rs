@@ -3,8 +3,8 @@
 //! from the document which values are valid. Parameters refer to them with
 //! `#[param(value_type = …)]`; a unit test holds each pattern to its parser.
 
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 /// `dd-mm-yyyy` (one-digit day and month accepted), a calendar date from 1900 on: the dates
@@ -124,7 +124,9 @@ mod tests {
 
     /// Every day/month/year combination around the edges the parsers care about.
     fn candidates() -> Vec<(String, String)> {
-        let years = [0, 4, 100, 400, 1899, 1900, 1904, 2000, 2023, 2024, 2100, 2400, 9999];
+        let years = [
+            0, 4, 100, 400, 1899, 1900, 1904, 2000, 2023, 2024, 2100, 2400, 9999,
+        ];
         let mut out = Vec::new();
         for y in years {
             for m in 0..=13 {
@@ -169,8 +171,14 @@ mod tests {
     #[test]
     fn the_pincode_pattern_accepts_exactly_what_the_parser_accepts() {
         let pattern = pattern_of::<PincodeText>();
-        for text in ["411001", "011001", "41100", "4110011", "41100a", "999999", "100000"] {
-            assert_eq!(pattern.is_match(text), Pincode::parse(text).is_ok(), "{text}");
+        for text in [
+            "411001", "011001", "41100", "4110011", "41100a", "999999", "100000",
+        ] {
+            assert_eq!(
+                pattern.is_match(text),
+                Pincode::parse(text).is_ok(),
+                "{text}"
+            );
         }
     }
 }
