@@ -176,12 +176,15 @@ pub fn parse_cowin_date(raw: &str) -> Result<Date, &'static str> {
     .map_err(|_| "is not a calendar date")
 }
 
-/// Parses an ISO date `yyyy-mm-dd`, or a CoWIN `dd-mm-yyyy` one.
+/// Parses an ISO date `yyyy-mm-dd`, or a CoWIN `dd-mm-yyyy` one; from 1900 on, either way.
 pub fn parse_any_date(raw: &str) -> Result<Date, &'static str> {
     let raw = raw.trim();
     let iso = time::macros::format_description!("[year]-[month]-[day]");
     if raw.len() == 10 && raw.as_bytes()[4] == b'-' {
-        return Date::parse(raw, iso).map_err(|_| "is not a calendar date (yyyy-mm-dd)");
+        return Date::parse(raw, iso)
+            .ok()
+            .filter(|d| d.year() >= 1900)
+            .ok_or("is not a calendar date from 1900 on (yyyy-mm-dd)");
     }
     parse_cowin_date(raw)
 }
@@ -380,6 +383,16 @@ mod tests {
         assert!(parse_cowin_date("31-03-2021-1").is_err());
         assert_eq!(parse_any_date("2021-03-31"), Ok(date!(2021 - 03 - 31)));
         assert_eq!(format_cowin_date(date!(2021 - 03 - 01)), "01-03-2021");
+    }
+
+    #[test]
+    fn a_date_is_valid_in_both_spellings_or_in_neither() {
+        // Found by the schedule_values fuzz target: `1860-09-21` was accepted while its CoWIN
+        // spelling `21-09-1860` was refused.
+        assert!(parse_any_date("1860-09-21").is_err());
+        assert!(parse_any_date("21-09-1860").is_err());
+        assert_eq!(parse_any_date("1900-01-01"), parse_any_date("01-01-1900"));
+        assert!(parse_any_date("1900-01-01").is_ok());
     }
 
     #[test]
