@@ -42,7 +42,11 @@ mkdir -p "$out"
 # schemathesis, pinned, in a virtualenv of its own.
 if [ "$("$venv/bin/st" --version 2>/dev/null)" != "st, version $SCHEMATHESIS_VERSION" ]; then
   echo "installing schemathesis $SCHEMATHESIS_VERSION into $venv"
-  python3 -m venv "$venv"
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    echo "installing python3-venv"
+    (apt-get update -qq && apt-get install -y -qq python3-venv) >/dev/null 2>&1 || { echo "FAIL: python3 -m venv is needed" >&2; exit 1; }
+    python3 -m venv "$venv"
+  fi
   "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
