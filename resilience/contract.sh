@@ -9,7 +9,8 @@
 #
 # Environment: SEHAT_BIN (a built binary; default: build target/debug/sehat),
 # SEHAT_CONTRACT_EXAMPLES (cases per operation and phase), SEHAT_CONTRACT_SEED,
-# SEHAT_CONTRACT_MIN_CASES (default 1000).
+# SEHAT_CONTRACT_MIN_CASES (default 1000), SEHAT_CONTRACT_DATABASE (a database URL to use instead
+# of a fresh SQLite file, e.g. an empty PostgreSQL database).
 # Writes target/resilience/contract/{report.json,figures.txt,st.log,server.log,junit.xml}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -55,6 +56,10 @@ if [ -z "${SEHAT_BIN:-}" ]; then
   SEHAT_BIN=$root/target/debug/sehat
 fi
 
+database=${SEHAT_CONTRACT_DATABASE:-sqlite://$out/sehat.db}
+backend=SQLite
+case "$database" in postgres*) backend=PostgreSQL ;; esac
+
 # A fresh token each run; it only lives as long as this server.
 admin_token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 
@@ -70,7 +75,7 @@ SEHAT__TOKENS__BENEFICIARY_TTL_SECS=7200 \
 SEHAT__KEYS__DATA_DIR="$out/keys" \
 SEHAT__DEMO__CENTERS=200 \
 SEHAT__LOG__FILTER=warn \
-  "$SEHAT_BIN" serve --listen 127.0.0.1:0 --database "sqlite://$out/sehat.db" --demo \
+  "$SEHAT_BIN" serve --listen 127.0.0.1:0 --database "$database" --demo \
   --otp-delivery sandbox --admin-token "$admin_token" >"$out/server.out" 2>"$out/server.log" &
 server_pid=$!
 cleanup() { kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; }
@@ -84,7 +89,7 @@ for _ in $(seq 1 600); do
   sleep 0.2
 done
 [ -n "$base" ] || { echo "FAIL: the server did not say where it listens" >&2; exit 1; }
-echo "sehat at $base (SQLite $out/sehat.db)"
+echo "sehat at $base ($backend)"
 
 # A beneficiary token from the v2 OTP login, with one registered beneficiary so that the
 # protected routes have something of their own to find.
@@ -119,16 +124,16 @@ tail -n 25 "$out/st.log"
 # The figures, from the JSON report; the run fails below 1,000 generated cases too.
 internal_errors=$(grep -c 'internal error' "$out/server.log" || true)
 figures_status=0
-"$venv/bin/python" - "$out/report.json" "$min_cases" "$mode" "$seed" "$internal_errors" >"$out/figures.txt" <<'EOF_PY' || figures_status=$?
+"$venv/bin/python" - "$out/report.json" "$min_cases" "$mode" "$seed" "$internal_errors" "$backend" >"$out/figures.txt" <<'EOF_PY' || figures_status=$?
 import json, sys
-path, min_cases, mode, seed, internal = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
+path, min_cases, mode, seed, internal, backend = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6]
 report = json.load(open(path))
 cases = report["test_cases"]
 by_check = {}
 for failure in report.get("failures", []):
     name = failure.get("check") or failure.get("title") or "failure"
     by_check[name] = by_check.get(name, 0) + 1
-print(f"schemathesis {report['schemathesis_version']}, mode {mode}, seed {seed}, SQLite")
+print(f"schemathesis {report['schemathesis_version']}, mode {mode}, seed {seed}, {backend}")
 print(f"operations tested: {report['operations']['tested']}/{report['operations']['total']}")
 print(f"cases generated: {cases['generated']} (minimum {min_cases})")
 print(f"cases with failures: {cases['with_failures']}, unique failures: {cases['unique_failures']}")

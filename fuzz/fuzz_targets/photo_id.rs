@@ -15,19 +15,16 @@ fuzz_target!(|data: &[u8]| {
     // Types 0 and 14 are out of range; they must be refused, not panic.
     let type_id = i64::from(kind % 15);
     let _ = verhoeff_valid(number);
-    match PhotoId::parse(type_id, number) {
-        Ok(id) => {
-            assert!((1..=13).contains(&type_id));
-            assert_eq!(id.type_id(), type_id);
-            let again = PhotoId::parse(type_id, id.expose()).expect("a normalised number parses");
-            assert_eq!(again, id);
-            let masked = id.masked();
-            assert!(masked.ends_with(&id.last4()));
-            if id.expose().chars().count() > 4 {
-                assert!(!masked.contains(id.expose()), "the mask hides the number");
-                assert!(!format!("{id:?}").contains(id.expose()), "Debug masks it");
-            }
+    if let Ok(id) = PhotoId::parse(type_id, number) {
+        assert!((1..=13).contains(&type_id));
+        assert_eq!(id.type_id(), type_id);
+        let again = PhotoId::parse(type_id, id.expose()).expect("a normalised number parses");
+        assert_eq!(again, id);
+        let masked = id.masked();
+        assert!(masked.ends_with(&id.last4()));
+        if id.expose().chars().count() > 4 {
+            assert!(!masked.contains(id.expose()), "the mask hides the number");
+            assert!(!format!("{id:?}").contains(id.expose()), "Debug masks it");
         }
-        Err(_) => {}
     }
 });
