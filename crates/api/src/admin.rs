@@ -28,7 +28,8 @@ use utoipa::{IntoParams, Modify, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// Adds the admin bearer scheme to the OpenAPI document.
+/// Adds the bearer schemes to the OpenAPI document: the admin token, and the `token` (a JWT
+/// from a login) of the CoWIN APIs.
 #[derive(Debug)]
 pub struct SecurityAddon;
 
@@ -38,6 +39,15 @@ impl Modify for SecurityAddon {
         components.add_security_scheme(
             "admin_token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
@@ -136,12 +146,14 @@ pub struct CenterQuery {
     /// Only this CoWIN district id.
     district_id: Option<i64>,
     /// Only this pincode.
+    #[param(value_type = Option<crate::wire_formats::PincodeText>)]
     pincode: Option<String>,
     /// Only names containing this.
     name: Option<String>,
     /// Return centres with an id greater than this (from `next_after`).
     after: Option<i64>,
     /// Page size, 1–500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 
@@ -637,8 +649,10 @@ async fn open_sessions(
 #[serde(deny_unknown_fields)]
 pub struct DateRange {
     /// First date (default today).
+    #[param(value_type = Option<crate::wire_formats::AnyDate>)]
     from: Option<String>,
     /// Last date, inclusive (default 13 days after `from`); at most 366 days after `from`.
+    #[param(value_type = Option<crate::wire_formats::AnyDate>)]
     to: Option<String>,
 }
 
@@ -693,7 +707,7 @@ async fn list_sessions(
 
 /// Close a session: it takes no further bookings (existing ones stand).
 #[utoipa::path(post, path = "/admin/v1/sessions/{session_id}/close", tag = "admin",
-    params(("session_id" = String, Path, description = "session UUID")), security(("admin_token" = [])),
+    params(("session_id" = uuid::Uuid, Path, description = "session UUID")), security(("admin_token" = [])),
     responses((status = 200, body = SessionBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn close_session(
     admin: AdminAuth,

@@ -78,7 +78,13 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// A JSON value the spec sends sometimes as a number and sometimes as a string.
 pub(crate) fn loose_text(value: &Value) -> Option<String> {
     match value {
-        Value::Number(n) => Some(n.to_string()),
+        // JSON has one number type: `1.4e13` is the whole number 14000000000000 too.
+        Value::Number(n) => Some(match n.as_f64() {
+            Some(f) if !n.is_i64() && !n.is_u64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                format!("{f:.0}")
+            }
+            _ => n.to_string(),
+        }),
         Value::String(s) => Some(s.trim().to_owned()),
         _ => None,
     }
@@ -139,7 +145,7 @@ fn this_year(state: &AppState) -> i32 {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GuestLogin {
-    #[schema(example = "99999999999999999999")]
+    #[schema(pattern = r"^[A-Za-z0-9._@-]{1,64}$", example = "99999999999999999999")]
     user_name: String,
 }
 
@@ -197,7 +203,7 @@ async fn guest_login(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MobileBody {
-    #[schema(value_type = String, example = "9876543210")]
+    #[schema(value_type = String, pattern = r"^[6-9][0-9]{9}$", example = "9876543210")]
     mobile: Value,
 }
 
@@ -330,9 +336,9 @@ pub(crate) async fn otp_login(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MobileDobBody {
-    #[schema(value_type = i64, example = 21363181496731_i64)]
+    #[schema(value_type = i64, minimum = 10000000000000_i64, maximum = 99999999999999_i64, example = 21363181496731_i64)]
     beneficiary_reference_id: Value,
-    #[schema(value_type = String, example = "9871234567")]
+    #[schema(value_type = String, pattern = r"^[6-9][0-9]{9}$", example = "9871234567")]
     mobile: Value,
     #[schema(value_type = i32, example = 1980)]
     birth_year: Value,
@@ -342,7 +348,8 @@ pub struct MobileDobBody {
 /// (a whole family's token needs the OTP). At most 5 tries per reference id an hour (429
 /// `USRAUT0005`).
 #[utoipa::path(post, path = "/api/v1/auth/confirmMobileDob", tag = "cowin-v1", request_body = MobileDobBody,
-    responses((status = 200, body = TokenBody), (status = 400, body = ErrorBody), (status = 401, description = "USRAUT0006 details do not match", body = ErrorBody)))]
+    responses((status = 200, body = TokenBody), (status = 400, body = ErrorBody), (status = 401, description = "USRAUT0006 details do not match", body = ErrorBody),
+        (status = 429, description = "USRAUT0007 more than 5 tries for this reference id in an hour", body = ErrorBody)))]
 async fn confirm_mobile_dob(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<MobileDobBody>,
@@ -389,7 +396,7 @@ pub struct BeneficiaryForm {
     /// Male, Female or Others.
     #[schema(example = "Male")]
     gender: String,
-    #[schema(value_type = i64, example = 8796561403_i64)]
+    #[schema(value_type = i64, minimum = 6000000000_i64, maximum = 9999999999_i64, example = 8796561403_i64)]
     mobile_number: Value,
     /// 1–13, see `getBeneficiaryIdType`.
     #[schema(value_type = i64, example = 1)]
@@ -424,7 +431,7 @@ pub struct RegisteredBody {
 }
 
 impl BeneficiaryForm {
-    fn person(&self, state: &AppState) -> Result<(NewBeneficiary, Mobile), ApiError> {
+    fn person(&self, this_year: i32) -> Result<(NewBeneficiary, Mobile), ApiError> {
         if !self.consent.trim().eq_ignore_ascii_case("Y") {
             return Err(ApiError::invalid(
                 "consent",
@@ -433,8 +440,8 @@ impl BeneficiaryForm {
         }
         let name = Name::parse(&self.name).map_err(|e| ApiError::invalid("name", e))?;
         let year = loose_text(&self.birth_year).unwrap_or_default();
-        let birth_year = BirthYear::parse(&year, this_year(state))
-            .map_err(|e| ApiError::invalid("birth_year", e))?;
+        let birth_year =
+            BirthYear::parse(&year, this_year).map_err(|e| ApiError::invalid("birth_year", e))?;
         let gender = GenderId::parse(&self.gender).map_err(|e| ApiError::invalid("gender", e))?;
         let mobile = mobile("mobile_number", &self.mobile_number)?;
         let id_type = loose_i64("photo_id_type", &self.photo_id_type)?;
@@ -499,7 +506,7 @@ impl BeneficiaryForm {
         state: &AppState,
         reference_id: BeneficiaryRef,
     ) -> Result<(Registration, Mobile), ApiError> {
-        let (mut person, mobile) = self.person(state)?;
+        let (mut person, mobile) = self.person(this_year(state))?;
         person.address = state
             .gazetteer
             .check_address(state.store.as_ref(), person.address)
@@ -589,6 +596,20 @@ async fn update_beneficiary(
     }))
 }
 
+/// The schema of a number that is `""` when there is none, as spec 000's samples show both.
+fn number_or_empty() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    let one_of = OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::Integer))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(0)),
+        )
+        .build();
+    Schema::OneOf(one_of)
+}
+
 /// A beneficiary as spec 000 shows one: identifiers masked.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BeneficiaryBody {
@@ -608,7 +629,7 @@ pub struct BeneficiaryBody {
     block_name: String,
     locality_name: String,
     /// The pincode as a number, or `""` when not given (as the spec's samples show both).
-    #[schema(value_type = Object)]
+    #[schema(schema_with = number_or_empty)]
     pincode: Value,
     address: String,
 }
@@ -643,6 +664,7 @@ impl From<&Beneficiary> for BeneficiaryBody {
 #[into_params(parameter_in = Query)]
 pub struct ReferenceQuery {
     /// The beneficiary reference id (may also be sent as a JSON body, as the spec's sample does).
+    #[param(value_type = Option<i64>, minimum = 10000000000000_i64, maximum = 99999999999999_i64)]
     beneficiary_reference_id: Option<String>,
 }
 
@@ -650,7 +672,7 @@ pub struct ReferenceQuery {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceBody {
-    #[schema(value_type = i64, example = 123456789012_i64)]
+    #[schema(value_type = i64, minimum = 10000000000000_i64, maximum = 99999999999999_i64, example = 12345678901234_i64)]
     beneficiary_reference_id: Value,
 }
 
@@ -747,7 +769,7 @@ pub struct ScheduleBody {
     date: String,
     #[schema(value_type = i64, example = 1)]
     slot_id: Value,
-    #[schema(value_type = Vec<i64>)]
+    #[schema(value_type = Vec<crate::wire_formats::ReferenceNumber>)]
     beneficiaries: Vec<Value>,
 }
 
@@ -853,7 +875,7 @@ async fn schedule_appointment(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleBody {
-    #[schema(value_type = i64, example = 21363381933156_i64)]
+    #[schema(value_type = i64, minimum = 10000000000000_i64, maximum = 99999999999999_i64, example = 21363381933156_i64)]
     appointment_confirmation_no: Value,
     #[schema(value_type = i64)]
     center_id: Value,
@@ -863,7 +885,7 @@ pub struct RescheduleBody {
     slot_id: Value,
     /// Who moves; all of the appointment when absent or empty.
     #[serde(default)]
-    #[schema(value_type = Vec<i64>)]
+    #[schema(value_type = Vec<crate::wire_formats::ReferenceNumber>)]
     beneficiaries: Vec<Value>,
 }
 
@@ -922,11 +944,11 @@ async fn reschedule_appointment(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CancelBody {
-    #[schema(value_type = i64)]
+    #[schema(value_type = i64, minimum = 10000000000000_i64, maximum = 99999999999999_i64)]
     appointment_confirmation_no: Value,
     /// Who to cancel; everyone in the appointment when absent or empty.
     #[serde(default)]
-    #[schema(value_type = Vec<i64>)]
+    #[schema(value_type = Vec<crate::wire_formats::ReferenceNumber>)]
     beneficiaries: Vec<Value>,
 }
 
@@ -976,8 +998,8 @@ pub struct AppointmentCenterBody {
     center_id: i64,
     name: String,
     center_incharge: String,
-    /// The centre in-charge's contact number (a facility contact, not a beneficiary's).
-    #[schema(value_type = Object)]
+    /// The centre in-charge's contact number (a facility contact, not a beneficiary's), or `""`.
+    #[schema(schema_with = number_or_empty)]
     mobile: Value,
     state_name: String,
     district_name: String,
@@ -1224,6 +1246,7 @@ async fn center_list(state: &AppState, area: CenterArea) -> Result<Json<CenterLi
 #[into_params(parameter_in = Query)]
 pub struct PinQuery {
     /// Six-digit pincode.
+    #[param(value_type = crate::wire_formats::PincodeText)]
     pin: String,
 }
 
@@ -1325,8 +1348,10 @@ async fn centers_by_district_upper(
 pub struct TimeslotQuery {
     center_id: i64,
     /// First date, `dd-mm-yyyy`.
+    #[param(value_type = crate::wire_formats::CowinDate)]
     from: String,
     /// Last date, `dd-mm-yyyy`, at most 31 days after `from`.
+    #[param(value_type = crate::wire_formats::CowinDate)]
     to: String,
 }
 
@@ -1594,7 +1619,7 @@ async fn localities_at(
 }
 
 /// The localities (post offices) at a pincode.
-#[utoipa::path(get, path = "/api/v1/admin/location/getLocalitybyPincode/{pincode}", tag = "cowin-v1", params(("pincode" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/admin/location/getLocalitybyPincode/{pincode}", tag = "cowin-v1", params(("pincode" = crate::wire_formats::PincodeText, Path)),
     security(("token" = [])), responses((status = 200, body = Vec<LocalityBody>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn localities(
     _: AnyToken,
@@ -1605,7 +1630,7 @@ async fn localities(
 }
 
 /// The same, at the doubled path spec 000 gives (`/api/api/v1/…`).
-#[utoipa::path(get, path = "/api/api/v1/admin/location/getLocalitybyPincode/{pincode}", tag = "cowin-v1", params(("pincode" = String, Path)),
+#[utoipa::path(get, path = "/api/api/v1/admin/location/getLocalitybyPincode/{pincode}", tag = "cowin-v1", params(("pincode" = crate::wire_formats::PincodeText, Path)),
     security(("token" = [])), responses((status = 200, body = Vec<LocalityBody>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn localities_doubled_path(
     _: AnyToken,
@@ -1613,4 +1638,79 @@ async fn localities_doubled_path(
     ApiPath(pincode): ApiPath<String>,
 ) -> Result<Json<Vec<LocalityBody>>, ApiError> {
     localities_at(&state, &pincode).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_number_written_as_a_float_is_a_whole_number() {
+        // Found by contract fuzzing: `1.0e13` is a JSON integer, and was refused.
+        let id = serde_json::json!(12_345_678_901_234.0_f64);
+        assert_eq!(loose_i64("id", &id).unwrap(), 12_345_678_901_234);
+        assert!(loose_i64("id", &serde_json::json!(1.5)).is_err());
+        assert_eq!(
+            loose_text(&serde_json::json!(1980)).as_deref(),
+            Some("1980")
+        );
+    }
+}
+
+/// This family's request bodies read and converted as the handlers do, for `fuzz/`.
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzzing {
+    use super::*;
+    use crate::extract::from_json_slice;
+
+    /// Reads body number `kind` from `json` and converts it into domain values.
+    pub(crate) fn request_body(kind: u8, json: &[u8], this_year: i32) -> Result<(), ApiError> {
+        match kind % 8 {
+            0 => {
+                from_json_slice::<GuestLogin>(json)?;
+            }
+            1 => {
+                let body: MobileBody = from_json_slice(json)?;
+                mobile("mobile", &body.mobile)?;
+            }
+            2 => {
+                let body: OtpBody = from_json_slice(json)?;
+                otp(&body.otp)?;
+            }
+            3 => {
+                let body: MobileDobBody = from_json_slice(json)?;
+                reference_id("beneficiary_reference_id", &body.beneficiary_reference_id)?;
+                mobile("mobile", &body.mobile)?;
+                loose_i64("birth_year", &body.birth_year)?;
+            }
+            4 => {
+                let form: BeneficiaryForm = from_json_slice(json)?;
+                if let Some(raw) = &form.beneficiary_reference_id {
+                    reference_id("beneficiary_reference_id", raw)?;
+                }
+                form.person(this_year)?;
+            }
+            5 => {
+                let form: ScheduleBody = from_json_slice(json)?;
+                beneficiary_list(&form.beneficiaries)?;
+                loose_i64("center_id", &form.center_id)?;
+                parse_cowin_date(&form.date).map_err(|e| ApiError::invalid("date", e))?;
+                loose_i64("slot_id", &form.slot_id)?;
+            }
+            6 => {
+                let form: RescheduleBody = from_json_slice(json)?;
+                appointment_no(&form.appointment_confirmation_no)?;
+                beneficiary_list(&form.beneficiaries)?;
+                loose_i64("center_id", &form.center_id)?;
+                parse_cowin_date(&form.date).map_err(|e| ApiError::invalid("date", e))?;
+                loose_i64("slot_id", &form.slot_id)?;
+            }
+            _ => {
+                let body: CancelBody = from_json_slice(json)?;
+                appointment_no(&body.appointment_confirmation_no)?;
+                beneficiary_list(&body.beneficiaries)?;
+            }
+        }
+        Ok(())
+    }
 }

@@ -31,12 +31,17 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         let bytes = axum::body::to_bytes(req.into_body(), limit)
             .await
             .map_err(|_| ApiError::too_large(limit))?;
-        let mut de = serde_json::Deserializer::from_slice(&bytes);
-        // Deeply nested input is refused by serde_json's recursion limit (128) before it costs.
-        let value = serde_path_to_error::deserialize(&mut de).map_err(named_error)?;
-        de.end().map_err(|e| ApiError::invalid("body", e))?;
-        Ok(Self(value))
+        from_json_slice(&bytes).map(Self)
     }
+}
+
+/// Deserializes a JSON body, as [`ApiJson`] does once the body is read: errors name the field.
+pub fn from_json_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    // Deeply nested input is refused by serde_json's recursion limit (128) before it costs.
+    let value = serde_path_to_error::deserialize(&mut de).map_err(named_error)?;
+    de.end().map_err(|e| ApiError::invalid("body", e))?;
+    Ok(value)
 }
 
 /// Deserializes an already-parsed JSON value (when a handler needs the raw body too, as for

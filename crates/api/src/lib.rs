@@ -17,10 +17,16 @@ pub mod cowin_v1;
 pub mod cowin_v2;
 /// The CoWIN-family error body `{"errorCode","error"}` and the mapping of domain errors onto it.
 pub mod error;
+/// The error answers every route shares, added to the OpenAPI document in one place.
+pub mod error_responses;
 /// Extractors shared by the families: JSON bodies with field-naming errors, the admin token.
 pub mod extract;
 /// Streaming import of the facility CSV, shared by the HTTP upload and `sehat import`.
 pub mod facility_import;
+/// Request-body parsing for the fuzz targets in `fuzz/` (feature `fuzzing`; not an API).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 /// OTP delivery: console, SMS gateway, or sandbox.
 pub mod notify;
 /// `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and the API docs page.
@@ -37,6 +43,8 @@ pub mod slip;
 pub mod sold_out;
 /// Request ids, access logs without personal data, per-route metrics, limits and timeouts.
 pub mod telemetry;
+/// The shared text formats (dates, pincodes) as OpenAPI schemas with their exact patterns.
+pub mod wire_formats;
 
 use admin::SecurityAddon;
 use sehat_domain::clock::Clock;
@@ -179,7 +187,15 @@ impl AppState {
         description = "Open-source platform for public health services: registration, centres and slots, booking, certificates and consent. This document covers every HTTP API sehat serves.",
         license(name = "Apache-2.0")
     ),
-    components(schemas(error::ErrorBody)),
+    components(schemas(
+        error::ErrorBody,
+        cowin_v2::feed::FeedEvent,
+        wire_formats::CowinDate,
+        wire_formats::AnyDate,
+        wire_formats::PincodeText,
+        wire_formats::ReferenceNumber,
+        wire_formats::ReferenceText
+    )),
     modifiers(&SecurityAddon),
     tags(
         (name = "admin", description = "Administration: centres, sessions, utilization, bulk facility upload. Bearer admin token."),
@@ -198,15 +214,22 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(ops::router())
 }
 
+/// The routes and the OpenAPI document of everything sehat serves.
+fn routes_and_doc() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = routes().split_for_parts();
+    error_responses::add(&mut doc);
+    (router, doc)
+}
+
 /// The OpenAPI document of everything sehat serves.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes().split_for_parts().1
+    routes_and_doc().1
 }
 
 /// The whole application: routes, docs and middleware.
 pub fn app(state: AppState) -> axum::Router {
     telemetry::metrics_handle();
-    let (router, doc) = routes().split_for_parts();
+    let (router, doc) = routes_and_doc();
     let router = ops::with_docs(router, doc);
     telemetry::layers(router, &state.config).with_state(state)
 }

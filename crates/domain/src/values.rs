@@ -176,12 +176,15 @@ pub fn parse_cowin_date(raw: &str) -> Result<Date, &'static str> {
     .map_err(|_| "is not a calendar date")
 }
 
-/// Parses an ISO date `yyyy-mm-dd`, or a CoWIN `dd-mm-yyyy` one.
+/// Parses an ISO date `yyyy-mm-dd`, or a CoWIN `dd-mm-yyyy` one; from 1900 on, either way.
 pub fn parse_any_date(raw: &str) -> Result<Date, &'static str> {
     let raw = raw.trim();
     let iso = time::macros::format_description!("[year]-[month]-[day]");
     if raw.len() == 10 && raw.as_bytes()[4] == b'-' {
-        return Date::parse(raw, iso).map_err(|_| "is not a calendar date (yyyy-mm-dd)");
+        return Date::parse(raw, iso)
+            .ok()
+            .filter(|d| d.year() >= 1900)
+            .ok_or("is not a calendar date from 1900 on (yyyy-mm-dd)");
     }
     parse_cowin_date(raw)
 }
@@ -212,12 +215,18 @@ impl SlotTimings {
         Ok(Self { start, end })
     }
 
-    /// Parses `09:00AM-11:00AM`, `9AM-11AM`, `9:30 am - 11 am` or 24-hour `09:00-11:00`.
+    /// Parses `09:00AM-11:00AM`, `9AM-11AM`, `9:30 am - 11 am` or 24-hour `09:00-11:00`. An
+    /// end at midnight (`12:00AM`, `00:00`) is the end of the day, as [`Self::to_cowin_v2`]
+    /// writes it.
     pub fn parse(raw: &str) -> Result<Self, &'static str> {
         let (a, b) = raw
             .split_once('-')
             .ok_or("must be a range like 09:00AM-11:00AM")?;
-        Self::new(parse_clock(a)?, parse_clock(b)?)
+        let end = match parse_clock(b)? {
+            0 => 24 * 60,
+            minute => minute,
+        };
+        Self::new(parse_clock(a)?, end)
     }
 
     /// Minutes since midnight at which the window opens.
@@ -377,6 +386,16 @@ mod tests {
     }
 
     #[test]
+    fn a_date_is_valid_in_both_spellings_or_in_neither() {
+        // Found by the schedule_values fuzz target: `1860-09-21` was accepted while its CoWIN
+        // spelling `21-09-1860` was refused.
+        assert!(parse_any_date("1860-09-21").is_err());
+        assert!(parse_any_date("21-09-1860").is_err());
+        assert_eq!(parse_any_date("1900-01-01"), parse_any_date("01-01-1900"));
+        assert!(parse_any_date("1900-01-01").is_ok());
+    }
+
+    #[test]
     fn slot_timings_read_the_spec_forms() {
         let t = SlotTimings::parse("9AM-11AM").unwrap();
         assert_eq!((t.start_minute(), t.end_minute()), (540, 660));
@@ -392,6 +411,23 @@ mod tests {
         assert!(SlotTimings::parse("11AM-9AM").is_err());
         assert!(SlotTimings::parse("13PM-14PM").is_err());
         assert!(SlotTimings::parse("morning").is_err());
+    }
+
+    #[test]
+    fn a_window_ending_at_midnight_reads_back_as_written() {
+        // Found by the schedule_values fuzz target: `00-24` was written `12:00AM-12:00AM`, which
+        // did not parse again, so a v2 client could not book the slot it was shown.
+        let late = SlotTimings::parse("00-24").unwrap();
+        assert_eq!((late.start_minute(), late.end_minute()), (0, 24 * 60));
+        assert_eq!(late.to_cowin_v2(), "12:00AM-12:00AM");
+        assert_eq!(SlotTimings::parse(&late.to_cowin_v2()), Ok(late));
+        assert_eq!(SlotTimings::parse(&late.to_cowin_v1()), Ok(late));
+        let evening = SlotTimings::parse("06:00PM-12:00AM").unwrap();
+        assert_eq!(evening.end_minute(), 24 * 60);
+        assert_eq!(
+            SlotTimings::parse("22:00-00:00"),
+            SlotTimings::new(22 * 60, 24 * 60)
+        );
     }
 
     #[test]

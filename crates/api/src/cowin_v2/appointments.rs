@@ -214,7 +214,7 @@ async fn new_beneficiary(
 #[schema(as = V2ReferenceBody)]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceBody {
-    #[schema(value_type = String, example = "12345678901234")]
+    #[schema(value_type = String, pattern = r"^[1-9][0-9]{13}$", example = "12345678901234")]
     beneficiary_reference_id: Value,
 }
 
@@ -373,7 +373,7 @@ pub struct ScheduleBody {
     session_id: String,
     #[schema(example = "09:00AM-11:00AM")]
     slot: String,
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::wire_formats::ReferenceText>)]
     beneficiaries: Vec<Value>,
     #[schema(value_type = Option<i64>)]
     center_id: Option<Value>,
@@ -541,7 +541,7 @@ fn appointment_no(value: &Value) -> Result<AppointmentNo, ApiError> {
 #[schema(as = V2RescheduleBody)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleBody {
-    #[schema(value_type = String, example = "12345678901234")]
+    #[schema(value_type = String, pattern = r"^[1-9][0-9]{13}$", example = "12345678901234")]
     appointment_id: Value,
     session_id: String,
     #[schema(example = "01:00PM-03:00PM")]
@@ -592,11 +592,11 @@ async fn reschedule(
 #[schema(as = V2CancelBody)]
 #[serde(deny_unknown_fields)]
 pub struct CancelBody {
-    #[schema(value_type = String, example = "12345678901234")]
+    #[schema(value_type = String, pattern = r"^[1-9][0-9]{13}$", example = "12345678901234")]
     appointment_id: Value,
     /// Who to cancel; everyone in the appointment when empty.
     #[serde(rename = "beneficiariesToCancel", default)]
-    #[schema(value_type = Vec<String>)]
+    #[schema(value_type = Vec<crate::wire_formats::ReferenceText>)]
     beneficiaries_to_cancel: Vec<Value>,
 }
 
@@ -620,6 +620,7 @@ async fn cancel(
 #[into_params(parameter_in = Query)]
 pub struct SlipQuery {
     /// The appointment confirmation number.
+    #[param(pattern = r"^[1-9][0-9]{13}$", example = "12345678901234")]
     appointment_id: String,
 }
 
@@ -768,4 +769,46 @@ async fn get_recaptcha(
         answer: sandbox.then(|| captcha.answer().to_owned()),
         captcha: captcha.svg,
     }))
+}
+
+/// This module's request bodies read and converted as the handlers do, for `fuzz/`.
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzzing {
+    use super::*;
+    use crate::extract::from_json_slice;
+
+    /// Reads body number `kind` from `json` and converts it into domain values.
+    pub(crate) fn request_body(kind: u8, json: &[u8], this_year: i32) -> Result<(), ApiError> {
+        match kind % 5 {
+            0 => {
+                let body: NewBeneficiaryBody = from_json_slice(json)?;
+                body.person(this_year)?;
+            }
+            1 => {
+                let body: ReferenceBody = from_json_slice(json)?;
+                reference_id("beneficiary_reference_id", &body.beneficiary_reference_id)?;
+            }
+            2 => {
+                let form: ScheduleBody = from_json_slice(json)?;
+                beneficiary_list(&form.beneficiaries)?;
+                uuid::Uuid::parse_str(form.session_id.trim())
+                    .map_err(|_| ApiError::invalid("session_id", "must be a session id"))?;
+                SlotTimings::parse(&form.slot).map_err(|e| ApiError::invalid("slot", e))?;
+                if let Some(center) = form.center_id.as_ref().filter(|c| !c.is_null()) {
+                    loose_i64("center_id", center)?;
+                }
+            }
+            3 => {
+                let form: RescheduleBody = from_json_slice(json)?;
+                appointment_no(&form.appointment_id)?;
+                SlotTimings::parse(&form.slot).map_err(|e| ApiError::invalid("slot", e))?;
+            }
+            _ => {
+                let body: CancelBody = from_json_slice(json)?;
+                appointment_no(&body.appointment_id)?;
+                beneficiary_list(&body.beneficiaries_to_cancel)?;
+            }
+        }
+        Ok(())
+    }
 }

@@ -77,6 +77,55 @@ pub struct FeedItem {
     session: SessionItem,
 }
 
+/// The end of a new connection's snapshot: the version the snapshot reflects (also the event
+/// id) and how many sessions it listed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SnapshotEnd {
+    version: u64,
+    sessions: u64,
+}
+
+/// The `data` of a feed event: a session's availability (`availability` events) or the end of
+/// the snapshot (the `snapshot` event).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum FeedEvent {
+    /// `event: availability`.
+    Availability(FeedItem),
+    /// `event: snapshot`.
+    Snapshot(SnapshotEnd),
+}
+
+/// One Server-Sent Event of the feed as the OpenAPI document describes an event stream (one
+/// schema per event, OpenAPI 3.2 style): `data` is JSON text holding a [`FeedEvent`]. Only
+/// describes the wire; events are written with axum's `Event`.
+#[derive(Debug, ToSchema)]
+pub struct FeedSseEvent {
+    /// `availability` or `snapshot`.
+    #[schema(schema_with = event_names)]
+    pub event: String,
+    /// The feed version; absent on the availability events of a snapshot.
+    pub id: Option<String>,
+    /// A JSON [`FeedEvent`].
+    #[schema(schema_with = event_data)]
+    pub data: String,
+}
+
+fn event_names() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["availability", "snapshot"]))
+        .build()
+}
+
+fn event_data() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .content_media_type("application/json")
+        .content_schema(Some(utoipa::openapi::Ref::from_schema_name("FeedEvent")))
+        .build()
+}
+
 #[derive(Debug)]
 struct Item {
     version: u64,
@@ -405,7 +454,8 @@ async fn snapshot(
     let end = Event::default()
         .id(version.to_string())
         .event("snapshot")
-        .data(format!("{{\"version\":{version},\"sessions\":{sessions}}}"));
+        .json_data(FeedEvent::Snapshot(SnapshotEnd { version, sessions }))
+        .map_err(|e| DomainError::Internal(e.into()))?;
     // A closed channel means the client left; nothing more to do either way.
     let _ = out.send(end).await;
     Ok(())
@@ -419,6 +469,7 @@ pub struct StreamQuery {
     /// CoWIN district id.
     district_id: Option<i64>,
     /// Six-digit pincode.
+    #[param(value_type = Option<crate::wire_formats::PincodeText>)]
     pincode: Option<String>,
     /// Resume after this version (the `Last-Event-ID` header wins).
     last_event_id: Option<u64>,
@@ -434,8 +485,8 @@ pub struct StreamQuery {
 /// within a second.
 #[utoipa::path(get, path = "/api/v2/appointment/sessions/public/stream", tag = "cowin-v2", params(StreamQuery,
         ("Last-Event-ID" = Option<String>, Header, description = "resume after this feed version")),
-    responses((status = 200, content_type = "text/event-stream", body = FeedItem,
-            description = "`event: availability`, `id: <version>`, `data: FeedItem`"),
+    responses((status = 200, content_type = "text/event-stream", body = FeedSseEvent,
+            description = "`event: availability`, `id: <version>`, `data: FeedItem`; the snapshot ends with `event: snapshot`, `data: SnapshotEnd`"),
         (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn stream_availability(
     _: PublicCaller,
@@ -455,7 +506,11 @@ async fn stream_availability(
             ));
         }
     };
-    let resume = match headers.get("last-event-id") {
+    // An empty `Last-Event-ID` is no id (an SSE `id:` line with no value resets the client's).
+    let header = headers
+        .get("last-event-id")
+        .filter(|v| !v.as_bytes().trim_ascii().is_empty());
+    let resume = match header {
         Some(v) => Some(
             v.to_str()
                 .ok()

@@ -63,9 +63,11 @@ const NEAREST_CENTERS: u32 = 100;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LatLongQuery {
-    /// Latitude in degrees.
+    /// Latitude in degrees (India: 6–38).
+    #[param(minimum = 6.0, maximum = 38.0)]
     lat: f64,
-    /// Longitude in degrees.
+    /// Longitude in degrees (India: 68–98).
+    #[param(minimum = 68.0, maximum = 98.0)]
     long: f64,
 }
 
@@ -174,7 +176,7 @@ async fn districts(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublicOtpRequest {
-    #[schema(example = "9876543210")]
+    #[schema(pattern = r"^[6-9][0-9]{9}$", example = "9876543210")]
     mobile: String,
 }
 
@@ -183,8 +185,10 @@ pub struct PublicOtpRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MobileOtpRequest {
-    #[schema(example = "9876543210")]
+    #[schema(pattern = r"^[6-9][0-9]{9}$", example = "9876543210")]
     mobile: String,
+    /// Any text that is not blank.
+    #[schema(pattern = r"\S")]
     secret: String,
 }
 
@@ -297,4 +301,30 @@ async fn validate_mobile_otp(
         token,
         is_new_account,
     }))
+}
+
+/// The login bodies read and converted as the handlers do, for `fuzz/`.
+#[cfg(feature = "fuzzing")]
+pub(crate) mod fuzzing {
+    use super::*;
+    use crate::extract::from_json_slice;
+
+    /// Reads body number `kind` from `json` and converts it into domain values.
+    pub(crate) fn request_body(kind: u8, json: &[u8]) -> Result<(), ApiError> {
+        match kind % 3 {
+            0 => {
+                let body: PublicOtpRequest = from_json_slice(json)?;
+                Mobile::parse(&body.mobile).map_err(|e| ApiError::invalid("mobile", e))?;
+            }
+            1 => {
+                let body: MobileOtpRequest = from_json_slice(json)?;
+                Mobile::parse(&body.mobile).map_err(|e| ApiError::invalid("mobile", e))?;
+            }
+            _ => {
+                let body: OtpConfirmation = from_json_slice(json)?;
+                proof(&body.otp)?;
+            }
+        }
+        Ok(())
+    }
 }

@@ -177,6 +177,7 @@ pub struct FlatSession {
 
 /// `{"sessions":[…]}`.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = V2SessionList)]
 pub struct SessionList {
     sessions: Vec<FlatSession>,
 }
@@ -186,10 +187,10 @@ pub struct SessionList {
 #[into_params(parameter_in = Query)]
 pub struct PinQuery {
     /// Six digits.
-    #[param(example = "411038")]
+    #[param(value_type = crate::wire_formats::PincodeText, example = "411038")]
     pincode: String,
     /// `dd-mm-yyyy`.
-    #[param(example = "24-09-2021")]
+    #[param(value_type = crate::wire_formats::CowinDate, example = "24-09-2021")]
     date: String,
     /// Only this vaccine, e.g. `COVISHIELD`.
     vaccine: Option<String>,
@@ -203,6 +204,7 @@ pub struct DistrictQuery {
     #[param(example = 363)]
     district_id: i64,
     /// `dd-mm-yyyy`.
+    #[param(value_type = crate::wire_formats::CowinDate)]
     date: String,
     /// Only this vaccine.
     vaccine: Option<String>,
@@ -215,6 +217,7 @@ pub struct CenterQuery {
     /// Centre id.
     center_id: i64,
     /// `dd-mm-yyyy`.
+    #[param(value_type = crate::wire_formats::CowinDate)]
     date: String,
     /// Only this vaccine.
     vaccine: Option<String>,

@@ -83,7 +83,7 @@ impl ResilienceArgs {
 pub async fn run(args: ResilienceArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.dir)?;
     let dir = args.dir.canonicalize()?;
-    let keys = keys::load_or_generate(&dir.join("keys"), None, None)?;
+    let keys = keys::load_or_generate(&dir.join("keys"), None, None, None)?;
     let suites: &[&str] = match args.suite.as_str() {
         "all" => &["contention", "crash"],
         "contention" => &["contention"],
