@@ -4,11 +4,10 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{AdminAuth, ApiPath, from_json_value};
+use crate::extract::{AdminAuth, ApiJson, ApiPath};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use bytes::Bytes;
 use sehat_domain::credentials::{PartnerKey, issue_partner_key, parse_partner};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -68,13 +67,16 @@ impl KeyBody {
 }
 
 /// `{"previous_keys_valid_for_seconds"}`: a rotation retires the partner's other keys after this
-/// long (0: now). Without it the other keys stay as they are.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+/// long (0: now). Without it (`{}`) the other keys stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IssueBody {
-    #[schema(example = 86400)]
+    #[schema(example = 86400, minimum = 0, maximum = 31_536_000)]
     previous_keys_valid_for_seconds: Option<u32>,
 }
+
+/// The longest grace a rotation gives the old keys: a year.
+const MAX_GRACE_SECS: u32 = 31_536_000;
 
 /// A new key: `api_key` is shown this once and cannot be read again.
 #[derive(Debug, Serialize, ToSchema)]
@@ -90,25 +92,23 @@ pub struct IssuedBody {
 /// other keys stop being accepted after that grace period.
 #[utoipa::path(post, path = "/admin/v1/partners/{partner}/keys", tag = "admin",
     params(("partner" = String, Path, description = "the partner's name: 1-64 letters, digits, . _ -")),
-    request_body(content = IssueBody, description = "optional: without a body, a key is issued and the others stay as they are"), security(("admin_token" = [])),
+    request_body = IssueBody, security(("admin_token" = [])),
     responses((status = 201, body = IssuedBody), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn issue_key(
     admin: AdminAuth,
     State(state): State<AppState>,
     ApiPath(PartnerPath { partner }): ApiPath<PartnerPath>,
-    body: Bytes,
+    ApiJson(body): ApiJson<IssueBody>,
 ) -> Result<(StatusCode, Json<IssuedBody>), ApiError> {
-    // The body is optional: an empty one issues a key and leaves the others alone.
-    let body: IssueBody = if body.iter().all(u8::is_ascii_whitespace) {
-        IssueBody::default()
-    } else {
-        let value: serde_json::Value = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::invalid("body", format!("not JSON: {e}")))?;
-        from_json_value(value)?
+    let grace = match body.previous_keys_valid_for_seconds {
+        Some(s) if s > MAX_GRACE_SECS => {
+            return Err(ApiError::invalid(
+                "previous_keys_valid_for_seconds",
+                "must be at most 31536000 (a year)",
+            ));
+        }
+        other => other.map(|s| i64::from(s) * 1000),
     };
-    let grace = body
-        .previous_keys_valid_for_seconds
-        .map(|s| i64::from(s) * 1000);
     let (key, secret) =
         issue_partner_key(admin.store.as_ref(), &state.identity, &partner, grace).await?;
     Ok((

@@ -237,7 +237,11 @@ impl TestApp {
     /// A partner API key issued through the admin API.
     pub async fn partner_key(&self, partner: &str) -> String {
         let issued = self
-            .admin("POST", &format!("/admin/v1/partners/{partner}/keys"), None)
+            .admin(
+                "POST",
+                &format!("/admin/v1/partners/{partner}/keys"),
+                Some(serde_json::json!({})),
+            )
             .await;
         assert_eq!(issued.status, StatusCode::CREATED, "{}", issued.json);
         issued.json["api_key"].as_str().expect("api_key").to_owned()
