@@ -224,6 +224,16 @@ async fn shutdown_signal() {
 }
 
 /// `sehat serve`.
+/// The keys the configuration names, generating into its data directory what is missing.
+fn configured_keys(config: &Config) -> anyhow::Result<keys::Keys> {
+    keys::load_or_generate(
+        &config.keys.data_dir,
+        config.keys.jwt_key_path.as_deref(),
+        config.keys.identity_key_path.as_deref(),
+        config.keys.sealing_key_path.as_deref(),
+    )
+}
+
 /// The demo's partner API key (partner `demo`), issued once and kept in the data directory
 /// (mode 0600) so that the guides can log in as a guest. Never the key itself in the log.
 async fn demo_partner_key(
@@ -261,12 +271,7 @@ fn start_audit_sealer(store: &SqlStore, identity: &sehat_domain::identity::Ident
 /// `sehat audit verify`: seals what is pending, then checks the whole chain. Fails when it is
 /// broken.
 pub async fn verify_audit(config: &Config) -> anyhow::Result<()> {
-    let keys = keys::load_or_generate(
-        &config.keys.data_dir,
-        config.keys.jwt_key_path.as_deref(),
-        config.keys.identity_key_path.as_deref(),
-        config.keys.sealing_key_path.as_deref(),
-    )?;
+    let keys = configured_keys(config)?;
     let store = open_store(config).await?;
     let chain = sehat_domain::audit::AuditChain::new(keys.identity()?);
     let report = sehat_domain::audit::verify(&store, &chain).await?;
@@ -295,12 +300,7 @@ pub async fn verify_audit(config: &Config) -> anyhow::Result<()> {
 
 /// `sehat partner-key issue PARTNER`: issues a key and prints it once.
 pub async fn issue_partner_key_command(config: &Config, partner: &str) -> anyhow::Result<()> {
-    let keys = keys::load_or_generate(
-        &config.keys.data_dir,
-        config.keys.jwt_key_path.as_deref(),
-        config.keys.identity_key_path.as_deref(),
-        config.keys.sealing_key_path.as_deref(),
-    )?;
+    let keys = configured_keys(config)?;
     let store = open_store(config).await?;
     let (key, secret) =
         sehat_domain::credentials::issue_partner_key(&store, &keys.identity()?, partner, None)
@@ -321,12 +321,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
         .with_context(|| format!("listening on {}", config.server.listen))?;
-    let keys = keys::load_or_generate(
-        &config.keys.data_dir,
-        config.keys.jwt_key_path.as_deref(),
-        config.keys.identity_key_path.as_deref(),
-        config.keys.sealing_key_path.as_deref(),
-    )?;
+    let keys = configured_keys(config)?;
     tracing::info!(jwt_key = %keys.jwt_path.display(), "signing keys ready");
     let store = open_store(config).await?;
     ensure_master_data(&store, false).await?;
