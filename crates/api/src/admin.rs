@@ -11,7 +11,6 @@ use crate::facility_import::{
 use axum::Json;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
-use futures_util::TryStreamExt;
 use sehat_domain::DomainError;
 use sehat_domain::facility::{
     Area, Center, CenterPatch, CenterSpec, CentreType, FeeType, PlaceRef, PlanOutcome,
@@ -877,10 +876,9 @@ async fn upload_facilities(
             return Err(ApiError::invalid_file_type());
         }
         let options = ImportOptions::new(query.mode.unwrap_or_default(), state.clock.today());
-        let stream = field.map_err(std::io::Error::other);
-        let reader = tokio_util::io::StreamReader::new(stream);
+        let file = spool(field, multipart_error).await?;
         let result = import_facilities(
-            reader,
+            tokio::io::BufReader::with_capacity(64 * 1024, file),
             admin.store.as_ref(),
             &state.gazetteer,
             options,
@@ -910,4 +908,26 @@ async fn upload_facilities(
         };
     }
     Err(ApiError::input_file_missing())
+}
+
+/// Copies an uploaded file to an anonymous temporary file (deleted when dropped) before any of
+/// it is imported, so that an upload that breaks off or passes the size limit half-way changes
+/// nothing, even in partial mode, whose batches commit as they go. Memory stays at one chunk;
+/// disk at most the upload limit per upload.
+async fn spool(
+    mut field: axum::extract::multipart::Field<'_>,
+    multipart_error: impl Fn(axum::extract::multipart::MultipartError) -> ApiError,
+) -> Result<tokio::fs::File, ApiError> {
+    use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+    let unavailable = |e: std::io::Error| ApiError::from(DomainError::Unavailable(Box::new(e)));
+    let file = tempfile::tempfile().map_err(unavailable)?;
+    let mut file = tokio::fs::File::from_std(file);
+    while let Some(chunk) = field.chunk().await.map_err(&multipart_error)? {
+        file.write_all(&chunk).await.map_err(unavailable)?;
+    }
+    file.flush().await.map_err(unavailable)?;
+    file.seek(std::io::SeekFrom::Start(0))
+        .await
+        .map_err(unavailable)?;
+    Ok(file)
 }

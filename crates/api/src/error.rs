@@ -139,6 +139,18 @@ impl ApiError {
         )
     }
 
+    /// 503: the node holds as many connections as it allows (in all, or from this address);
+    /// the client may retry in a second.
+    pub fn too_many_connections() -> Self {
+        let mut error = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "SEHAT0503",
+            "Too many open connections, please retry shortly",
+        );
+        error.retry_after = Some(1);
+        error
+    }
+
     /// 400 `USRRES0001 INPUT_FILE_MISSING` (spec 000).
     pub fn input_file_missing() -> Self {
         Self::new(StatusCode::BAD_REQUEST, "USRRES0001", "INPUT_FILE_MISSING")

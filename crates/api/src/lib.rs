@@ -37,6 +37,8 @@ pub mod partners;
 pub mod rate_limit;
 /// The availability search cache, kept fresh by commits and the feed.
 pub mod search_cache;
+/// The server loop: connection caps, the deadline for a request's head, graceful shutdown.
+pub mod serve;
 /// The appointment slip: a PDF with a QR code.
 pub mod slip;
 /// Slots known to be sold out, answered from memory.

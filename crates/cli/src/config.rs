@@ -60,6 +60,14 @@ pub struct ServerConfig {
     pub upload_limit_bytes: usize,
     /// Seconds to finish in-flight requests after SIGTERM.
     pub shutdown_grace_secs: u64,
+    /// Open connections this node holds in all; past it a new one is answered 503.
+    pub max_connections: usize,
+    /// Open connections from one client address (0: no cap); past it 503. Off when
+    /// `public_api.trust_forwarded_for` is set: behind a proxy every connection is the proxy's.
+    pub max_connections_per_address: usize,
+    /// Seconds a client has to send a request's head, and an idle keep-alive connection stays
+    /// open; then the connection is closed.
+    pub header_timeout_secs: u64,
     /// Web origins (`https://app.example.org`) whose pages may call the API from a browser;
     /// empty: none (no CORS headers are sent, so browsers refuse cross-origin calls).
     #[serde(default)]
@@ -208,6 +216,9 @@ impl Default for Config {
                 body_limit_bytes: 1024 * 1024,
                 upload_limit_bytes: 256 * 1024 * 1024,
                 shutdown_grace_secs: 10,
+                max_connections: 10_000,
+                max_connections_per_address: 256,
+                header_timeout_secs: 10,
                 cors_allowed_origins: Vec::new(),
             },
             database: DatabaseConfig {

@@ -407,21 +407,29 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = ?store.backend(), "sehat listening");
     announce(addr);
-    let stopping = Arc::new(tokio::sync::Notify::new());
-    let notify = stopping.clone();
-    let app = sehat_api::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down: finishing in-flight requests");
-        // Live feeds never finish by themselves: end them so the server can.
-        feed.close();
-        notify.notify_one();
-    });
+    let limits = sehat_api::serve::ConnectionLimits {
+        max_connections: config.server.max_connections,
+        max_per_address: if public.trust_forwarded_for {
+            0
+        } else {
+            config.server.max_connections_per_address
+        },
+        header_timeout: Duration::from_secs(config.server.header_timeout_secs.max(1)),
+    };
+    let stopping = tokio_util::sync::CancellationToken::new();
+    let server = sehat_api::serve::serve(listener, sehat_api::app(state), limits, stopping.clone());
+    tokio::pin!(server);
     let grace = Duration::from_secs(config.server.shutdown_grace_secs);
     tokio::select! {
-        result = server => result?,
-        () = async { stopping.notified().await; tokio::time::sleep(grace).await } => {
-            tracing::warn!("grace period over: closing remaining connections");
+        result = server.as_mut() => result?,
+        () = shutdown_signal() => {
+            tracing::info!("shutting down: finishing in-flight requests");
+            // Live feeds never finish by themselves: end them so the server can.
+            feed.close();
+            stopping.cancel();
+            if tokio::time::timeout(grace, server).await.is_err() {
+                tracing::warn!("grace period over: closing remaining connections");
+            }
         }
     }
     store.close().await;

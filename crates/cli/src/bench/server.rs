@@ -48,6 +48,8 @@ impl Server {
             .env("SEHAT__OTP__DELIVERY", "sandbox")
             // The load client registers thousands of people from one address.
             .env("SEHAT__OTP__PER_ADDRESS_PER_HOUR", "0")
+            // and holds hundreds of connections from that one address.
+            .env("SEHAT__SERVER__MAX_CONNECTIONS_PER_ADDRESS", "0")
             .env("SEHAT__LOG__FILTER", "warn")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())

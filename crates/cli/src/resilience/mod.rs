@@ -2,9 +2,12 @@
 //! from this process against `sehat serve` run as a separate process (the benchmark's server,
 //! load client and datasets): `contention` (thousands of concurrent schedule, reschedule and
 //! cancel calls on a few hot slots, with retries that reuse idempotency keys) and `crash`
-//! (SIGKILL of the server, and of a private PostgreSQL server, under booking load). Each writes
-//! a JSON and a markdown report of its figures and fails when a gate is broken.
+//! (SIGKILL of the server, and of a private PostgreSQL server, under booking load), and `abuse`
+//! (oversized and deep bodies, slow clients, a huge upload and unbounded pages while citizens
+//! search). Each writes a JSON and a markdown report of its figures and fails when a gate is
+//! broken.
 
+mod abuse;
 mod client;
 mod cluster;
 mod contention;
@@ -31,8 +34,8 @@ use std::time::Duration;
 #[derive(Debug, Clone, clap::Args)]
 pub struct ResilienceArgs {
     /// `contention` (overbooking and idempotency under concurrent calls), `crash` (SIGKILL
-    /// under booking load), or `all` for both.
-    #[arg(value_parser = ["contention", "crash", "all"])]
+    /// under booking load), `abuse` (resource abuse while citizens search), or `all`.
+    #[arg(value_parser = ["contention", "crash", "abuse", "all"])]
     pub suite: String,
     /// Databases: `sqlite`, `postgres` or `both`.
     #[arg(long, default_value = "both", value_parser = ["sqlite", "postgres", "both"])]
@@ -85,8 +88,9 @@ pub async fn run(args: ResilienceArgs) -> anyhow::Result<()> {
     let dir = args.dir.canonicalize()?;
     let keys = keys::load_or_generate(&dir.join("keys"), None, None, None)?;
     let suites: &[&str] = match args.suite.as_str() {
-        "all" => &["contention", "crash"],
+        "all" => &["contention", "crash", "abuse"],
         "contention" => &["contention"],
+        "abuse" => &["abuse"],
         _ => &["crash"],
     };
     let mut broken = Vec::new();
@@ -158,6 +162,10 @@ async fn run_on(
             .await
             .map(|run| vec![run])
             .with_context(|| format!("contention suite on {backend:?}")),
+        "abuse" => abuse::run(args, backend, dir, keys)
+            .await
+            .map(|run| vec![run])
+            .with_context(|| format!("abuse suite on {backend:?}")),
         _ => crash::run(args, backend, dir, keys)
             .await
             .with_context(|| format!("crash suite on {backend:?}")),
@@ -308,6 +316,18 @@ impl Prepared {
 
     /// Starts `sehat serve` on the database at `addr`, appending to `log`.
     async fn serve(&self, addr: SocketAddr, dir: &Path, log: &str) -> anyhow::Result<Server> {
+        self.serve_with(addr, dir, log, &[]).await
+    }
+
+    /// Starts `sehat serve` on the database at `addr`, appending to `log`, with settings of
+    /// its own (`SEHAT__…` variables).
+    async fn serve_with(
+        &self,
+        addr: SocketAddr,
+        dir: &Path,
+        log: &str,
+        settings: &[(&str, String)],
+    ) -> anyhow::Result<Server> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -317,7 +337,11 @@ impl Prepared {
             &self.url,
             dir,
             log,
-            &[("SEHAT__DATABASE__MAX_CONNECTIONS", "16".into())],
+            &[
+                &[("SEHAT__DATABASE__MAX_CONNECTIONS", "16".into())],
+                settings,
+            ]
+            .concat(),
         )
         .await
     }
