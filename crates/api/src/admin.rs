@@ -876,7 +876,7 @@ async fn upload_facilities(
             return Err(ApiError::invalid_file_type());
         }
         let options = ImportOptions::new(query.mode.unwrap_or_default(), state.clock.today());
-        let file = spool(field, multipart_error).await?;
+        let file = spool(field, limit, multipart_error).await?;
         let result = import_facilities(
             tokio::io::BufReader::with_capacity(64 * 1024, file),
             admin.store.as_ref(),
@@ -913,16 +913,23 @@ async fn upload_facilities(
 /// Copies an uploaded file to an anonymous temporary file (deleted when dropped) before any of
 /// it is imported, so that an upload that breaks off or passes the size limit half-way changes
 /// nothing, even in partial mode, whose batches commit as they go. Memory stays at one chunk;
-/// disk at most the upload limit per upload.
+/// disk at most the upload limit per upload (counted here too: the route's body limit is the
+/// larger of the two limits).
 async fn spool(
     mut field: axum::extract::multipart::Field<'_>,
+    limit: usize,
     multipart_error: impl Fn(axum::extract::multipart::MultipartError) -> ApiError,
 ) -> Result<tokio::fs::File, ApiError> {
     use tokio::io::{AsyncSeekExt, AsyncWriteExt};
     let unavailable = |e: std::io::Error| ApiError::from(DomainError::Unavailable(Box::new(e)));
     let file = tempfile::tempfile().map_err(unavailable)?;
     let mut file = tokio::fs::File::from_std(file);
+    let mut size = 0usize;
     while let Some(chunk) = field.chunk().await.map_err(&multipart_error)? {
+        size += chunk.len();
+        if size > limit {
+            return Err(ApiError::too_large(limit));
+        }
         file.write_all(&chunk).await.map_err(unavailable)?;
     }
     file.flush().await.map_err(unavailable)?;

@@ -767,3 +767,51 @@ async fn an_upload_that_moves_a_centre_refreshes_cached_searches() {
         app.teardown().await;
     }
 }
+
+#[tokio::test]
+async fn an_upload_that_passes_the_limit_half_way_gets_413_and_writes_nothing() {
+    // 1,200 valid rows (more than two partial-mode batches) with no declared length: the limit
+    // is only found out after the first batches could have been committed.
+    let rows: Vec<String> = (0..1200)
+        .map(|i| GOOD_ROW.replace("PHC Koregaon", &format!("PHC Koregaon {i}")))
+        .collect();
+    let file = csv(&rows.iter().map(String::as_str).collect::<Vec<_>>());
+    for backend in backends() {
+        let config = sehat_api::ApiConfig {
+            admin_token: Some(common::ADMIN_TOKEN.into()),
+            upload_limit_bytes: file.len() - 1000,
+            ..sehat_api::ApiConfig::default()
+        };
+        let app = TestApp::with_config(backend, config).await;
+        let reply = app
+            .upload("", Some(("file", "f.csv", "text/csv", &file)))
+            .await;
+        assert_eq!(
+            (reply.status, reply.json["errorCode"].as_str()),
+            (StatusCode::PAYLOAD_TOO_LARGE, Some("SEHAT0413")),
+            "{backend}: {}",
+            reply.json
+        );
+        let centers = app.admin("GET", "/admin/v1/centers", None).await;
+        assert_eq!(
+            centers.json["centers"],
+            json!([]),
+            "{backend}: nothing written"
+        );
+
+        // The same file under the limit is imported whole.
+        let config = sehat_api::ApiConfig {
+            admin_token: Some(common::ADMIN_TOKEN.into()),
+            upload_limit_bytes: file.len() + 1000,
+            ..sehat_api::ApiConfig::default()
+        };
+        let roomy = TestApp::with_config(backend, config).await;
+        let reply = roomy
+            .upload("", Some(("file", "f.csv", "text/csv", &file)))
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{backend}: {}", reply.json);
+        assert_eq!(reply.json["accepted"], 1200, "{backend}: {}", reply.json);
+        roomy.teardown().await;
+        app.teardown().await;
+    }
+}

@@ -275,70 +275,6 @@ fn the_same_seed_gives_the_same_demo_data_and_import_reports_rows() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("USRRES0005"));
 }
 
-/// What a log must never hold: mobile numbers (10 digits from 6), 12-digit ID numbers, JWTs,
-/// partner API keys, and the OTP codes the run saw (`"otp":"123456"` in the guide's output).
-/// UUIDs (request and transaction ids) are skipped: their hex groups can be all digits.
-fn personal_data_in(log: &str, seen: &str) -> Vec<String> {
-    let mut leaks = Vec::new();
-    for word in log.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')) {
-        let is_uuid = word.len() == 36 && word.matches('-').count() == 4;
-        if is_uuid {
-            continue;
-        }
-        for run in word.split(|c: char| !c.is_ascii_digit()) {
-            let mobile = run.len() == 10 && run.starts_with(['6', '7', '8', '9']);
-            if mobile || run.len() == 12 {
-                leaks.push(format!("number {run}"));
-            }
-        }
-        if word.starts_with("eyJ") && word.len() >= 16 {
-            leaks.push("a JWT".into());
-        }
-        if word.starts_with("sehat_") && word.len() > 40 {
-            leaks.push("a partner API key".into());
-        }
-    }
-    for otp in seen
-        .split("\"otp\":")
-        .skip(1)
-        .map(|rest| {
-            rest.trim_start_matches('"')
-                .chars()
-                .take(6)
-                .collect::<String>()
-        })
-        .filter(|o| o.len() == 6 && o.bytes().all(|b| b.is_ascii_digit()))
-    {
-        if log.contains(&otp) {
-            leaks.push(format!("the OTP {otp}"));
-        }
-    }
-    leaks
-}
-
-#[test]
-fn the_pii_scan_finds_what_it_looks_for() {
-    let log = "INFO request_id=3fa85f64-5717-4562-1234-123456789012 mobile=9876543210 id=999941057058 t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.x key=sehat_0123456789abcdef_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef code 482913";
-    let leaks = personal_data_in(log, r#"{"otp":"482913","txnId":"t"}"#);
-    assert_eq!(
-        leaks,
-        vec![
-            "number 9876543210",
-            "number 999941057058",
-            "a JWT",
-            "a partner API key",
-            "the OTP 482913"
-        ]
-    );
-    assert!(
-        personal_data_in(
-            "request 3fa85f64-5717-4562-1234-123456789012 latency_us=1234",
-            ""
-        )
-        .is_empty()
-    );
-}
-
 /// Runs a guide's script against `serve --demo --otp-delivery sandbox` on every configured
 /// backend; returns each run's standard output.
 async fn run_guide(script: &str) -> Vec<String> {
@@ -381,7 +317,7 @@ async fn run_guide(script: &str) -> Vec<String> {
             log.contains("sehat::access"),
             "{backend}: the log was captured"
         );
-        let leaks = personal_data_in(&log, &stdout);
+        let leaks = sehat_api::telemetry::personal_data_in(&log, &stdout);
         assert!(
             leaks.is_empty(),
             "{backend}: {} logged {leaks:?}",

@@ -1,5 +1,6 @@
 //! The fast form of the resilience suites (resilience/README.md), run through the real binary:
-//! contention with retries on hot slots, and SIGKILL rounds under booking load, on SQLite and,
+//! contention with retries on hot slots, SIGKILL rounds under booking load, and resource abuse
+//! while citizens search, on SQLite and,
 //! when `SEHAT_TEST_POSTGRES_URL` is set, on PostgreSQL (the PostgreSQL-server kill uses a
 //! private throwaway cluster when `initdb` exists, and is skipped with a message otherwise).
 
@@ -41,13 +42,30 @@ fn the_fast_resilience_suites_hold_every_gate() {
     for run in runs {
         assert!(run["requests"].as_u64().unwrap() >= 500, "{run}");
         let gates = run["gates"].as_array().unwrap();
-        assert_eq!(gates.len(), 6, "{gates:?}");
+        assert_eq!(gates.len(), 7, "{gates:?}");
         assert!(gates.iter().all(|g| g["ok"] == true), "{gates:?}");
-        let retries = &gates[3]["detail"];
+        let retries = &gates[4]["detail"];
         assert!(retries["compared"].as_u64().unwrap() > 50, "{retries}");
         assert!(
             retries["after_dropped_connection"].as_u64().unwrap() > 0,
             "{retries}"
+        );
+    }
+
+    let abuse = read("abuse.json");
+    assert_eq!(abuse["gates_hold"], true, "{stderr}");
+    let runs = abuse["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), if postgres.is_some() { 2 } else { 1 });
+    for run in runs {
+        let gates = run["gates"].as_array().unwrap();
+        assert!(gates.len() >= 25, "{gates:?}");
+        assert!(gates.iter().all(|g| g["ok"] == true), "{gates:?}");
+        let phases = run["phases"].as_array().unwrap();
+        assert_eq!(phases.len(), 6, "{phases:?}");
+        assert!(
+            phases
+                .iter()
+                .all(|p| p["citizens"]["answered"].as_u64().unwrap() > 0)
         );
     }
 

@@ -115,11 +115,12 @@ pub async fn run(
         citizen_token.to_string(),
     ));
     let addr = free_addr()?;
+    let log = format!("abuse-{backend:?}.log").to_lowercase();
     let server = prepared
         .serve_with(
             addr,
             dir,
-            &format!("abuse-{backend:?}.log").to_lowercase(),
+            &log,
             &[
                 ("SEHAT__ADMIN__TOKEN", plan.admin_token.clone()),
                 // The citizens' searches all come from 127.0.0.1.
@@ -219,6 +220,7 @@ pub async fn run(
         json!({"answers": alive.done, "failed": alive.failed}),
     );
     server.stop()?;
+    super::no_personal_data(&mut gates, &dir.join(&log));
 
     let summary = format!(
         "citizens searching at {}/s while attackers send oversized ({} at once) and deep bodies, hold {} slow connections, upload a {} MiB file and ask for unbounded pages (header timeout {} s, request timeout {} s, {} connections per address, body limit {} KiB, upload limit {} MiB)",

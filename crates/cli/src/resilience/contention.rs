@@ -378,13 +378,8 @@ pub async fn run(
     )
     .await?;
     let addr = free_addr()?;
-    let server = prepared
-        .serve(
-            addr,
-            dir,
-            &format!("contention-{backend:?}.log").to_lowercase(),
-        )
-        .await?;
+    let log = format!("contention-{backend:?}.log").to_lowercase();
+    let server = prepared.serve(addr, dir, &log).await?;
     let data = prepared.shared.data.clone();
     let date = {
         let d = data.first_day;
@@ -484,6 +479,7 @@ pub async fn run(
     let failed: u64 = tally.kinds.values().map(|k| k.failed).sum();
 
     let mut gates = Vec::new();
+    super::no_personal_data(&mut gates, &dir.join(&log));
     gate(
         &mut gates,
         "no slot over its seats",

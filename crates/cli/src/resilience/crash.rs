@@ -442,6 +442,7 @@ async fn run_mode(
         })
         .unwrap_or_default();
     let mut gates = Vec::new();
+    super::no_personal_data(&mut gates, &dir.join(&log));
     gate(
         &mut gates,
         "kill rounds",

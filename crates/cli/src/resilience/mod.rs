@@ -193,6 +193,20 @@ fn gate(gates: &mut Vec<Value>, name: &str, ok: bool, detail: Value) {
     gates.push(Value::Object(entry));
 }
 
+/// Suite 8 over a suite's run: the server's log (at `info`, every request's access line
+/// included) holds no mobile number, 12-digit id, token or partner key.
+fn no_personal_data(gates: &mut Vec<Value>, log: &Path) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let leaks = sehat_api::telemetry::personal_data_in(&text, "");
+    gate(
+        gates,
+        "no personal data in the server's log",
+        !text.is_empty() && leaks.is_empty(),
+        json!({"log_lines": text.lines().count(), "leaks": leaks.len(),
+               "first_leaks": leaks.iter().take(5).collect::<Vec<_>>()}),
+    );
+}
+
 /// A small dataset for a suite: a few ordinary centres with a handful of days of slots, `hot`
 /// hot slots of `hot_seats` seats each, and `people` beneficiaries in families of one to four.
 fn tier(people: usize, hot: usize, hot_seats: i64) -> Tier {
@@ -338,7 +352,11 @@ impl Prepared {
             dir,
             log,
             &[
-                &[("SEHAT__DATABASE__MAX_CONNECTIONS", "16".into())],
+                &[
+                    ("SEHAT__DATABASE__MAX_CONNECTIONS", "16".into()),
+                    // Every request's access line, for the PII scan of the log.
+                    ("SEHAT__LOG__FILTER", "info".into()),
+                ],
                 settings,
             ]
             .concat(),
