@@ -31,9 +31,11 @@ enum Command {
     /// Measure search, booking and registration over HTTP against same-run baselines (see
     /// BENCHMARKS.md); fails when a correctness gate is broken.
     Bench(bench::BenchArgs),
-    /// Prove what booking withstands: `contention` (overbooking and idempotency under
-    /// concurrent calls with retries) or `crash` (SIGKILL of the server, and of PostgreSQL,
-    /// under booking load); see resilience/README.md. Fails when a gate is broken.
+    /// Prove what sehat withstands: `contention` (overbooking and idempotency under
+    /// concurrent calls with retries), `crash` (SIGKILL of the server, and of PostgreSQL,
+    /// under booking load) or `abuse` (oversized and deep bodies, slow clients, a huge upload,
+    /// unbounded pages, while citizens search); see resilience/README.md. Fails when a gate is
+    /// broken.
     Resilience(resilience::ResilienceArgs),
     /// Run the HTTP server (migrates the database and loads master data on start).
     Serve {
