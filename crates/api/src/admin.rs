@@ -849,7 +849,10 @@ async fn upload_facilities(
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
+    // The declared length covers the multipart framing and form fields too; the file itself is
+    // counted while it is spooled.
+    let with_framing = limit.saturating_add(crate::telemetry::UPLOAD_FRAMING);
+    if declared.is_some_and(|n| n > u64::try_from(with_framing).unwrap_or(u64::MAX)) {
         return Err(ApiError::too_large(limit));
     }
     // A body that is not multipart/form-data carries no file.

@@ -687,10 +687,7 @@ async fn get_beneficiary(
     ApiQuery(query): ApiQuery<ReferenceQuery>,
     request: axum::extract::Request,
 ) -> Result<Json<BeneficiaryBody>, ApiError> {
-    let limit = state.config.body_limit_bytes;
-    let body = axum::body::to_bytes(request.into_body(), limit)
-        .await
-        .map_err(|_| ApiError::too_large(limit))?;
+    let body = crate::extract::read_body(request, state.config.body_limit_bytes).await?;
     let raw = match query.beneficiary_reference_id {
         Some(q) => Value::String(q),
         None if !body.is_empty() => {

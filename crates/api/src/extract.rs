@@ -27,12 +27,26 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         if !is_json {
             return Err(ApiError::unsupported_media_type());
         }
-        let limit = state.config.body_limit_bytes;
-        let bytes = axum::body::to_bytes(req.into_body(), limit)
-            .await
-            .map_err(|_| ApiError::too_large(limit))?;
+        let bytes = read_body(req, state.config.body_limit_bytes).await?;
         from_json_slice(&bytes).map(Self)
     }
+}
+
+/// Reads a request's whole body, at most `limit` bytes: 413 beyond. A declared length over the
+/// limit is refused before any of the body is read, so an oversized body costs the server
+/// nothing but its head.
+pub async fn read_body(request: Request, limit: usize) -> Result<bytes::Bytes, ApiError> {
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
+        return Err(ApiError::too_large(limit));
+    }
+    axum::body::to_bytes(request.into_body(), limit)
+        .await
+        .map_err(|_| ApiError::too_large(limit))
 }
 
 /// Deserializes a JSON body, as [`ApiJson`] does once the body is read: errors name the field.

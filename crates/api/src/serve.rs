@@ -35,8 +35,10 @@ pub struct ConnectionLimits {
     /// proxy: leave it 0 there.
     pub max_per_address: usize,
     /// Time from the start of a request (or from the end of the previous one, on a keep-alive
-    /// connection) until its head must be complete; the connection is closed after it. The body
-    /// is bounded by the request deadline of the routes (`request_timeout`).
+    /// connection) until its head must be complete; the connection is closed after it, so it is
+    /// also the idle timeout of keep-alive connections (a proxy in front must keep its idle
+    /// upstream connections for less). The body is bounded by the request deadline of the
+    /// routes (`request_timeout`).
     pub header_timeout: Duration,
 }
 
@@ -53,6 +55,10 @@ impl Default for ConnectionLimits {
 /// How long a refused connection is given to send its request and read the 503.
 const REFUSAL_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// Refused connections being answered at once; past it a refused connection is closed without
+/// an answer, so refusing cannot itself use up the file descriptors.
+const REFUSALS_AT_ONCE: usize = 128;
+
 /// Serves `app` on `listener` until `shutdown` is cancelled, then lets open connections finish
 /// their requests (the caller bounds how long it waits for this future).
 pub async fn serve(
@@ -63,6 +69,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let per_address = Arc::new(PerAddress::new(limits.max_per_address));
+    let refusals = Arc::new(Semaphore::new(REFUSALS_AT_ONCE));
     let connections = TaskTracker::new();
     loop {
         let (stream, peer) = tokio::select! {
@@ -94,10 +101,18 @@ pub async fn serve(
             }
             None => {
                 metrics::counter!("http_connections_refused_total").increment(1);
-                connections.spawn(refuse(stream));
+                if let Ok(refusal) = Arc::clone(&refusals).try_acquire_owned() {
+                    connections.spawn(async move {
+                        refuse(stream).await;
+                        drop(refusal);
+                    });
+                }
             }
         }
     }
+    // New clients are turned away at once rather than left in the backlog while the open
+    // connections finish.
+    drop(listener);
     connections.close();
     connections.wait().await;
     Ok(())

@@ -92,6 +92,10 @@ async fn json_errors(request: Request, next: Next) -> Response {
 /// The route that may run long: a facility upload of up to a million rows.
 pub const UPLOAD_ROUTE: &str = "/admin/v1/facilities/upload";
 
+/// Room for an upload's multipart framing and form fields on top of the file's own limit (which
+/// the upload counts while it spools the file).
+pub const UPLOAD_FRAMING: usize = 64 * 1024;
+
 /// Ends a request that takes longer than its route allows: 408 with a JSON body. Uploads get
 /// `upload_timeout`, everything else `request_timeout`.
 async fn deadline(
@@ -193,7 +197,9 @@ pub fn layers(router: Router<AppState>, config: &ApiConfig) -> Router<AppState> 
     };
     router
         .layer(DefaultBodyLimit::max(
-            config.body_limit_bytes.max(upload_limit),
+            config
+                .body_limit_bytes
+                .max(upload_limit.saturating_add(UPLOAD_FRAMING)),
         ))
         .layer(middleware::from_fn_with_state(
             std::sync::Arc::new(config.clone()),

@@ -815,3 +815,27 @@ async fn an_upload_that_passes_the_limit_half_way_gets_413_and_writes_nothing() 
         app.teardown().await;
     }
 }
+
+#[tokio::test]
+async fn a_json_body_declared_larger_than_the_limit_gets_413_before_it_is_read() {
+    let app = TestApp::new("sqlite").await;
+    for uri in ["/api/v2/auth/public/generateOTP", "/admin/v1/centers"] {
+        // A body that never comes: reading it would wait for ever.
+        let stalled = futures_util::stream::pending::<Result<bytes::Bytes, std::io::Error>>();
+        let request = axum::http::Request::post(uri)
+            .header("authorization", format!("Bearer {}", common::ADMIN_TOKEN))
+            .header("content-type", "application/json")
+            .header("content-length", "17000000")
+            .body(axum::body::Body::from_stream(stalled))
+            .unwrap();
+        let reply = tokio::time::timeout(std::time::Duration::from_secs(10), app.send(request))
+            .await
+            .expect("answered without reading the body");
+        assert_eq!(
+            (reply.status, reply.json["errorCode"].as_str()),
+            (StatusCode::PAYLOAD_TOO_LARGE, Some("SEHAT0413")),
+            "{uri}"
+        );
+    }
+    app.teardown().await;
+}

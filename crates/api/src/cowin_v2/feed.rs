@@ -370,7 +370,8 @@ async fn subscriber(
     loop {
         let batch = tokio::select! {
             received = batches.recv() => received,
-            _ = closed.changed() => return Ok(()),
+            // `wait_for` sees a close that came before this subscriber subscribed, too.
+            _ = closed.wait_for(|closed| *closed) => return Ok(()),
             // The client went away: a quiet area would otherwise keep this task forever.
             () = out.closed() => return Ok(()),
         };

