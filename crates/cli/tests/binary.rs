@@ -123,8 +123,12 @@ async fn serve_demo_answers_the_admin_api_and_accepts_a_multipart_upload() {
         "two weeks of sessions from today"
     );
 
-    let csv = "State,District,Block,Pincode,Facilityname,InchargeName,Mobile,Lat,Lang,vaccinationtypeID,Startdate,Enddate,onlineAppointmentVaccancy,slots,Vaccancy\n\
-               Maharashtra,Pune,,411005,Kamla Nehru Hospital,,,,,COVAXIN,2026-12-01,2026-12-02,50,10AM-1PM,60\n";
+    // Dates ahead of today wherever the test runs (a start date may not be in the past).
+    let (start, end) = (days_ahead(30), days_ahead(31));
+    let csv = format!(
+        "State,District,Block,Pincode,Facilityname,InchargeName,Mobile,Lat,Lang,vaccinationtypeID,Startdate,Enddate,onlineAppointmentVaccancy,slots,Vaccancy\n\
+               Maharashtra,Pune,,411005,Kamla Nehru Hospital,,,,,COVAXIN,{start},{end},50,10AM-1PM,60\n"
+    );
     let part = reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
         .file_name("facilities.csv")
         .mime_str("text/csv")
@@ -245,8 +249,9 @@ fn the_same_seed_gives_the_same_demo_data_and_import_reports_rows() {
     assert_eq!(again["sessions_updated"], 0);
 
     let file = dir.path().join("f.csv");
-    std::fs::write(&file, "State,District,Block,Pincode,Facilityname,InchargeName,Mobile,Lat,Lang,vaccinationtypeID,Startdate,Enddate,onlineAppointmentVaccancy,slots,Vaccancy\n\
-        21,363,,411005,Sassoon Hospital,,,,,COVISHIELD,01-12-2026,03-12-2026,30,9AM-11AM,40\n").unwrap();
+    let (start, end) = (days_ahead(30), days_ahead(32));
+    std::fs::write(&file, format!("State,District,Block,Pincode,Facilityname,InchargeName,Mobile,Lat,Lang,vaccinationtypeID,Startdate,Enddate,onlineAppointmentVaccancy,slots,Vaccancy\n\
+        21,363,,411005,Sassoon Hospital,,,,,COVISHIELD,{start},{end},30,9AM-11AM,40\n")).unwrap();
     let report = run(&[
         "import",
         "facilities",
@@ -471,4 +476,9 @@ fn the_benchmark_runs_its_ci_tier_and_every_gate_holds() {
                 > 0.0
         );
     }
+}
+
+/// The date `days` from today (UTC), as `YYYY-MM-DD`.
+fn days_ahead(days: i64) -> String {
+    (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string()
 }
