@@ -845,14 +845,10 @@ async fn upload_facilities(
     let limit = state.config.upload_limit_bytes;
     // A declared length over the limit is refused before any of the body is read, so a client
     // that waits for `100 Continue` gets the 413 instead of a connection reset.
-    let declared = headers
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
     // The declared length covers the multipart framing and form fields too; the file itself is
     // counted while it is spooled.
     let with_framing = limit.saturating_add(crate::telemetry::UPLOAD_FRAMING);
-    if declared.is_some_and(|n| n > u64::try_from(with_framing).unwrap_or(u64::MAX)) {
+    if crate::extract::declared_over(&headers, with_framing) {
         return Err(ApiError::too_large(limit));
     }
     // A body that is not multipart/form-data carries no file.

@@ -32,16 +32,21 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     }
 }
 
+/// Whether the request's `Content-Length` declares more than `limit` bytes: such a body can be
+/// refused before any of it is read.
+pub fn declared_over(headers: &axum::http::HeaderMap, limit: usize) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX))
+}
+
 /// Reads a request's whole body, at most `limit` bytes: 413 beyond. A declared length over the
 /// limit is refused before any of the body is read, so an oversized body costs the server
 /// nothing but its head.
 pub async fn read_body(request: Request, limit: usize) -> Result<bytes::Bytes, ApiError> {
-    let declared = request
-        .headers()
-        .get(axum::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > u64::try_from(limit).unwrap_or(u64::MAX)) {
+    if declared_over(request.headers(), limit) {
         return Err(ApiError::too_large(limit));
     }
     axum::body::to_bytes(request.into_body(), limit)

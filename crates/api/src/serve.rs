@@ -42,16 +42,6 @@ pub struct ConnectionLimits {
     pub header_timeout: Duration,
 }
 
-impl Default for ConnectionLimits {
-    fn default() -> Self {
-        Self {
-            max_connections: 10_000,
-            max_per_address: 0,
-            header_timeout: Duration::from_secs(10),
-        }
-    }
-}
-
 /// How long a refused connection is given to send its request and read the 503.
 const REFUSAL_TIMEOUT: Duration = Duration::from_secs(1);
 
