@@ -259,7 +259,15 @@ pub async fn send_otp(
     )
     .await?;
     if config.otp_delivery != OtpDelivery::Sandbox {
-        state.notifier.send_sms(mobile, &otp_message(&code)).await?;
+        let text = otp_message(&code);
+        state
+            .notifier
+            .send_sms(&crate::notify::Sms {
+                to: mobile,
+                text: &text,
+                key: &txn_id,
+            })
+            .await?;
     }
     Ok((txn_id, code))
 }

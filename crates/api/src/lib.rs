@@ -31,6 +31,8 @@ pub mod fuzzing;
 pub mod notify;
 /// `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and the API docs page.
 pub mod ops;
+/// The outbox worker: runs the jobs bookings leave behind (text messages), with retries.
+pub mod outbox;
 /// Partner API keys on the admin API: issue, rotate, list, revoke.
 pub mod partners;
 /// Per-address limits on the public API.

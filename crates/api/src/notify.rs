@@ -17,11 +17,23 @@ pub enum OtpDelivery {
     Http,
 }
 
+/// One text message.
+#[derive(Debug, Clone, Copy)]
+pub struct Sms<'a> {
+    /// The recipient.
+    pub to: &'a Mobile,
+    /// The message.
+    pub text: &'a str,
+    /// The same on every attempt to send this message (the OTP's `txnId`, an outbox job's key):
+    /// a gateway that keeps it can drop a repeat.
+    pub key: &'a str,
+}
+
 /// Sends a text message.
 #[async_trait]
 pub trait Notifier: Send + Sync + std::fmt::Debug {
-    /// Sends `text` to `mobile`.
-    async fn send_sms(&self, mobile: &Mobile, text: &str) -> Result<(), DomainError>;
+    /// Sends one message.
+    async fn send_sms(&self, sms: &Sms<'_>) -> Result<(), DomainError>;
 }
 
 /// Prints messages on standard output (the recipient masked).
@@ -30,11 +42,11 @@ pub struct ConsoleNotifier;
 
 #[async_trait]
 impl Notifier for ConsoleNotifier {
-    async fn send_sms(&self, mobile: &Mobile, text: &str) -> Result<(), DomainError> {
+    async fn send_sms(&self, sms: &Sms<'_>) -> Result<(), DomainError> {
         use std::io::Write;
         // Not `println!`: a closed standard output must not take the request down with it.
         let mut out = std::io::stdout().lock();
-        writeln!(out, "SMS to {}: {text}", mobile.masked())
+        writeln!(out, "SMS to {}: {}", sms.to.masked(), sms.text)
             .and_then(|()| out.flush())
             .map_err(|e| DomainError::Unavailable(e.into()))
     }
@@ -46,12 +58,13 @@ pub struct NoNotifier;
 
 #[async_trait]
 impl Notifier for NoNotifier {
-    async fn send_sms(&self, _: &Mobile, _: &str) -> Result<(), DomainError> {
+    async fn send_sms(&self, _: &Sms<'_>) -> Result<(), DomainError> {
         Ok(())
     }
 }
 
-/// Posts `{"mobile": "9876543210", "message": "…"}` to an SMS gateway URL.
+/// Posts `{"mobile": "9876543210", "message": "…"}` to an SMS gateway URL, with the message's
+/// key as the `Idempotency-Key` header.
 #[derive(Debug)]
 pub struct HttpNotifier {
     client: reqwest::Client,
@@ -71,11 +84,12 @@ impl HttpNotifier {
 
 #[async_trait]
 impl Notifier for HttpNotifier {
-    async fn send_sms(&self, mobile: &Mobile, text: &str) -> Result<(), DomainError> {
-        let body = serde_json::json!({ "mobile": mobile.expose(), "message": text });
+    async fn send_sms(&self, sms: &Sms<'_>) -> Result<(), DomainError> {
+        let body = serde_json::json!({ "mobile": sms.to.expose(), "message": sms.text });
         let response = self
             .client
             .post(&self.url)
+            .header("Idempotency-Key", sms.key)
             .json(&body)
             .send()
             .await

@@ -38,6 +38,8 @@ pub struct Config {
     pub public_api: PublicApiConfig,
     /// Signing keys.
     pub keys: KeysConfig,
+    /// The outbox worker (messages that follow bookings).
+    pub outbox: OutboxConfig,
     /// Logging.
     pub log: LogConfig,
     /// The demo dataset.
@@ -186,6 +188,23 @@ pub struct KeysConfig {
     pub sealing_key_path: Option<PathBuf>,
 }
 
+/// `[outbox]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxConfig {
+    /// How often the worker looks for due jobs, in milliseconds.
+    pub poll_ms: u64,
+    /// Seconds a leased job is its worker's; after that another worker may run it again (a
+    /// delivery gives up after half of it).
+    pub lease_secs: u64,
+    /// Attempts before a job fails for good.
+    pub max_attempts: u32,
+    /// Seconds to wait after the first failure; the wait doubles with each further one…
+    pub backoff_base_secs: u64,
+    /// …up to this many seconds.
+    pub backoff_max_secs: u64,
+}
+
 /// `[log]`
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -254,6 +273,13 @@ impl Default for Config {
                 jwt_key_path: None,
                 identity_key_path: None,
                 sealing_key_path: None,
+            },
+            outbox: OutboxConfig {
+                poll_ms: 500,
+                lease_secs: 60,
+                max_attempts: 10,
+                backoff_base_secs: 5,
+                backoff_max_secs: 3600,
             },
             log: LogConfig {
                 format: "text".into(),

@@ -16,6 +16,7 @@ use sehat_domain::DomainError;
 use sehat_domain::clock::{Clock, SystemClock};
 use sehat_domain::gazetteer::Gazetteer;
 use sehat_domain::identity::OtpPolicy;
+use sehat_domain::outbox::RetryPolicy;
 use sehat_domain::store::Store;
 use sehat_store::{ConnectOptions, SqlStore};
 use std::path::Path;
@@ -401,6 +402,22 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     );
     Feed::start(&state, true);
     let feed = state.feed.clone();
+    let stopping = tokio_util::sync::CancellationToken::new();
+    let out = &config.outbox;
+    let secs_ms = |s: u64| i64::try_from(s.saturating_mul(1000)).unwrap_or(i64::MAX);
+    sehat_api::outbox::Worker::new(
+        &state,
+        RetryPolicy {
+            lease_ms: secs_ms(out.lease_secs.max(1)),
+            max_attempts: out.max_attempts.max(1),
+            backoff_base_ms: secs_ms(out.backoff_base_secs),
+            backoff_max_ms: secs_ms(out.backoff_max_secs),
+        },
+    )
+    .start(
+        Duration::from_millis(out.poll_ms.clamp(10, 60_000)),
+        stopping.clone(),
+    );
     if state.config.admin_token.is_none() {
         tracing::info!("no admin token configured: the admin API answers 401");
     }
@@ -416,7 +433,6 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
         },
         header_timeout: Duration::from_secs(config.server.header_timeout_secs.max(1)),
     };
-    let stopping = tokio_util::sync::CancellationToken::new();
     let server = sehat_api::serve::serve(listener, sehat_api::app(state), limits, stopping.clone());
     tokio::pin!(server);
     let grace = Duration::from_secs(config.server.shutdown_grace_secs);

@@ -30,6 +30,8 @@ pub mod identity;
 pub mod ids;
 /// Reference data: states, districts, blocks, localities, genders, photo-ID types, vaccines.
 pub mod master;
+/// The outbox: jobs that follow a committed change (messages, later callbacks), with retries.
+pub mod outbox;
 /// Sessions, slots and their capacity.
 pub mod schedule;
 /// The storage contract.

@@ -11,6 +11,7 @@ use crate::identity::{IdentityKey, MobileHash, OtpPolicy, Sealed};
 use crate::ids::{BlockId, SlotId};
 use crate::ids::{CenterId, DistrictId, SessionId, StateId};
 use crate::master::{Block, District, Locality, PincodeArea, State, Vaccine};
+use crate::outbox::{Job, JobResult};
 use crate::schedule::{DayUtilization, Session, SessionPlan, Slot};
 use crate::values::{GeoPoint, Mobile, Pincode};
 use async_trait::async_trait;
@@ -489,4 +490,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn revoke_partner_key(&self, partner: &str, id: &str) -> Result<PartnerKey, DomainError>;
     /// A key by id, with the keyed hash of its secret.
     async fn partner_key(&self, id: &str) -> Result<Option<(PartnerKey, String)>, DomainError>;
+
+    /// Leases up to `max` due outbox jobs, oldest first, for `lease_ms` from `now`, counting
+    /// the attempt; a job leased by another worker is not due until its lease runs out.
+    async fn lease_jobs(&self, now: i64, lease_ms: i64, max: u32) -> Result<Vec<Job>, DomainError>;
+    /// Records, in one transaction, how runs of leased jobs ended: `(job id, the attempt it
+    /// was leased for, result)`.
+    async fn finish_jobs(
+        &self,
+        results: &[(i64, u32, JobResult)],
+        now: i64,
+    ) -> Result<(), DomainError>;
+    /// Deletes jobs finished before `before` (ms); returns how many.
+    async fn prune_jobs(&self, before: i64) -> Result<u64, DomainError>;
+    /// Outbox jobs not finished yet, and jobs that failed for good.
+    async fn job_counts(&self) -> Result<(u64, u64), DomainError>;
 }

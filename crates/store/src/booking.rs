@@ -16,6 +16,7 @@ use sehat_domain::booking::{
 use sehat_domain::facility::Center;
 use sehat_domain::identity::MobileHash;
 use sehat_domain::ids::{CenterId, SlotId};
+use sehat_domain::outbox::{AppointmentEvent, AppointmentNotice};
 use sehat_domain::schedule::{DosePool, Session, Slot};
 use sehat_domain::store::{IdempotencyKey, RescheduleRequest};
 use sehat_domain::{DomainError, Rule};
@@ -373,6 +374,11 @@ fn audit_appointment(tx: &mut Tx, action: &str, appointment: &Appointment) {
     );
 }
 
+/// The vaccine a session names, if any.
+fn vaccine_named(code: &str) -> Option<&str> {
+    (!code.is_empty()).then_some(code)
+}
+
 /// Which booking operation a transaction runs.
 enum Operation<'a> {
     Book(&'a BookingRequest),
@@ -510,6 +516,19 @@ impl SqlStore {
         if let Some(key) = key {
             record_outcome(tx, key, &StoredOutcome::Booked(number.get())).await?;
         }
+        tx.enqueue(
+            AppointmentNotice {
+                event: AppointmentEvent::Booked,
+                number,
+                center_name: &center.name,
+                date: session.date,
+                timings: slot.timings,
+                dose,
+                vaccine: vaccine_named(&session.vaccine_code),
+                people: r.beneficiaries.len(),
+            }
+            .job(&r.account),
+        );
         take_seats(tx, slot.id, dose, n, now).await?;
         // Everything the answer needs is at hand: no second read on the booking hot path.
         let booked = u32::try_from(n).unwrap_or(u32::MAX);
@@ -599,7 +618,21 @@ impl SqlStore {
             take_seats(tx, slot.id, dose, n, now).await?;
         }
         note_changes(tx, &[current.session_id, session.id], now, true).await?;
+        let moved = |number| {
+            AppointmentNotice {
+                event: AppointmentEvent::Rescheduled,
+                number,
+                center_name: &center.name,
+                date: session.date,
+                timings: slot.timings,
+                dose,
+                vaccine: vaccine_named(&session.vaccine_code),
+                people: movers.len(),
+            }
+            .job(account)
+        };
         if movers.len() == active.len() {
+            tx.enqueue(moved(current.number));
             on_tx!(tx, c => sqlx::query(
                 "UPDATE appointments SET center_id = $2, session_id = $3, slot_id = $4, updated_at = $5 WHERE number = $1")
                 .bind(current.number.get()).bind(session.center_id.0).bind(session.id.0).bind(slot.id.0).bind(now)
@@ -619,6 +652,7 @@ impl SqlStore {
             q.build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error)
         })?;
         let number = insert_appointment(tx, account, &session, &slot, dose, &movers, now).await?;
+        tx.enqueue(moved(number));
         one_appointment(tx, account, number).await
     }
 
@@ -689,6 +723,20 @@ impl SqlStore {
             )
             .await?;
             note_changes(&mut tx, &[current.session_id], now, true).await?;
+            let center = center_in(&mut tx, current.center_id).await?;
+            tx.enqueue(
+                AppointmentNotice {
+                    event: AppointmentEvent::Cancelled,
+                    number,
+                    center_name: &center.name,
+                    date: current.date,
+                    timings: current.slot.timings,
+                    dose: current.dose,
+                    vaccine: vaccine_named(&current.vaccine_code),
+                    people: usize::try_from(cancelled).unwrap_or(usize::MAX),
+                }
+                .job(account),
+            );
         }
         let after = one_appointment(&mut tx, account, number).await?;
         if cancelled > 0 {

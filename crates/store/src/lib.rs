@@ -16,6 +16,7 @@ pub use feed::availability_statements;
 pub mod inspect;
 /// Reading the master data compiled into the binary.
 pub mod master_data;
+mod outbox;
 mod people;
 mod reference;
 mod store_impl;

@@ -12,6 +12,7 @@ use sehat_domain::identity::{MobileHash, OtpPolicy};
 use sehat_domain::ids::SlotId;
 use sehat_domain::ids::{CenterId, SessionId};
 use sehat_domain::master::{Block, District, Locality, PincodeArea, State, Vaccine};
+use sehat_domain::outbox::{Job, JobResult};
 use sehat_domain::schedule::Slot;
 use sehat_domain::schedule::{DayUtilization, Session, SessionPlan};
 use sehat_domain::store::{
@@ -333,5 +334,21 @@ impl Store for SqlStore {
     }
     async fn partner_key(&self, id: &str) -> Result<Option<(PartnerKey, String)>, DomainError> {
         self.read_partner_key(id).await
+    }
+    async fn lease_jobs(&self, now: i64, lease_ms: i64, max: u32) -> Result<Vec<Job>, DomainError> {
+        self.lease_due_jobs(now, lease_ms, max).await
+    }
+    async fn finish_jobs(
+        &self,
+        results: &[(i64, u32, JobResult)],
+        now: i64,
+    ) -> Result<(), DomainError> {
+        self.record_job_results(results, now).await
+    }
+    async fn prune_jobs(&self, before: i64) -> Result<u64, DomainError> {
+        self.delete_finished_jobs(before).await
+    }
+    async fn job_counts(&self) -> Result<(u64, u64), DomainError> {
+        self.count_jobs().await
     }
 }
