@@ -78,12 +78,22 @@ fn the_fast_resilience_suites_hold_every_gate() {
     for run in runs {
         assert_eq!(run["rounds"].as_array().unwrap().len(), 3, "{run}");
         assert!(run["acknowledged"].as_u64().unwrap() > 0, "{run}");
+        let gates = run["gates"].as_array().unwrap();
+        assert!(gates.iter().all(|g| g["ok"] == true), "{gates:?}");
+        // The outbox's messages went through the suite's gateway, retries included.
+        let outbox = gates
+            .iter()
+            .find(|g| {
+                g["name"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("outbox: 0 jobs lost")
+            })
+            .unwrap();
+        assert!(outbox["detail"]["jobs"].as_u64().unwrap() > 0, "{outbox}");
         assert!(
-            run["gates"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|g| g["ok"] == true)
+            outbox["detail"]["gateway_503s"].as_u64().unwrap() > 0,
+            "{outbox}"
         );
     }
 }

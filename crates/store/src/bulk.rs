@@ -79,6 +79,8 @@ pub struct BulkAccount {
     pub mobile_hash: String,
     /// Its last four digits.
     pub mobile_last4: String,
+    /// The mobile sealed under the identifier key (what messages are sent to).
+    pub mobile_sealed: String,
     /// The family.
     pub members: Vec<BulkBeneficiary>,
 }
@@ -206,11 +208,11 @@ impl SqlStore {
     /// Inserts accounts and their beneficiaries.
     pub async fn bulk_accounts(&self, rows: &[BulkAccount], now: i64) -> Result<(), DomainError> {
         let mut tx = self.begin_write().await?;
-        for chunk in rows.chunks(rows_per_insert(4)) {
+        for chunk in rows.chunks(rows_per_insert(5)) {
             on_tx!(&mut tx, c => QueryBuilder::new(
-                "INSERT INTO accounts (mobile_hash, mobile_last4, members, created_at) ")
+                "INSERT INTO accounts (mobile_hash, mobile_last4, mobile_sealed, members, created_at) ")
                 .push_values(chunk, |mut b, r| {
-                    b.push_bind(&r.mobile_hash).push_bind(&r.mobile_last4)
+                    b.push_bind(&r.mobile_hash).push_bind(&r.mobile_last4).push_bind(&r.mobile_sealed)
                         .push_bind(i64::try_from(r.members.len()).unwrap_or(0)).push_bind(now);
                 })
                 .build().execute(c).await.map(|_| ()).map_err(db_error))?;

@@ -20,6 +20,19 @@ pub struct AppointmentRow {
     pub slot_id: i64,
 }
 
+/// One outbox job, as the crash suite compares it with what its gateway received.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct OutboxRow {
+    /// The key every delivery of the job carries.
+    pub job_key: String,
+    /// What it sends.
+    pub payload: String,
+    /// Leases taken.
+    pub attempts: i64,
+    /// `SENT`, `FAILED`, or `None` while pending.
+    pub outcome: Option<String>,
+}
+
 /// What the database's own check said.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct IntegrityReport {
@@ -45,6 +58,13 @@ impl SqlStore {
             "SELECT ab.appointment_no, ab.beneficiary_id, ab.dose, ab.status, a.slot_id \
              FROM appointment_beneficiaries ab JOIN appointments a ON a.number = ab.appointment_no \
              ORDER BY ab.appointment_no, ab.beneficiary_id")
+            .fetch_all(p).await.map_err(db_error))
+    }
+
+    /// Every outbox job, oldest first.
+    pub async fn outbox_rows(&self) -> Result<Vec<OutboxRow>, DomainError> {
+        on_pool!(&self.pool, p => sqlx::query_as(
+            "SELECT job_key, payload, attempts, outcome FROM outbox ORDER BY id")
             .fetch_all(p).await.map_err(db_error))
     }
 

@@ -440,6 +440,10 @@ pub async fn build(
             })
             .collect();
         batch.push(BulkAccount {
+            mobile_sealed: identity
+                .seal("mobile", &hash, mobile.expose())
+                .as_str()
+                .to_owned(),
             mobile_hash: hash.clone(),
             mobile_last4: mobile.expose()[6..].to_owned(),
             members,

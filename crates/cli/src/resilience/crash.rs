@@ -8,6 +8,7 @@
 
 use super::client::{Client, Outcome, appointment_number, error_code};
 use super::cluster::{self, PrivateCluster};
+use super::gateway::{Deliveries, Gateway};
 use super::{Prepared, free_addr, gate, round, say};
 use crate::bench::load::Call;
 use crate::bench::server::Server;
@@ -15,8 +16,9 @@ use crate::keys;
 use hyper::StatusCode;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
+use sehat_domain::store::Store;
 use sehat_store::Backend;
-use sehat_store::inspect::AppointmentRow;
+use sehat_store::inspect::{AppointmentRow, OutboxRow};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
@@ -48,6 +50,9 @@ struct Ledger {
     not_booked: Mutex<HashSet<i64>>,
     /// Acknowledged bookings, ever.
     acknowledged: AtomicU64,
+    /// Their appointment numbers, and those of acknowledged cancels: each owes a message.
+    booked_numbers: Mutex<HashSet<i64>>,
+    cancelled_numbers: Mutex<HashSet<i64>>,
     /// Requests sent, resends included.
     requests: AtomicU64,
     /// Resends of a request that got no answer (killed server, broken connection, 5xx).
@@ -145,6 +150,112 @@ fn compare(
     (lost, phantom, examples)
 }
 
+/// Waits (up to two minutes) until the outbox holds no pending job; returns how many are left.
+async fn drain(store: &sehat_store::SqlStore) -> anyhow::Result<u64> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (pending, _) = store.job_counts().await?;
+        if pending == 0 || Instant::now() > deadline {
+            return Ok(pending);
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The outbox compared with the clients' ledger and the gateway's log.
+#[derive(Debug, Default)]
+struct OutboxCheck {
+    /// Messages owed: acknowledged bookings and cancels.
+    owed: usize,
+    /// Owed messages never delivered, and jobs marked sent the gateway never accepted.
+    lost: u64,
+    /// Jobs that failed for good.
+    failed: u64,
+    /// Jobs that took more than one attempt.
+    retried: u64,
+    /// Events with more than one job.
+    duplicate_jobs: u64,
+    /// Keys the gateway accepted that no job has.
+    unknown_keys: u64,
+    examples: Vec<String>,
+}
+
+fn check_outbox(ledger: &Ledger, jobs: &[OutboxRow], deliveries: &Deliveries) -> OutboxCheck {
+    let mut check = OutboxCheck::default();
+    let delivered = |key: &str| deliveries.by_key.contains_key(key);
+    let mut by_payload: HashMap<&str, u64> = HashMap::new();
+    for job in jobs {
+        *by_payload.entry(job.payload.as_str()).or_default() += 1;
+        check.retried += u64::from(job.attempts > 1);
+        match job.outcome.as_deref() {
+            Some("SENT") if !delivered(&job.job_key) => {
+                check.lost += 1;
+                check
+                    .examples
+                    .push(format!("job {} marked sent, never accepted", job.job_key));
+            }
+            Some("FAILED") => check.failed += 1,
+            _ => {}
+        }
+    }
+    check.duplicate_jobs = by_payload.values().map(|n| n - 1).sum();
+    let keys: HashSet<&str> = jobs.iter().map(|j| j.job_key.as_str()).collect();
+    check.unknown_keys = deliveries
+        .by_key
+        .keys()
+        .filter(|k| !keys.contains(k.as_str()))
+        .count() as u64;
+    let sent: Vec<&str> = deliveries
+        .by_key
+        .values()
+        .map(|(_, m)| m.as_str())
+        .collect();
+    let booked = ledger
+        .booked_numbers
+        .lock()
+        .map(|n| n.clone())
+        .unwrap_or_default();
+    let cancelled = ledger
+        .cancelled_numbers
+        .lock()
+        .map(|n| n.clone())
+        .unwrap_or_default();
+    let owed = booked
+        .iter()
+        .map(|n| (*n, format!("Appointment {n} confirmed")))
+        .chain(
+            cancelled
+                .iter()
+                .map(|n| (*n, format!("Appointment {n} at "))),
+        );
+    let prefixes: Vec<(i64, String)> = owed.collect();
+    check.owed = prefixes.len();
+    let mut delivered_prefixes: HashSet<&str> = HashSet::new();
+    for text in &sent {
+        // "Appointment N confirmed: …" or "Appointment N at … cancelled …".
+        let end = if text.contains(" confirmed") {
+            text.find(" confirmed").map(|i| i + " confirmed".len())
+        } else {
+            text.find(" at ").map(|i| i + " at ".len())
+        };
+        if let Some(end) = end {
+            delivered_prefixes.insert(&text[..end]);
+        }
+    }
+    for (number, prefix) in &prefixes {
+        if !delivered_prefixes.contains(prefix.as_str()) {
+            check.lost += 1;
+            if check.examples.len() < 5 {
+                check
+                    .examples
+                    .push(format!("appointment {number}: no \"{prefix}…\" message"));
+            }
+        }
+    }
+    check.examples.truncate(5);
+    check
+}
+
 /// One client: books people into ordinary slots and a few hot ones, cancels one booking in
 /// five.
 async fn client_loop(
@@ -214,6 +325,9 @@ async fn client_loop(
         if let Ok(mut b) = ledger.booked.lock() {
             b.insert(reference, number);
         }
+        if let Ok(mut n) = ledger.booked_numbers.lock() {
+            n.insert(number);
+        }
         if rng.random_bool(0.2) {
             if let Ok(mut c) = ledger.cancels_sent.lock() {
                 c.insert(number);
@@ -229,6 +343,9 @@ async fn client_loop(
                 if status.is_success() {
                     if let Ok(mut b) = ledger.booked.lock() {
                         b.remove(&reference);
+                    }
+                    if let Ok(mut n) = ledger.cancelled_numbers.lock() {
+                        n.insert(number);
                     }
                     if let Ok(mut n) = ledger.not_booked.lock() {
                         n.insert(reference);
@@ -317,7 +434,9 @@ async fn run_mode(
             "database"
         }
     );
-    let mut server: Option<Server> = Some(prepared.serve(addr, dir, &log).await?);
+    let gateway = Gateway::start().await?;
+    let settings = gateway.server_settings();
+    let mut server: Option<Server> = Some(prepared.serve_with(addr, dir, &log, &settings).await?);
     let ledger = Arc::new(Ledger::default());
     let next = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
@@ -377,7 +496,7 @@ async fn run_mode(
         let audit = prepared.store.audit_bookings().await?;
         let integrity = prepared.store.integrity_check(false).await?;
         if victim == Victim::Server {
-            server = Some(prepared.serve(addr, dir, &log).await?);
+            server = Some(prepared.serve_with(addr, dir, &log, &settings).await?);
         }
         let back = killed_at.elapsed().as_secs_f64();
         lost_total += lost;
@@ -406,6 +525,12 @@ async fn run_mode(
         task.await?;
     }
     let seconds = started.elapsed().as_secs_f64();
+    let drain_started = Instant::now();
+    let pending = drain(&prepared.store).await?;
+    let drained_in = drain_started.elapsed().as_secs_f64();
+    let jobs = prepared.store.outbox_rows().await?;
+    let deliveries = gateway.deliveries();
+    let outbox = check_outbox(&ledger, &jobs, &deliveries);
     let rows = prepared.store.appointment_rows().await?;
     let booked = ledger.booked.lock().map(|b| b.clone()).unwrap_or_default();
     let not_booked = ledger
@@ -482,6 +607,24 @@ async fn run_mode(
     );
     gate(
         &mut gates,
+        "outbox: 0 jobs lost (every acknowledged booking and cancel sent its message; every job sent)",
+        outbox.lost == 0 && pending == 0 && outbox.failed == 0 && !jobs.is_empty(),
+        json!({"jobs": jobs.len(), "owed": outbox.owed, "lost": outbox.lost, "pending": pending,
+               "failed": outbox.failed, "examples": outbox.examples,
+               "gateway_503s": deliveries.refused, "retried_jobs": outbox.retried,
+               "drained_after_load_seconds": round(drained_in)}),
+    );
+    gate(
+        &mut gates,
+        "outbox: no job run twice (one job per event; a repeat only under the job's own key)",
+        outbox.duplicate_jobs == 0 && outbox.unknown_keys == 0 && deliveries.malformed == 0,
+        json!({"jobs_for_one_event": outbox.duplicate_jobs, "keys_without_a_job": outbox.unknown_keys,
+               "malformed": deliveries.malformed,
+               "distinct_messages_delivered": deliveries.by_key.len(),
+               "repeats_under_the_same_key": deliveries.repeats()}),
+    );
+    gate(
+        &mut gates,
         "every request answered in the end (retried with its key)",
         unresolved == 0,
         json!({"unresolved": unresolved, "requests": requests, "resends": resends}),
@@ -494,8 +637,9 @@ async fn run_mode(
         "summary": format!(
             "{rounds} SIGKILL rounds about every {interval} s under booking load from {connections} clients: \
              {requests} requests ({resends} resent with the same key after no answer), {acknowledged} bookings \
-             acknowledged, {} people told \"not booked\", in {seconds:.1} s. sehat has no outbox table yet: \
-             there are no outbox jobs to check.", not_booked.len()),
+             acknowledged, {} people told \"not booked\", in {seconds:.1} s; {} outbox jobs (messages to a \
+             gateway that refused one request in ten), {} delivered, {} repeats under the same key.",
+             not_booked.len(), jobs.len(), deliveries.by_key.len(), deliveries.repeats()),
         "rounds": per_round,
         "requests": requests,
         "resends": resends,

@@ -12,6 +12,7 @@ mod client;
 mod cluster;
 mod contention;
 mod crash;
+mod gateway;
 
 use crate::bench::dataset::{self, Dataset, Tier};
 use crate::bench::scenarios::Shared;
@@ -21,7 +22,6 @@ use crate::keys;
 use anyhow::Context;
 use sehat_api::auth::TokenKeys;
 use sehat_domain::gazetteer::Gazetteer;
-use sehat_domain::identity::IdentityKey;
 use sehat_store::{Backend, SqlStore};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -306,8 +306,8 @@ impl Prepared {
         let store = crate::setup::open_store(&config).await?;
         crate::setup::ensure_master_data(&store, false).await?;
         let gazetteer = Gazetteer::load(&store).await?;
-        let identity =
-            IdentityKey::new(keys.identity_secret.clone()).map_err(anyhow::Error::msg)?;
+        // The server's own key (hashing and sealing), so it can open the mobiles it sends to.
+        let identity = keys.identity()?;
         let data: Dataset = dataset::build(&store, &gazetteer, &identity, tier, seed, &|step| {
             say(&format!("{label}: {step}"));
         })
