@@ -17,8 +17,8 @@ pub enum OtpDelivery {
     Http,
 }
 
-/// One text message.
-#[derive(Debug, Clone, Copy)]
+/// One text message. `Debug` shows neither the recipient nor the text (an OTP is in it).
+#[derive(Clone, Copy)]
 pub struct Sms<'a> {
     /// The recipient.
     pub to: &'a Mobile,
@@ -27,6 +27,16 @@ pub struct Sms<'a> {
     /// The same on every attempt to send this message (the OTP's `txnId`, an outbox job's key):
     /// a gateway that keeps it can drop a repeat.
     pub key: &'a str,
+}
+
+impl std::fmt::Debug for Sms<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sms")
+            .field("to", self.to)
+            .field("text", &"<redacted>")
+            .field("key", &self.key)
+            .finish()
+    }
 }
 
 /// Sends a text message.

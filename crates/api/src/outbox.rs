@@ -6,6 +6,7 @@
 
 use crate::AppState;
 use crate::notify::{Notifier, Sms};
+use futures_util::FutureExt;
 use sehat_domain::DomainError;
 use sehat_domain::clock::Clock;
 use sehat_domain::identity::IdentityKey;
@@ -72,6 +73,12 @@ impl Worker {
         let results = futures_util::future::join_all(jobs.iter().map(|job| self.run(job))).await;
         let mut finished = Vec::with_capacity(ran);
         for (job, result) in jobs.iter().zip(results) {
+            let outcome = match &result {
+                JobResult::Done => "sent",
+                JobResult::Retry { .. } => "retried",
+                JobResult::Failed { .. } => "failed",
+            };
+            metrics::counter!("outbox_jobs_total", "outcome" => outcome).increment(1);
             match &result {
                 JobResult::Done => {}
                 JobResult::Retry { error, .. } => tracing::info!(
@@ -137,7 +144,9 @@ impl Worker {
     }
 
     /// Runs due jobs every `poll` (at once again while batches come back full) until
-    /// `stopping`, and deletes jobs finished over a week ago once an hour.
+    /// `stopping`, and deletes jobs finished over a week ago once an hour. A batch under way
+    /// when `stopping` fires is finished and recorded first: await the handle before closing
+    /// the store.
     pub fn start(self, poll: Duration, stopping: CancellationToken) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
             let mut last_prune: Option<tokio::time::Instant> = None;
@@ -147,7 +156,17 @@ impl Worker {
                     () = tokio::time::sleep(poll) => {}
                 }
                 loop {
-                    match self.run_due().await {
+                    // A panic in one run (a notifier's bug) must not stop the worker for good.
+                    let run = std::panic::AssertUnwindSafe(self.run_due())
+                        .catch_unwind()
+                        .await;
+                    let Ok(run) = run else {
+                        tracing::error!(
+                            "running outbox jobs panicked; their leases run out and they are retried"
+                        );
+                        break;
+                    };
+                    match run {
                         Ok(n) if n >= self.batch as usize && !stopping.is_cancelled() => {}
                         Ok(_) => break,
                         Err(e) => {

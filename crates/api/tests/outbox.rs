@@ -16,7 +16,7 @@ use sehat_api::outbox::Worker;
 use sehat_domain::DomainError;
 use sehat_domain::clock::Clock;
 use sehat_domain::identity::OtpPolicy;
-use sehat_domain::outbox::RetryPolicy;
+use sehat_domain::outbox::{JobResult, RetryPolicy};
 use sehat_store::testing::backends;
 use serde_json::json;
 use std::collections::HashSet;
@@ -27,6 +27,8 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Default)]
 struct Gateway {
     sent: Mutex<Vec<(String, String, String)>>,
+    /// The key of every call, failed ones included.
+    keys: Mutex<Vec<String>>,
     failures: AtomicU32,
     calls: AtomicU32,
 }
@@ -35,6 +37,7 @@ struct Gateway {
 impl Notifier for Gateway {
     async fn send_sms(&self, sms: &Sms<'_>) -> Result<(), DomainError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        self.keys.lock().unwrap().push(sms.key.to_owned());
         if self
             .failures
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -170,7 +173,9 @@ async fn a_booking_a_move_and_a_cancel_each_send_one_message_to_the_family_mobil
             )
             .await;
         assert_eq!(cancelled.status, StatusCode::NO_CONTENT);
-        assert_eq!(worker.run_due().await.unwrap(), 2, "{backend}");
+        // One family's messages go one at a time, in order.
+        assert_eq!(worker.run_due().await.unwrap(), 1, "{backend}");
+        assert_eq!(worker.run_due().await.unwrap(), 1, "{backend}");
         assert_eq!(worker.run_due().await.unwrap(), 0, "nothing runs twice");
 
         let sent = gateway.sent();
@@ -221,7 +226,12 @@ async fn a_failing_gateway_is_retried_after_a_backoff_under_the_same_key_and_the
         app.clock.advance(time::Duration::seconds(1));
         assert_eq!(worker.run_due().await.unwrap(), 1, "{backend}");
         assert_eq!(gateway.sent().len(), 1);
-        assert_eq!(gateway.calls.load(Ordering::SeqCst), 2);
+        let keys = gateway.keys.lock().unwrap().clone();
+        assert_eq!(keys.len(), 2);
+        assert_eq!(
+            keys[0], keys[1],
+            "the retry carries the first attempt's key"
+        );
 
         // A gateway that never recovers: attempts 1 and 2 are retried (10 s, then 20 s), the
         // third is the last.
@@ -235,18 +245,14 @@ async fn a_failing_gateway_is_retried_after_a_backoff_under_the_same_key_and_the
             )
             .await;
         assert_eq!(cancelled.status, StatusCode::NO_CONTENT);
-        assert_eq!(
-            book(&app, &token, centre, slots[0], me, "r-2").await.0,
-            StatusCode::OK
-        );
-        assert_eq!(worker.run_due().await.unwrap(), 2);
+        assert_eq!(worker.run_due().await.unwrap(), 1);
         app.clock.advance(time::Duration::seconds(10));
-        assert_eq!(worker.run_due().await.unwrap(), 2);
+        assert_eq!(worker.run_due().await.unwrap(), 1);
         app.clock.advance(time::Duration::seconds(19));
         assert_eq!(worker.run_due().await.unwrap(), 0, "the backoff doubled");
         app.clock.advance(time::Duration::seconds(1));
-        assert_eq!(worker.run_due().await.unwrap(), 2);
-        assert_eq!(app.state.store.job_counts().await.unwrap(), (0, 2));
+        assert_eq!(worker.run_due().await.unwrap(), 1);
+        assert_eq!(app.state.store.job_counts().await.unwrap(), (0, 1));
         app.clock.advance(time::Duration::hours(2));
         assert_eq!(
             worker.run_due().await.unwrap(),
@@ -291,6 +297,10 @@ async fn a_job_whose_worker_died_runs_again_after_its_lease_and_two_workers_neve
             store.lease_jobs(now, 60_000, 3)
         );
         let (a, b) = (a.unwrap(), b.unwrap());
+        assert!(
+            a.len() <= 3 && b.len() <= 3,
+            "{backend}: a lease takes at most its batch"
+        );
         let ids: HashSet<i64> = a.iter().chain(&b).map(|j| j.id).collect();
         assert_eq!(ids.len(), 4, "{backend}: every job leased once");
         assert_eq!(a.len() + b.len(), 4, "{backend}: no job leased twice");
@@ -303,6 +313,97 @@ async fn a_job_whose_worker_died_runs_again_after_its_lease_and_two_workers_neve
         let leased: HashSet<String> = a.iter().chain(&b).map(|j| j.key.clone()).collect();
         assert_eq!(sent, leased);
         assert_eq!(store.job_counts().await.unwrap(), (0, 0));
+        app.teardown().await;
+    }
+}
+
+#[tokio::test]
+async fn a_family_gets_its_messages_in_order_and_a_stale_worker_cannot_push_a_job_back() {
+    for backend in backends() {
+        let gateway = Arc::new(Gateway::default());
+        let app = app_with(backend, gateway.clone()).await;
+        let worker = Worker::new(&app.state, POLICY);
+        let (centre, slots) = app
+            .centre_with_slots("Order PHC", 18, &[("Morning", "09:00-11:00", 5)])
+            .await;
+        let guest = app.guest().await;
+        let (token, me) = person(&app, &guest, "8796561420", "MNREGA700001").await;
+
+        // The confirmation fails and waits 10 s; the cancel a moment later waits behind it.
+        gateway.failures.store(1, Ordering::SeqCst);
+        let (_, number) = book(&app, &token, centre, slots[0], me, "o-1").await;
+        assert_eq!(worker.run_due().await.unwrap(), 1);
+        let cancelled = app
+            .call(
+                "POST",
+                "/api/v1/appointment/cancel",
+                Some(&token),
+                Some(json!({"appointment_confirmation_no": number})),
+            )
+            .await;
+        assert_eq!(cancelled.status, StatusCode::NO_CONTENT);
+        assert_eq!(
+            worker.run_due().await.unwrap(),
+            0,
+            "{backend}: the cancel waits"
+        );
+        app.clock.advance(time::Duration::seconds(10));
+        assert_eq!(worker.run_due().await.unwrap(), 1, "{backend}");
+        assert_eq!(worker.run_due().await.unwrap(), 1, "{backend}");
+        let texts: Vec<String> = gateway.sent().into_iter().map(|(_, t, _)| t).collect();
+        assert!(texts[0].contains(" confirmed:"), "{texts:?}");
+        assert!(texts[1].contains(" cancelled "), "{texts:?}");
+
+        // A worker leases a job and stalls past its lease; another takes it (attempt 2).
+        let (_, again) = book(&app, &token, centre, slots[0], me, "o-2").await;
+        assert!(again > 0);
+        let store = app.state.store.clone();
+        let stale = store
+            .lease_jobs(app.clock.now_millis(), 60_000, 10)
+            .await
+            .unwrap();
+        assert_eq!(stale.len(), 1);
+        app.clock.advance(time::Duration::seconds(60));
+        let current = store
+            .lease_jobs(app.clock.now_millis(), 60_000, 10)
+            .await
+            .unwrap();
+        assert_eq!((current[0].id, current[0].attempts), (stale[0].id, 2));
+        // The stale worker's failure report would push the job an hour back: it is ignored…
+        let late = RetryPolicy {
+            backoff_base_ms: 3_600_000,
+            backoff_max_ms: 3_600_000,
+            ..POLICY
+        }
+        .after_failure(1, app.clock.now_millis(), "late".into());
+        store
+            .finish_jobs(&[(stale[0].id, 1, late)], app.clock.now_millis())
+            .await
+            .unwrap();
+        // …so when the second lease runs out too, the job runs.
+        app.clock.advance(time::Duration::seconds(60));
+        assert_eq!(worker.run_due().await.unwrap(), 1, "{backend}");
+        // A stale "failed for good" after it was sent changes nothing either.
+        store
+            .finish_jobs(
+                &[(
+                    stale[0].id,
+                    1,
+                    JobResult::Failed {
+                        error: "late".into(),
+                    },
+                )],
+                app.clock.now_millis(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(store.job_counts().await.unwrap(), (0, 0), "{backend}");
+        let rows = app.db.store.outbox_rows().await.unwrap();
+        assert_eq!(rows.len(), 3);
+        assert!(
+            rows.iter().all(|r| r.outcome.as_deref() == Some("SENT")),
+            "{rows:?}"
+        );
         app.teardown().await;
     }
 }

@@ -405,16 +405,15 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     let stopping = tokio_util::sync::CancellationToken::new();
     let out = &config.outbox;
     let secs_ms = |s: u64| i64::try_from(s.saturating_mul(1000)).unwrap_or(i64::MAX);
-    sehat_api::outbox::Worker::new(
-        &state,
-        RetryPolicy {
-            lease_ms: secs_ms(out.lease_secs.max(1)),
-            max_attempts: out.max_attempts.max(1),
-            backoff_base_ms: secs_ms(out.backoff_base_secs),
-            backoff_max_ms: secs_ms(out.backoff_max_secs),
-        },
-    )
-    .start(
+    // At least a second between attempts: a gateway that is down is not hammered.
+    let backoff_base = out.backoff_base_secs.max(1);
+    let policy = RetryPolicy {
+        lease_ms: secs_ms(out.lease_secs.max(1)),
+        max_attempts: out.max_attempts.max(1),
+        backoff_base_ms: secs_ms(backoff_base),
+        backoff_max_ms: secs_ms(out.backoff_max_secs.max(backoff_base)),
+    };
+    let worker = sehat_api::outbox::Worker::new(&state, policy).start(
         Duration::from_millis(out.poll_ms.clamp(10, 60_000)),
         stopping.clone(),
     );
@@ -436,8 +435,8 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     let server = sehat_api::serve::serve(listener, sehat_api::app(state), limits, stopping.clone());
     tokio::pin!(server);
     let grace = Duration::from_secs(config.server.shutdown_grace_secs);
-    tokio::select! {
-        result = server.as_mut() => result?,
+    let served = tokio::select! {
+        result = server.as_mut() => result,
         () = shutdown_signal() => {
             tracing::info!("shutting down: finishing in-flight requests");
             // Live feeds never finish by themselves: end them so the server can.
@@ -446,9 +445,20 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
             if tokio::time::timeout(grace, server).await.is_err() {
                 tracing::warn!("grace period over: closing remaining connections");
             }
+            Ok(())
         }
+    };
+    // The outbox worker records the batch it is sending before the store closes (else those
+    // messages would be sent again once their lease ran out); a send gives up after half the
+    // lease.
+    stopping.cancel();
+    let patience = Duration::from_millis(u64::try_from(policy.lease_ms / 2).unwrap_or(0))
+        + Duration::from_secs(1);
+    if tokio::time::timeout(patience, worker).await.is_err() {
+        tracing::warn!("the outbox worker did not finish in time; its messages will be retried");
     }
     store.close().await;
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

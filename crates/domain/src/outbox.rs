@@ -18,6 +18,9 @@ pub enum JobKind {
 }
 
 impl JobKind {
+    /// Every kind this build runs.
+    pub const ALL: &'static [JobKind] = &[JobKind::Sms];
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {

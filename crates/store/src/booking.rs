@@ -7,6 +7,7 @@ use crate::facilities::{
     CENTER_COLUMNS, CenterRow, SESSION_COLUMNS, SLOT_COLUMNS, SessionRow, SlotRow, assemble,
 };
 use crate::feed::note_changes;
+use crate::outbox::enqueue;
 use crate::people::beneficiaries_of_in;
 use sehat_domain::beneficiary::BeneficiaryRef;
 use sehat_domain::booking::{
@@ -48,6 +49,12 @@ async fn center_in(tx: &mut Tx, id: CenterId) -> Result<Center, DomainError> {
         "SELECT {CENTER_COLUMNS} WHERE c.id = $1")))
         .bind(id.0).fetch_optional(c).await.map_err(db_error))?;
     row.ok_or(DomainError::NotFound("centre"))?.try_into()
+}
+
+async fn center_name_in(tx: &mut Tx, id: CenterId) -> Result<String, DomainError> {
+    let name: Option<String> = on_tx!(tx, c => sqlx::query_scalar("SELECT name FROM centers WHERE id = $1")
+        .bind(id.0).fetch_optional(c).await.map_err(db_error))?;
+    name.ok_or(DomainError::NotFound("centre"))
 }
 
 /// Locks an appointment of an account for the rest of the transaction (a write to its row), so
@@ -516,8 +523,9 @@ impl SqlStore {
         if let Some(key) = key {
             record_outcome(tx, key, &StoredOutcome::Booked(number.get())).await?;
         }
-        tx.enqueue(
-            AppointmentNotice {
+        enqueue(
+            tx,
+            &AppointmentNotice {
                 event: AppointmentEvent::Booked,
                 number,
                 center_name: &center.name,
@@ -528,7 +536,8 @@ impl SqlStore {
                 people: r.beneficiaries.len(),
             }
             .job(&r.account),
-        );
+        )
+        .await?;
         take_seats(tx, slot.id, dose, n, now).await?;
         // Everything the answer needs is at hand: no second read on the booking hot path.
         let booked = u32::try_from(n).unwrap_or(u32::MAX);
@@ -632,7 +641,7 @@ impl SqlStore {
             .job(account)
         };
         if movers.len() == active.len() {
-            tx.enqueue(moved(current.number));
+            enqueue(tx, &moved(current.number)).await?;
             on_tx!(tx, c => sqlx::query(
                 "UPDATE appointments SET center_id = $2, session_id = $3, slot_id = $4, updated_at = $5 WHERE number = $1")
                 .bind(current.number.get()).bind(session.center_id.0).bind(session.id.0).bind(slot.id.0).bind(now)
@@ -652,7 +661,7 @@ impl SqlStore {
             q.build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error)
         })?;
         let number = insert_appointment(tx, account, &session, &slot, dose, &movers, now).await?;
-        tx.enqueue(moved(number));
+        enqueue(tx, &moved(number)).await?;
         one_appointment(tx, account, number).await
     }
 
@@ -714,6 +723,23 @@ impl SqlStore {
             q.build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error)
         })?;
         if cancelled > 0 {
+            // The message first: the slot's row is locked from its update to the commit.
+            let center_name = center_name_in(&mut tx, current.center_id).await?;
+            enqueue(
+                &mut tx,
+                &AppointmentNotice {
+                    event: AppointmentEvent::Cancelled,
+                    number,
+                    center_name: &center_name,
+                    date: current.date,
+                    timings: current.slot.timings,
+                    dose: current.dose,
+                    vaccine: vaccine_named(&current.vaccine_code),
+                    people: usize::try_from(cancelled).unwrap_or(usize::MAX),
+                }
+                .job(account),
+            )
+            .await?;
             release_seats(
                 &mut tx,
                 current.slot.id,
@@ -723,20 +749,6 @@ impl SqlStore {
             )
             .await?;
             note_changes(&mut tx, &[current.session_id], now, true).await?;
-            let center = center_in(&mut tx, current.center_id).await?;
-            tx.enqueue(
-                AppointmentNotice {
-                    event: AppointmentEvent::Cancelled,
-                    number,
-                    center_name: &center.name,
-                    date: current.date,
-                    timings: current.slot.timings,
-                    dose: current.dose,
-                    vaccine: vaccine_named(&current.vaccine_code),
-                    people: usize::try_from(cancelled).unwrap_or(usize::MAX),
-                }
-                .job(account),
-            );
         }
         let after = one_appointment(&mut tx, account, number).await?;
         if cancelled > 0 {

@@ -4,7 +4,6 @@
 use sehat_domain::DomainError;
 use sehat_domain::audit::{Actor, AuditRecord};
 use sehat_domain::clock::Clock;
-use sehat_domain::outbox::NewJob;
 use sehat_domain::store::{ChangeHook, TouchedArea};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -72,8 +71,6 @@ pub(crate) struct Tx {
     actor: Arc<Actor>,
     pub(crate) now: i64,
     audit: Vec<AuditRecord>,
-    /// Outbox jobs it writes just before it commits.
-    jobs: Vec<NewJob>,
 }
 
 /// Runs `$body` with `$pool` bound to the concrete pool: the SQL is written once and compiled
@@ -114,7 +111,6 @@ impl Tx {
             actor,
             now,
             audit: Vec::new(),
-            jobs: Vec::new(),
         }
     }
 
@@ -131,14 +127,7 @@ impl Tx {
         });
     }
 
-    /// Writes an outbox job in this transaction: it runs only if the transaction commits.
-    pub(crate) fn enqueue(&mut self, job: NewJob) {
-        self.jobs.push(job);
-    }
-
     pub(crate) async fn commit(mut self) -> Result<(), DomainError> {
-        let jobs = std::mem::take(&mut self.jobs);
-        crate::outbox::insert(&mut self, &jobs).await?;
         let records = std::mem::take(&mut self.audit);
         crate::audit::append(&mut self, &records).await?;
         match self.inner {

@@ -7,17 +7,15 @@ use sehat_domain::DomainError;
 use sehat_domain::identity::{MobileHash, Sealed};
 use sehat_domain::outbox::{Job, JobKind, JobResult, NewJob};
 
-/// Writes jobs in the transaction, due at once.
-pub(crate) async fn insert(tx: &mut Tx, jobs: &[NewJob]) -> Result<(), DomainError> {
+/// Writes a job in the transaction, due at once: it runs only if the transaction commits.
+pub(crate) async fn enqueue(tx: &mut Tx, job: &NewJob) -> Result<(), DomainError> {
+    let key = uuid::Uuid::new_v4().to_string();
     let now = tx.now;
-    for job in jobs {
-        let key = uuid::Uuid::new_v4().to_string();
-        on_tx!(tx, c => sqlx::query(
-            "INSERT INTO outbox (job_key, kind, recipient, payload, attempts, run_at, created_at) \
-             VALUES ($1, $2, $3, $4, 0, $5, $5)")
-            .bind(&key).bind(job.kind.as_str()).bind(job.recipient.as_str()).bind(&job.payload).bind(now)
-            .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
-    }
+    on_tx!(tx, c => sqlx::query(
+        "INSERT INTO outbox (job_key, kind, recipient, payload, attempts, run_at, created_at) \
+         VALUES ($1, $2, $3, $4, 0, $5, $5)")
+        .bind(&key).bind(job.kind.as_str()).bind(job.recipient.as_str()).bind(&job.payload).bind(now)
+        .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
     Ok(())
 }
 
@@ -47,20 +45,39 @@ impl From<LeasedRow> for Job {
 }
 
 impl SqlStore {
-    /// Leases up to `max` due jobs, oldest first, for `lease_ms`, counting the attempt.
+    /// Leases up to `max` due jobs, oldest first, for `lease_ms`, counting the attempt. A job
+    /// waits while an older one to the same recipient is unfinished (messages arrive in the
+    /// order of the changes they report), and only kinds this build runs are taken (a newer
+    /// node's jobs are left to it). The ids are chosen once (`MATERIALIZED`): PostgreSQL could
+    /// otherwise run a `SKIP LOCKED … LIMIT` subquery more than once and lease past `max`.
     pub(crate) async fn lease_due_jobs(
         &self,
         now: i64,
         lease_ms: i64,
         max: u32,
     ) -> Result<Vec<Job>, DomainError> {
+        let due: bool = on_pool!(&self.pool, p => sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE done_at IS NULL AND run_at <= $1)")
+            .bind(now).fetch_one(p).await.map_err(db_error))?;
+        if !due {
+            // Nothing to do: no write transaction (on SQLite, no turn taken from bookings).
+            return Ok(Vec::new());
+        }
         let skip_locked = match self.backend() {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        let kinds = JobKind::ALL
+            .iter()
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
         let sql = format!(
-            "UPDATE outbox SET run_at = $1 + $2, attempts = attempts + 1 WHERE id IN (\
-             SELECT id FROM outbox WHERE done_at IS NULL AND run_at <= $1 ORDER BY run_at, id LIMIT $3{skip_locked}) \
+            "WITH due AS MATERIALIZED (SELECT o.id FROM outbox o \
+             WHERE o.done_at IS NULL AND o.run_at <= $1 AND o.kind IN ({kinds}) \
+             AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.recipient = o.recipient AND e.done_at IS NULL AND e.id < o.id) \
+             ORDER BY o.run_at, o.id LIMIT $3{skip_locked}) \
+             UPDATE outbox SET run_at = $1 + $2, attempts = attempts + 1 WHERE id IN (SELECT id FROM due) \
              RETURNING id, job_key, kind, recipient, payload, attempts, \
              (SELECT a.mobile_sealed FROM accounts a WHERE a.mobile_hash = outbox.recipient) AS mobile_sealed"
         );

@@ -19,3 +19,5 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (run_at) WHERE done_at IS NULL;
 CREATE INDEX outbox_done ON outbox (done_at) WHERE done_at IS NOT NULL;
+-- A recipient's unfinished jobs, oldest first: a job waits for the older ones (message order).
+CREATE INDEX outbox_recipient ON outbox (recipient, id) WHERE done_at IS NULL;
