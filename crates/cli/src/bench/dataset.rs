@@ -175,6 +175,11 @@ impl Dataset {
         &self.account_hashes[self.account_of[index] as usize]
     }
 
+    /// The mobile of beneficiary `index`'s family (what messages about them are sent to).
+    pub fn mobile_of(&self, index: usize) -> String {
+        (FIRST_MOBILE + i64::from(self.account_of[index])).to_string()
+    }
+
     /// Beneficiaries free to book.
     pub fn free(&self) -> std::ops::Range<usize> {
         self.prebooked..self.tier.beneficiaries

@@ -50,9 +50,10 @@ struct Ledger {
     not_booked: Mutex<HashSet<i64>>,
     /// Acknowledged bookings, ever.
     acknowledged: AtomicU64,
-    /// Their appointment numbers, and those of acknowledged cancels: each owes a message.
-    booked_numbers: Mutex<HashSet<i64>>,
-    cancelled_numbers: Mutex<HashSet<i64>>,
+    /// Their appointment numbers (with the family's mobile), and those of acknowledged
+    /// cancels: each owes a message to that mobile.
+    booked_numbers: Mutex<HashMap<i64, String>>,
+    cancelled_numbers: Mutex<HashMap<i64, String>>,
     /// Requests sent, resends included.
     requests: AtomicU64,
     /// Resends of a request that got no answer (killed server, broken connection, 5xx).
@@ -182,13 +183,13 @@ struct OutboxCheck {
 
 fn check_outbox(ledger: &Ledger, jobs: &[OutboxRow], deliveries: &Deliveries) -> OutboxCheck {
     let mut check = OutboxCheck::default();
-    let delivered = |key: &str| deliveries.by_key.contains_key(key);
+    let accepted = |key: &str| deliveries.by_key.contains_key(key);
     let mut by_payload: HashMap<&str, u64> = HashMap::new();
     for job in jobs {
         *by_payload.entry(job.payload.as_str()).or_default() += 1;
         check.retried += u64::from(job.attempts > 1);
         match job.outcome.as_deref() {
-            Some("SENT") if !delivered(&job.job_key) => {
+            Some("SENT") if !accepted(&job.job_key) => {
                 check.lost += 1;
                 check
                     .examples
@@ -205,11 +206,6 @@ fn check_outbox(ledger: &Ledger, jobs: &[OutboxRow], deliveries: &Deliveries) ->
         .keys()
         .filter(|k| !keys.contains(k.as_str()))
         .count() as u64;
-    let sent: Vec<&str> = deliveries
-        .by_key
-        .values()
-        .map(|(_, m)| m.as_str())
-        .collect();
     let booked = ledger
         .booked_numbers
         .lock()
@@ -220,35 +216,34 @@ fn check_outbox(ledger: &Ledger, jobs: &[OutboxRow], deliveries: &Deliveries) ->
         .lock()
         .map(|n| n.clone())
         .unwrap_or_default();
-    let owed = booked
+    let owed: Vec<(i64, String, String)> = booked
         .iter()
-        .map(|n| (*n, format!("Appointment {n} confirmed")))
+        .map(|(n, to)| (*n, format!("Appointment {n} confirmed"), to.clone()))
         .chain(
             cancelled
                 .iter()
-                .map(|n| (*n, format!("Appointment {n} at "))),
-        );
-    let prefixes: Vec<(i64, String)> = owed.collect();
-    check.owed = prefixes.len();
-    let mut delivered_prefixes: HashSet<&str> = HashSet::new();
-    for text in &sent {
-        // "Appointment N confirmed: …" or "Appointment N at … cancelled …".
-        let end = if text.contains(" confirmed") {
-            text.find(" confirmed").map(|i| i + " confirmed".len())
-        } else {
-            text.find(" at ").map(|i| i + " at ".len())
+                .map(|(n, to)| (*n, format!("Appointment {n} at "), to.clone())),
+        )
+        .collect();
+    check.owed = owed.len();
+    // "Appointment N confirmed: …" or "Appointment N at … cancelled …", by where it went.
+    let mut delivered: HashSet<(&str, &str)> = HashSet::new();
+    for (_, text, to) in deliveries.by_key.values() {
+        let end = match text.find(" confirmed") {
+            Some(i) => Some(i + " confirmed".len()),
+            None => text.find(" at ").map(|i| i + " at ".len()),
         };
         if let Some(end) = end {
-            delivered_prefixes.insert(&text[..end]);
+            delivered.insert((&text[..end], to.as_str()));
         }
     }
-    for (number, prefix) in &prefixes {
-        if !delivered_prefixes.contains(prefix.as_str()) {
+    for (number, prefix, to) in &owed {
+        if !delivered.contains(&(prefix.as_str(), to.as_str())) {
             check.lost += 1;
             if check.examples.len() < 5 {
-                check
-                    .examples
-                    .push(format!("appointment {number}: no \"{prefix}…\" message"));
+                check.examples.push(format!(
+                    "appointment {number}: no \"{prefix}…\" message to the family's mobile"
+                ));
             }
         }
     }
@@ -326,7 +321,7 @@ async fn client_loop(
             b.insert(reference, number);
         }
         if let Ok(mut n) = ledger.booked_numbers.lock() {
-            n.insert(number);
+            n.insert(number, data.mobile_of(person));
         }
         if rng.random_bool(0.2) {
             if let Ok(mut c) = ledger.cancels_sent.lock() {
@@ -345,7 +340,7 @@ async fn client_loop(
                         b.remove(&reference);
                     }
                     if let Ok(mut n) = ledger.cancelled_numbers.lock() {
-                        n.insert(number);
+                        n.insert(number, data.mobile_of(person));
                     }
                     if let Ok(mut n) = ledger.not_booked.lock() {
                         n.insert(reference);
@@ -607,7 +602,7 @@ async fn run_mode(
     );
     gate(
         &mut gates,
-        "outbox: 0 jobs lost (every acknowledged booking and cancel sent its message; every job sent)",
+        "outbox: 0 jobs lost (every acknowledged booking and cancel sent its message to the family's mobile; every job sent)",
         outbox.lost == 0 && pending == 0 && outbox.failed == 0 && !jobs.is_empty(),
         json!({"jobs": jobs.len(), "owed": outbox.owed, "lost": outbox.lost, "pending": pending,
                "failed": outbox.failed, "examples": outbox.examples,

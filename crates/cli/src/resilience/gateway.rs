@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 /// What the gateway accepted.
 #[derive(Debug, Clone, Default)]
 pub struct Deliveries {
-    /// Key → (times accepted, the message).
-    pub by_key: HashMap<String, (u32, String)>,
+    /// Key → (times accepted, the message, the mobile it went to).
+    pub by_key: HashMap<String, (u32, String, String)>,
     /// Requests answered 503 on purpose.
     pub refused: u64,
     /// Requests without a key, a valid mobile or a message (answered 400).
@@ -26,7 +26,7 @@ impl Deliveries {
     pub fn repeats(&self) -> u64 {
         self.by_key
             .values()
-            .map(|(n, _)| u64::from(n.saturating_sub(1)))
+            .map(|(n, _, _)| u64::from(n.saturating_sub(1)))
             .sum()
     }
 }
@@ -91,12 +91,10 @@ async fn accept(
         .map(str::to_owned);
     let message = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
-        .filter(|v| {
-            v["mobile"]
-                .as_str()
-                .is_some_and(|m| Mobile::parse(m).is_ok())
-        })
-        .and_then(|v| v["message"].as_str().map(str::to_owned));
+        .and_then(|v| {
+            let mobile = v["mobile"].as_str().filter(|m| Mobile::parse(m).is_ok())?;
+            Some((v["message"].as_str()?.to_owned(), mobile.to_owned()))
+        });
     let Ok(mut log) = log.lock() else {
         return StatusCode::INTERNAL_SERVER_ERROR;
     };
@@ -106,8 +104,8 @@ async fn accept(
         return StatusCode::SERVICE_UNAVAILABLE;
     }
     match (key, message) {
-        (Some(key), Some(message)) => {
-            log.by_key.entry(key).or_insert((0, message)).0 += 1;
+        (Some(key), Some((message, mobile))) => {
+            log.by_key.entry(key).or_insert((0, message, mobile)).0 += 1;
             StatusCode::OK
         }
         _ => {
