@@ -95,9 +95,10 @@ echo "sehat at $base ($backend)"
 # A beneficiary token from the v2 OTP login, with one registered beneficiary so that the
 # protected routes have something of their own to find.
 json() { "$venv/bin/python" -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-mobile=9$(printf '%09d' $((RANDOM * 32768 + RANDOM)))
-reply=$(curl -sf -X POST "$base/api/v2/auth/public/generateOTP" -H 'content-type: application/json' \
-  -d "{\"mobile\":\"$mobile\"}")
+# Ten digits: 9 and nine random ones (RANDOM * 32768 + RANDOM can reach ten digits on its own).
+mobile=9$(printf '%09d' $(((RANDOM * 32768 + RANDOM) % 1000000000)))
+reply=$(curl -sS --fail-with-body -X POST "$base/api/v2/auth/public/generateOTP" -H 'content-type: application/json' \
+  -d "{\"mobile\":\"$mobile\"}") || { echo "FAIL: generateOTP answered: $reply" >&2; exit 1; }
 txn=$(json '["txnId"]' <<<"$reply")
 otp=$(json '["otp"]' <<<"$reply")
 otp_hash=$(printf '%s' "$otp" | sha256sum | cut -d' ' -f1)
