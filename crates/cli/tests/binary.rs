@@ -482,3 +482,102 @@ fn the_benchmark_runs_its_ci_tier_and_every_gate_holds() {
 fn days_ahead(days: i64) -> String {
     (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string()
 }
+
+/// Suite 3's limits across processes: two `sehat serve` processes on one PostgreSQL database
+/// (sharing their keys, as nodes behind a load balancer do) count one mobile's resend gap and one
+/// address's OTP cap together, and a token logged out on one is refused by the other.
+#[tokio::test]
+async fn two_processes_on_one_postgresql_share_the_otp_limits_and_the_revocations() {
+    let Some(_) = std::env::var("SEHAT_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("SEHAT_TEST_POSTGRES_URL unset: the two-process test needs PostgreSQL");
+        return;
+    };
+    let clock = std::sync::Arc::new(sehat_domain::clock::SystemClock);
+    let db = sehat_store::testing::TestDatabase::new("postgres", clock).await;
+    db.store.close().await;
+    let keys = tempfile::tempdir().unwrap();
+    let keys_dir = keys.path().join("data").display().to_string();
+    let env = [
+        ("SEHAT__DEMO__CENTERS", "20"),
+        ("SEHAT__OTP__PER_ADDRESS_PER_HOUR", "4"),
+    ];
+    let shared = [("SEHAT__KEYS__DATA_DIR", keys_dir.as_str())];
+    let sandbox = ["--otp-delivery", "sandbox"];
+    // One after the other: the first seeds the demo data and makes the keys.
+    let a = Server::start_on(
+        tempfile::tempdir().unwrap(),
+        &db.url,
+        &env,
+        &shared,
+        &sandbox,
+    );
+    let b = Server::start_on(
+        tempfile::tempdir().unwrap(),
+        &db.url,
+        &env,
+        &shared,
+        &sandbox,
+    );
+    let http = reqwest::Client::new();
+    let otp = |server: &Server, mobile: &str| {
+        http.post(format!("{}/api/v1/auth/confirmMobileOTP", server.base))
+            .json(&serde_json::json!({ "mobile": mobile }))
+            .send()
+    };
+    let first = otp(&a, "9876500101").await.unwrap();
+    assert_eq!(first.status(), 200);
+    let sent: serde_json::Value = first.json().await.unwrap();
+    // The same mobile at once on the other process: inside the resend gap.
+    let again = otp(&b, "9876500101").await.unwrap();
+    assert_eq!(again.status(), 429, "the resend gap holds across processes");
+    assert!(again.headers().contains_key("retry-after"));
+    assert_eq!(otp(&b, "9876500102").await.unwrap().status(), 200);
+    assert_eq!(otp(&a, "9876500103").await.unwrap().status(), 200);
+    // Four requests from this address so far, on two processes: the fifth is over the cap on
+    // either.
+    for server in [&b, &a] {
+        let over = otp(server, "9876500104").await.unwrap();
+        assert_eq!(over.status(), 429, "the address cap holds across processes");
+        assert!(over.headers().contains_key("retry-after"));
+    }
+
+    // A token from one process, logged out on the other, is refused by both.
+    let login: serde_json::Value = http
+        .post(format!("{}/api/v1/auth/mobileOTP", a.base))
+        .json(&serde_json::json!({"otp": sent["otp"], "txnId": sent["txnId"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap().to_owned();
+    let family = |server: &Server| {
+        http.get(format!(
+            "{}/api/v1/appointment/linkedBeneficiaries",
+            server.base
+        ))
+        .bearer_auth(&token)
+        .send()
+    };
+    assert_eq!(family(&b).await.unwrap().status(), 200);
+    let out = http
+        .post(format!("{}/api/v2/auth/logout", b.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(out.status().is_success(), "{}", out.status());
+    assert_eq!(family(&a).await.unwrap().status(), 401);
+    assert_eq!(family(&b).await.unwrap().status(), 401);
+
+    for server in [a, b] {
+        let leaks = sehat_api::telemetry::personal_data_in(&server.log(), "");
+        assert!(leaks.is_empty(), "{leaks:?}");
+        assert!(server.stop().success());
+    }
+    db.teardown().await;
+}
