@@ -20,15 +20,6 @@ use tokio_util::sync::CancellationToken;
 /// How finished jobs are kept: a week, for operators to look back on.
 const KEEP_FINISHED_MS: i64 = 7 * 86_400_000;
 
-/// An error with its cause ("storage unavailable: SMS gateway answered 503"); the notifier's
-/// errors name no recipient.
-fn describe(e: &DomainError) -> String {
-    match std::error::Error::source(e) {
-        Some(cause) => format!("{e}: {cause}"),
-        None => e.to_string(),
-    }
-}
-
 /// Runs outbox jobs.
 #[derive(Clone)]
 pub struct Worker {
@@ -124,7 +115,11 @@ impl Worker {
                 );
                 match tokio::time::timeout(patience, self.notifier.send_sms(&sms)).await {
                     Ok(Ok(())) => JobResult::Done,
-                    Ok(Err(e)) => self.policy.after_failure(job.attempts, now(), describe(&e)),
+                    Ok(Err(e)) => self.policy.after_failure(
+                        job.attempts,
+                        now(),
+                        crate::error::error_chain(&e),
+                    ),
                     Err(_) => self.policy.after_failure(
                         job.attempts,
                         now(),

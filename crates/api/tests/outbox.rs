@@ -122,6 +122,17 @@ async fn book(
     )
 }
 
+async fn cancel(app: &TestApp, token: &str, number: i64) -> StatusCode {
+    app.call(
+        "POST",
+        "/api/v1/appointment/cancel",
+        Some(token),
+        Some(json!({"appointment_confirmation_no": number})),
+    )
+    .await
+    .status
+}
+
 #[tokio::test]
 async fn a_booking_a_move_and_a_cancel_each_send_one_message_to_the_family_mobile() {
     for backend in backends() {
@@ -164,15 +175,7 @@ async fn a_booking_a_move_and_a_cancel_each_send_one_message_to_the_family_mobil
             )
             .await;
         assert_eq!(moved.status, StatusCode::OK, "{}", moved.json);
-        let cancelled = app
-            .call(
-                "POST",
-                "/api/v1/appointment/cancel",
-                Some(&token),
-                Some(json!({"appointment_confirmation_no": number})),
-            )
-            .await;
-        assert_eq!(cancelled.status, StatusCode::NO_CONTENT);
+        assert_eq!(cancel(&app, &token, number).await, StatusCode::NO_CONTENT);
         // One family's messages go one at a time, in order.
         assert_eq!(worker.run_due().await.unwrap(), 1, "{backend}");
         assert_eq!(worker.run_due().await.unwrap(), 1, "{backend}");
@@ -236,15 +239,7 @@ async fn a_failing_gateway_is_retried_after_a_backoff_under_the_same_key_and_the
         // A gateway that never recovers: attempts 1 and 2 are retried (10 s, then 20 s), the
         // third is the last.
         gateway.failures.store(u32::MAX, Ordering::SeqCst);
-        let cancelled = app
-            .call(
-                "POST",
-                "/api/v1/appointment/cancel",
-                Some(&token),
-                Some(json!({"appointment_confirmation_no": number})),
-            )
-            .await;
-        assert_eq!(cancelled.status, StatusCode::NO_CONTENT);
+        assert_eq!(cancel(&app, &token, number).await, StatusCode::NO_CONTENT);
         assert_eq!(worker.run_due().await.unwrap(), 1);
         app.clock.advance(time::Duration::seconds(10));
         assert_eq!(worker.run_due().await.unwrap(), 1);
@@ -333,15 +328,7 @@ async fn a_family_gets_its_messages_in_order_and_a_stale_worker_cannot_push_a_jo
         gateway.failures.store(1, Ordering::SeqCst);
         let (_, number) = book(&app, &token, centre, slots[0], me, "o-1").await;
         assert_eq!(worker.run_due().await.unwrap(), 1);
-        let cancelled = app
-            .call(
-                "POST",
-                "/api/v1/appointment/cancel",
-                Some(&token),
-                Some(json!({"appointment_confirmation_no": number})),
-            )
-            .await;
-        assert_eq!(cancelled.status, StatusCode::NO_CONTENT);
+        assert_eq!(cancel(&app, &token, number).await, StatusCode::NO_CONTENT);
         assert_eq!(
             worker.run_due().await.unwrap(),
             0,

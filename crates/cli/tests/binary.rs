@@ -507,20 +507,17 @@ async fn two_processes_on_one_postgresql_share_the_otp_limits_and_the_revocation
     let shared = [("SEHAT__KEYS__DATA_DIR", keys_dir.as_str())];
     let sandbox = ["--otp-delivery", "sandbox"];
     // One after the other: the first seeds the demo data and makes the keys.
-    let a = Server::start_on(
-        tempfile::tempdir().unwrap(),
-        &db.url,
-        &env,
-        &shared,
-        &sandbox,
-    );
-    let b = Server::start_on(
-        tempfile::tempdir().unwrap(),
-        &db.url,
-        &env,
-        &shared,
-        &sandbox,
-    );
+    let start = || {
+        Server::start_on(
+            tempfile::tempdir().unwrap(),
+            &db.url,
+            &env,
+            &shared,
+            &sandbox,
+        )
+    };
+    let a = start();
+    let b = start();
     let http = reqwest::Client::new();
     let otp = |server: &Server, mobile: &str| {
         http.post(format!("{}/api/v1/auth/confirmMobileOTP", server.base))

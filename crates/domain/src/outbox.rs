@@ -153,8 +153,8 @@ pub struct AppointmentNotice<'a> {
     pub timings: SlotTimings,
     /// The dose.
     pub dose: u8,
-    /// The vaccine, if the session names one.
-    pub vaccine: Option<&'a str>,
+    /// The vaccine's code as the session names it (empty: none named).
+    pub vaccine: &'a str,
     /// How many people it concerns.
     pub people: usize,
 }
@@ -168,9 +168,11 @@ impl AppointmentNotice<'_> {
             u8::from(self.date.month()),
             self.date.year()
         );
-        let what = self.vaccine.map_or(format!("dose {}", self.dose), |v| {
-            format!("dose {} of {v}", self.dose)
-        });
+        let what = if self.vaccine.is_empty() {
+            format!("dose {}", self.dose)
+        } else {
+            format!("dose {} of {}", self.dose, self.vaccine)
+        };
         let people = if self.people == 1 {
             "1 person".to_owned()
         } else {
@@ -261,7 +263,7 @@ mod tests {
             date: time::macros::date!(2026 - 12 - 15),
             timings: SlotTimings::parse("09:00AM-11:00AM").unwrap(),
             dose: 1,
-            vaccine: Some("COVISHIELD"),
+            vaccine: "COVISHIELD",
             people: 2,
         };
         assert_eq!(
@@ -271,7 +273,7 @@ mod tests {
         let cancelled = AppointmentNotice {
             event: AppointmentEvent::Cancelled,
             people: 1,
-            vaccine: None,
+            vaccine: "",
             ..notice
         };
         assert_eq!(

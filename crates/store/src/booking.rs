@@ -381,9 +381,26 @@ fn audit_appointment(tx: &mut Tx, action: &str, appointment: &Appointment) {
     );
 }
 
-/// The vaccine a session names, if any.
-fn vaccine_named(code: &str) -> Option<&str> {
-    (!code.is_empty()).then_some(code)
+/// The message about appointment `number` in `slot` of `session` at `center`.
+fn session_notice<'a>(
+    event: AppointmentEvent,
+    number: AppointmentNo,
+    center: &'a Center,
+    session: &'a Session,
+    slot: &Slot,
+    dose: u8,
+    people: usize,
+) -> AppointmentNotice<'a> {
+    AppointmentNotice {
+        event,
+        number,
+        center_name: &center.name,
+        date: session.date,
+        timings: slot.timings,
+        dose,
+        vaccine: &session.vaccine_code,
+        people,
+    }
 }
 
 /// Which booking operation a transaction runs.
@@ -523,21 +540,16 @@ impl SqlStore {
         if let Some(key) = key {
             record_outcome(tx, key, &StoredOutcome::Booked(number.get())).await?;
         }
-        enqueue(
-            tx,
-            &AppointmentNotice {
-                event: AppointmentEvent::Booked,
-                number,
-                center_name: &center.name,
-                date: session.date,
-                timings: slot.timings,
-                dose,
-                vaccine: vaccine_named(&session.vaccine_code),
-                people: r.beneficiaries.len(),
-            }
-            .job(&r.account),
-        )
-        .await?;
+        let notice = session_notice(
+            AppointmentEvent::Booked,
+            number,
+            &center,
+            &session,
+            &slot,
+            dose,
+            r.beneficiaries.len(),
+        );
+        enqueue(tx, &notice.job(&r.account)).await?;
         take_seats(tx, slot.id, dose, n, now).await?;
         // Everything the answer needs is at hand: no second read on the booking hot path.
         let booked = u32::try_from(n).unwrap_or(u32::MAX);
@@ -628,16 +640,15 @@ impl SqlStore {
         }
         note_changes(tx, &[current.session_id, session.id], now, true).await?;
         let moved = |number| {
-            AppointmentNotice {
-                event: AppointmentEvent::Rescheduled,
+            session_notice(
+                AppointmentEvent::Rescheduled,
                 number,
-                center_name: &center.name,
-                date: session.date,
-                timings: slot.timings,
+                &center,
+                &session,
+                &slot,
                 dose,
-                vaccine: vaccine_named(&session.vaccine_code),
-                people: movers.len(),
-            }
+                movers.len(),
+            )
             .job(account)
         };
         if movers.len() == active.len() {
@@ -734,7 +745,7 @@ impl SqlStore {
                     date: current.date,
                     timings: current.slot.timings,
                     dose: current.dose,
-                    vaccine: vaccine_named(&current.vaccine_code),
+                    vaccine: &current.vaccine_code,
                     people: usize::try_from(cancelled).unwrap_or(usize::MAX),
                 }
                 .job(account),
