@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
-mod common;
+use crate::common;
 
 use axum::http::StatusCode;
 use common::{ADMIN_TOKEN, TestApp};

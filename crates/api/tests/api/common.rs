@@ -1,7 +1,7 @@
 //! `TestApp`: the whole application in process, on a fresh database of each configured backend.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly
-#![allow(dead_code)] // each test binary uses part of the helpers
+
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
