@@ -19,6 +19,7 @@ pub mod master_data;
 mod outbox;
 mod people;
 mod reference;
+mod reset;
 mod store_impl;
 
 /// Fresh databases for tests.
