@@ -424,6 +424,10 @@ async fn calendar(
     from: Date,
     vaccine: Option<&str>,
 ) -> Result<Response, ApiError> {
+    if let Err(center) = area {
+        // A centre that does not exist is 404; one that offers nothing answers `{}`.
+        state.store.center(center).await?;
+    }
     answer(state, headers, "calendar", area, from, CALENDAR_DAYS, vaccine, |found, now| {
         let centers: Vec<CalendarCenter> = found
             .centers
@@ -631,7 +635,7 @@ async fn calendar_by_district_public(
 #[utoipa::path(get, path = "/api/v2/appointment/sessions/public/calendarByCenter", tag = "cowin-v2", params(CenterQuery),
     responses((status = 200, description = "`{\"centers\": CalendarCenter}` or `{\"centers\": {}}`", body = Object, headers(("ETag" = String), ("Last-Modified" = String))),
         (status = 304, description = "not modified since the validator sent"),
-        (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+        (status = 400, body = ErrorBody), (status = 404, description = "no such centre", body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn calendar_by_center_public(
     _: PublicCaller,
     axum::extract::State(state): axum::extract::State<AppState>,
@@ -738,7 +742,8 @@ async fn calendar_by_district(
 #[utoipa::path(get, path = "/api/v2/appointment/sessions/calendarByCenter", tag = "cowin-v2", params(CenterQuery),
     security(("token" = [])),
     responses((status = 200, description = "`{\"centers\": CalendarCenter}` or `{\"centers\": {}}`", body = Object),
-        (status = 304, description = "not modified"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+        (status = 304, description = "not modified"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, description = "no such centre", body = ErrorBody)))]
 async fn calendar_by_center(
     _: BeneficiaryToken,
     axum::extract::State(state): axum::extract::State<AppState>,

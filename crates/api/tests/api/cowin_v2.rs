@@ -474,18 +474,24 @@ async fn calendars_and_day_lists_have_the_real_v2_shapes_and_doses_that_add_up()
         );
         assert_eq!(by_district_day.json["sessions"][1]["fee"], "0");
 
-        // One centre: an object, `{}` for a centre with nothing to offer.
+        // One centre: an object, `{}` for a centre with nothing to offer that week, 404 for a
+        // centre that does not exist.
         let one = app
             .call("GET", &format!("/api/v2/appointment/sessions/public/calendarByCenter?center_id={paid}&date=02-03-2026"), None, None)
             .await;
         assert_eq!(one.json["centers"], by_pin.json["centers"][0]);
-        let none = app
-            .call("GET", "/api/v2/appointment/sessions/public/calendarByCenter?center_id=999999&date=02-03-2026", None, None)
+        let nothing = app
+            .call("GET", &format!("/api/v2/appointment/sessions/public/calendarByCenter?center_id={paid}&date=02-06-2026"), None, None)
             .await;
         assert_eq!(
-            (none.status, &none.json),
+            (nothing.status, &nothing.json),
             (StatusCode::OK, &json!({"centers": {}}))
         );
+        let unknown = app
+            .call("GET", "/api/v2/appointment/sessions/public/calendarByCenter?center_id=999999&date=02-03-2026", None, None)
+            .await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        assert_eq!(unknown.json["errorCode"], "SEHAT0404");
         let vaccine = app
             .call("GET", "/api/v2/appointment/sessions/public/calendarByPin?pincode=415501&date=02-03-2026&vaccine=COVAXIN", None, None)
             .await;

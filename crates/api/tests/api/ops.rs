@@ -23,6 +23,17 @@ async fn health_readiness_and_metrics_answer() {
             app.send(get("/readyz")).await.json,
             json!({"status": "ready"})
         );
+        // The home page says what sehat is and links to the docs, in plain HTML.
+        let home = app.send(get("/")).await;
+        assert_eq!(home.status, StatusCode::OK);
+        assert!(
+            home.headers["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        let page = home.json.as_str().unwrap();
+        assert!(page.contains("<title>sehat</title>") && page.contains(r#"href="/docs""#));
         app.admin("GET", "/admin/v1/centers", None).await;
         let metrics = app.send(get("/metrics")).await;
         assert_eq!(metrics.status, StatusCode::OK);
