@@ -4,10 +4,12 @@
 //!
 //! Writers append records inside their own transaction (a crash loses neither the action nor its
 //! record). A sealer then gives the records their place in the chain, one sealer at a time: record
-//! `n` carries `hash(n) = HMAC(key, hash(n-1), n, its fields)`. [`verify`] recomputes the chain.
+//! `n` carries `hash(n) = HMAC(key, hash(n-1), n, its fields)`. [`verify`] recomputes the chain;
+//! [`AuditStore`] is the sealer's and the verifier's storage contract.
 
 use crate::DomainError;
 use crate::identity::IdentityKey;
+use async_trait::async_trait;
 use std::fmt;
 
 /// Who acts, as the audit log records them: never a mobile number or a token, only a role and a
@@ -206,6 +208,20 @@ pub async fn verify(
         ));
     }
     Ok(report)
+}
+
+/// The storage of the audit chain: sealing pending records and reading the chain back (records
+/// are appended by the writers, inside their own transactions). Every method is one atomic
+/// operation.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Seals up to `max` pending audit records into the chain; returns how many.
+    async fn seal_audit(&self, chain: &AuditChain, max: u32) -> Result<u64, DomainError>;
+    /// Sealed audit records after position `after`, in chain order.
+    async fn audit_records(&self, after: u64, limit: u32)
+    -> Result<Vec<SealedRecord>, DomainError>;
+    /// The chain's head (position, hash) and how many records wait to be sealed.
+    async fn audit_head(&self) -> Result<(u64, String, u64), DomainError>;
 }
 
 #[cfg(test)]

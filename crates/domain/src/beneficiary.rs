@@ -1,10 +1,13 @@
 //! Beneficiaries: the people registered under a mobile number, with the value types their
-//! registration is checked with (reference id, birth year, gender, photo-ID numbers by type).
+//! registration is checked with (reference id, birth year, gender, photo-ID numbers by type); and
+//! [`BeneficiaryStore`], their storage contract.
 
 use crate::DomainError;
+use crate::identity::{IdentityKey, MobileHash, Sealed};
 use crate::ids::{BlockId, DistrictId, LocalityId, StateId};
 use crate::master::{GENDERS, PHOTO_ID_TYPES};
-use crate::values::{Name, Pincode, mask_tail};
+use crate::values::{Mobile, Name, Pincode, mask_tail};
+use async_trait::async_trait;
 use serde::Serialize;
 use std::fmt;
 
@@ -383,6 +386,93 @@ impl Beneficiary {
     pub fn masked_photo_id(&self) -> String {
         mask_tail(&self.photo_id_last4)
     }
+}
+
+/// A registration ready to store: the validated person, with identifiers already hashed.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    /// The reference id to give (the store retries with another if taken).
+    pub reference_id: BeneficiaryRef,
+    /// The family's mobile.
+    pub account: MobileHash,
+    /// Its last four digits (empty when the account exists already).
+    pub mobile_last4: String,
+    /// The mobile, sealed for storage (when it came with the request).
+    pub mobile_sealed: Option<Sealed>,
+    /// The person.
+    pub person: NewBeneficiary,
+    /// The keyed hash of the photo-ID number.
+    pub photo_id_hash: String,
+    /// The photo-ID number, sealed for storage.
+    pub photo_id_sealed: Sealed,
+}
+
+impl Registration {
+    /// A registration of `person` in the family of `mobile` (given in the request: the account
+    /// is made if new) or of an existing `account`, with its identifiers hashed and sealed.
+    pub fn new(
+        key: &IdentityKey,
+        reference_id: BeneficiaryRef,
+        family: Result<&Mobile, MobileHash>,
+        person: NewBeneficiary,
+    ) -> Self {
+        let photo_id_hash = key.photo_id_hash(person.photo_id.type_id(), person.photo_id.expose());
+        let photo_id_sealed = key.seal("photo-id", &photo_id_hash, person.photo_id.expose());
+        let (account, mobile_last4, mobile_sealed) = match family {
+            Ok(mobile) => {
+                let account = key.mobile_hash(mobile);
+                let sealed = key.seal("mobile", account.as_str(), mobile.expose());
+                (account, crate::values::last4(mobile.expose()), Some(sealed))
+            }
+            Err(account) => (account, String::new(), None),
+        };
+        Self {
+            reference_id,
+            account,
+            mobile_last4,
+            mobile_sealed,
+            person,
+            photo_id_hash,
+            photo_id_sealed,
+        }
+    }
+}
+
+/// The storage of beneficiaries: the people of an account (a mobile), registered, changed, read
+/// and removed. Every method is one atomic operation; reads of personal data by an admin or a
+/// partner leave an audit record.
+#[async_trait]
+pub trait BeneficiaryStore: Send + Sync {
+    /// Registers a beneficiary under a mobile, at most `max_members` per mobile, one per photo ID.
+    async fn register_beneficiary(
+        &self,
+        registration: &Registration,
+        max_members: u32,
+    ) -> Result<Beneficiary, DomainError>;
+    /// Replaces a beneficiary's details (the mobile stays).
+    async fn update_beneficiary(
+        &self,
+        registration: &Registration,
+    ) -> Result<Beneficiary, DomainError>;
+    /// One beneficiary of an account (`NotFound` for anyone else's).
+    async fn beneficiary(
+        &self,
+        account: &MobileHash,
+        id: BeneficiaryRef,
+    ) -> Result<Beneficiary, DomainError>;
+    /// A beneficiary and the account it belongs to, by reference id alone.
+    async fn beneficiary_account(
+        &self,
+        id: BeneficiaryRef,
+    ) -> Result<(Beneficiary, MobileHash), DomainError>;
+    /// The beneficiaries of an account.
+    async fn beneficiaries(&self, account: &MobileHash) -> Result<Vec<Beneficiary>, DomainError>;
+    /// Removes a beneficiary of an account (refused while it has an active appointment).
+    async fn delete_beneficiary(
+        &self,
+        account: &MobileHash,
+        id: BeneficiaryRef,
+    ) -> Result<(), DomainError>;
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! Appointments and the rules of booking: who may book which slot, for whom, and when.
+//! Appointments and the rules of booking: who may book which slot, for whom, and when; and
+//! [`BookingStore`], the storage contract of booking.
 
 use crate::beneficiary::{Beneficiary, BeneficiaryRef};
 use crate::facility::Center;
@@ -6,6 +7,7 @@ use crate::identity::MobileHash;
 use crate::ids::{CenterId, SessionId, SlotId};
 use crate::schedule::{Session, SessionStatus, Slot};
 use crate::{DomainError, Rule};
+use async_trait::async_trait;
 use serde::Serialize;
 use std::fmt;
 use time::{Date, OffsetDateTime};
@@ -226,6 +228,75 @@ pub enum StoredOutcome {
     Booked(i64),
     /// The rule it broke (by name), so a retry gets the same answer.
     Refused(String),
+}
+
+/// An `Idempotency-Key` and what it guards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    /// Who and which call (keys are per account and endpoint).
+    pub scope: String,
+    /// The client's key.
+    pub key: String,
+    /// A hash of the request body: the same key with another body is refused.
+    pub request_hash: String,
+}
+
+/// A move of (some of) an appointment's beneficiaries to another slot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RescheduleRequest {
+    /// The appointment.
+    pub number: AppointmentNo,
+    /// Where to, and who (the whole appointment when the list is empty).
+    pub to: BookingRequest,
+}
+
+/// The storage of appointments: booking, rescheduling and cancelling (each all-or-nothing and
+/// never past capacity), the idempotency keys that make retries safe, the captcha a booking
+/// answers, and reads of an account's appointments. Every method is one atomic operation.
+#[async_trait]
+pub trait BookingStore: Send + Sync {
+    /// Books a slot, all-or-nothing, never past capacity. With a key, a retry gets the first answer.
+    async fn book(
+        &self,
+        request: &BookingRequest,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Appointment, DomainError>;
+    /// Whether an idempotency key was used before (its request then replays, needing no new
+    /// checks such as a captcha).
+    async fn idempotency_key_seen(&self, key: &IdempotencyKey) -> Result<bool, DomainError>;
+    /// Moves an appointment (or some of its beneficiaries) to another slot in one transaction.
+    async fn reschedule(
+        &self,
+        request: &RescheduleRequest,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Appointment, DomainError>;
+    /// Cancels some (or, with an empty list, all) beneficiaries of an appointment; their seats
+    /// return exactly once.
+    async fn cancel(
+        &self,
+        account: &MobileHash,
+        number: AppointmentNo,
+        beneficiaries: &[BeneficiaryRef],
+    ) -> Result<Appointment, DomainError>;
+    /// One appointment of an account.
+    async fn appointment(
+        &self,
+        account: &MobileHash,
+        number: AppointmentNo,
+    ) -> Result<Appointment, DomainError>;
+    /// The appointments of an account, newest first.
+    async fn appointments(&self, account: &MobileHash) -> Result<Vec<Appointment>, DomainError>;
+    /// A slot with its session (for checks and wire formats).
+    async fn slot(&self, id: SlotId) -> Result<(Session, Slot), DomainError>;
+    /// Keeps the keyed hash of the captcha answer last shown to an account (replacing any other).
+    async fn put_captcha(
+        &self,
+        account: &MobileHash,
+        answer_hash: &str,
+        expires_at: i64,
+    ) -> Result<(), DomainError>;
+    /// Takes (and forgets) an account's captcha: its answer hash, if one is pending and unexpired.
+    async fn take_captcha(&self, account: &MobileHash) -> Result<Option<String>, DomainError>;
 }
 
 #[cfg(test)]

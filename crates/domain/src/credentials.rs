@@ -1,9 +1,11 @@
 //! Partner API keys: issued to a partner app by an admin, shown once, stored only as a keyed hash,
-//! rotated (a new key, the old ones kept working for a grace period) and revoked (at once).
+//! rotated (a new key, the old ones kept working for a grace period) and revoked (at once); and
+//! [`PartnerKeyStore`], their storage contract.
 
 use crate::identity::IdentityKey;
 use crate::store::Store;
 use crate::{DomainError, Rule};
+use async_trait::async_trait;
 use rand::Rng;
 use std::fmt;
 use subtle::ConstantTimeEq;
@@ -142,6 +144,25 @@ pub async fn check_partner_key(
     } else {
         Err(refused())
     }
+}
+
+/// The storage of partner API keys: issued, listed, revoked and looked up by id, only ever with
+/// the keyed hash of their secret. Every method is one atomic operation.
+#[async_trait]
+pub trait PartnerKeyStore: Send + Sync {
+    /// Stores a new partner key; with `retire_others_after_ms`, the partner's other active keys
+    /// are retired that long from now.
+    async fn add_partner_key(
+        &self,
+        key: &NewPartnerKey,
+        retire_others_after_ms: Option<i64>,
+    ) -> Result<PartnerKey, DomainError>;
+    /// A partner's keys, newest first.
+    async fn partner_keys(&self, partner: &str) -> Result<Vec<PartnerKey>, DomainError>;
+    /// Revokes one of a partner's keys at once (`NotFound` for another partner's).
+    async fn revoke_partner_key(&self, partner: &str, id: &str) -> Result<PartnerKey, DomainError>;
+    /// A key by id, with the keyed hash of its secret.
+    async fn partner_key(&self, id: &str) -> Result<Option<(PartnerKey, String)>, DomainError>;
 }
 
 #[cfg(test)]

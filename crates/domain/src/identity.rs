@@ -1,4 +1,5 @@
-//! Identity: keyed hashing of personal identifiers, one-time passwords and their rules.
+//! Identity: keyed hashing of personal identifiers, one-time passwords and their rules, and
+//! [`IdentityStore`], the storage contract of OTPs, counted attempts and revoked tokens.
 //!
 //! Mobile numbers and photo-ID numbers are stored as an HMAC under a server key (for lookups and
 //! de-duplication), their last four characters (for masked display), and sealed with an
@@ -6,7 +7,9 @@
 //! key can ever read them back. OTPs are six digits from the operating system's CSPRNG, stored
 //! only as an HMAC bound to their transaction.
 
+use crate::DomainError;
 use crate::values::Mobile;
+use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use rand::Rng;
 use sha2::Sha256;
@@ -388,6 +391,69 @@ impl OtpPolicy {
     }
 }
 
+/// An OTP transaction to record.
+#[derive(Debug, Clone)]
+pub struct NewOtp {
+    /// Transaction id (a UUID).
+    pub txn_id: String,
+    /// Whose mobile.
+    pub mobile_hash: MobileHash,
+    /// Its last four digits.
+    pub mobile_last4: String,
+    /// The mobile, sealed for storage.
+    pub mobile_sealed: Sealed,
+    /// What the OTP is for (e.g. `login`).
+    pub purpose: &'static str,
+    /// The keyed hash of the code.
+    pub code_hash: String,
+}
+
+/// An OTP transaction as a verification attempt sees it (the attempt already counted).
+#[derive(Debug, Clone)]
+pub struct OtpAttempt {
+    /// Whose mobile.
+    pub mobile_hash: MobileHash,
+    /// Its last four digits.
+    pub mobile_last4: String,
+    /// What the OTP is for.
+    pub purpose: String,
+    /// The keyed hash of the code.
+    pub code_hash: String,
+}
+
+/// The storage of identity: OTP transactions and their limits, counted attempts at a credential,
+/// and revoked tokens. Counters live in the database so that limits hold across nodes. Every
+/// method is one atomic operation.
+#[async_trait]
+pub trait IdentityStore: Send + Sync {
+    /// Records an OTP transaction unless the mobile has asked too often (`Rule::OtpRateLimited`);
+    /// the check and the insert are one atomic step per mobile.
+    async fn create_otp(&self, otp: &NewOtp, policy: &OtpPolicy) -> Result<(), DomainError>;
+    /// Counts one verification attempt and returns the transaction, in one statement: refused
+    /// (`OtpExpired`, `OtpAttemptsExceeded`) when expired, used or out of attempts.
+    async fn attempt_otp(&self, txn_id: &str, max_attempts: u32)
+    -> Result<OtpAttempt, DomainError>;
+    /// Marks the OTP used; only one caller can (`OtpExpired` for the others).
+    async fn consume_otp(&self, txn_id: &str) -> Result<(), DomainError>;
+    /// Counts one attempt at a credential for `subject`, refusing (`Rule::TooManyAttempts`) past
+    /// `max` in a window of `window_ms`; counted and checked in one statement.
+    async fn take_attempt(
+        &self,
+        subject: &str,
+        max: u32,
+        window_ms: i64,
+    ) -> Result<(), DomainError>;
+    /// Revokes a token (logout) until it would have expired.
+    async fn revoke_token(&self, jti: &str, expires_at: i64) -> Result<(), DomainError>;
+    /// Whether a token is refused: revoked, or issued under a partner key no longer active.
+    async fn token_refused(
+        &self,
+        jti: &str,
+        partner_key: Option<&str>,
+        now: i64,
+    ) -> Result<bool, DomainError>;
+}
+
 /// Sends an OTP to a mobile for `purpose`: a fresh code, stored only as its keyed hash, delivered
 /// by `deliver`. The answer is the same whether or not the mobile is registered.
 pub async fn issue_otp(
@@ -396,11 +462,11 @@ pub async fn issue_otp(
     policy: &OtpPolicy,
     mobile: &Mobile,
     purpose: &'static str,
-) -> Result<(String, Otp), crate::DomainError> {
+) -> Result<(String, Otp), DomainError> {
     let code = Otp::generate();
     let txn_id = uuid::Uuid::new_v4().to_string();
     let mobile_hash = key.mobile_hash(mobile);
-    let otp = crate::store::NewOtp {
+    let otp = NewOtp {
         code_hash: key.otp_hash(&txn_id, &OtpProof::Code(code.clone())),
         txn_id: txn_id.clone(),
         mobile_sealed: key.seal("mobile", mobile_hash.as_str(), mobile.expose()),
@@ -421,8 +487,8 @@ pub async fn redeem_otp(
     txn_id: &str,
     proof: &OtpProof,
     purpose: &str,
-) -> Result<(MobileHash, String), crate::DomainError> {
-    use crate::{DomainError, Rule};
+) -> Result<(MobileHash, String), DomainError> {
+    use crate::Rule;
     if uuid::Uuid::parse_str(txn_id).is_err() {
         return Err(DomainError::invalid(
             "txnId",

@@ -1,11 +1,15 @@
 //! sehat's core: value types that can only exist valid, typed ids, the rules of the registry and
-//! of scheduling, and the storage contract the `sehat-store` crate implements.
+//! of scheduling, and the storage contract the `sehat-store` crate implements: one trait per
+//! capability, beside it ([`booking::BookingStore`], [`identity::IdentityStore`], ...), and
+//! [`store::Store`] over them all.
 //!
 //! Nothing here knows about HTTP or SQL. A request is turned into these types at the edge (invalid
-//! input stops there), a use case applies the rules, and one atomic [`store::Store`] call persists it.
+//! input stops there), a use case applies the rules, and one atomic store call persists it.
 
 /// The tamper-evident audit log: actors, records and the hash chain.
 pub mod audit;
+/// Availability search: centres of an area or near a point, with their open sessions.
+pub mod availability;
 /// Beneficiaries and the value types of registration.
 pub mod beneficiary;
 /// Appointments: the booking rules.
@@ -22,6 +26,8 @@ pub mod error;
 pub mod facility;
 /// Validation of one row of the bulk facility CSV (spec 000's facility data model).
 pub mod facility_csv;
+/// The availability feed: committed changes of seats, versioned in commit order.
+pub mod feed;
 /// The in-memory index that resolves and cross-checks places and vaccines.
 pub mod gazetteer;
 /// Keyed hashing of identifiers, OTPs and their limits.
@@ -34,7 +40,7 @@ pub mod master;
 pub mod outbox;
 /// Sessions, slots and their capacity.
 pub mod schedule;
-/// The storage contract.
+/// The storage contract as a whole: the umbrella over each capability's storage trait.
 pub mod store;
 /// Small value types with rules: pincode, mobile, coordinates, dates, slot timings.
 pub mod values;

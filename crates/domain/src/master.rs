@@ -1,8 +1,10 @@
 //! Reference data: the administrative divisions with their CoWIN ids, localities by pincode,
-//! genders, photo-ID types and vaccines.
+//! genders, photo-ID types and vaccines; and [`ReferenceStore`], their storage contract.
 
+use crate::DomainError;
 use crate::ids::{BlockId, DistrictId, LocalityId, StateId};
 use crate::values::{GeoPoint, Pincode};
+use async_trait::async_trait;
 use serde::Serialize;
 
 /// A state or union territory.
@@ -216,6 +218,49 @@ pub fn place_key(name: &str) -> String {
         .map(str::to_owned)
         .collect();
     words.concat()
+}
+
+/// Reference data as the master-data importer writes it.
+#[derive(Debug, Clone, Default)]
+pub struct MasterData {
+    /// States with CoWIN ids.
+    pub states: Vec<State>,
+    /// Districts with CoWIN ids.
+    pub districts: Vec<District>,
+    /// Blocks.
+    pub blocks: Vec<Block>,
+    /// Localities (post offices).
+    pub localities: Vec<Locality>,
+    /// Vaccines.
+    pub vaccines: Vec<Vaccine>,
+    /// The national immunization schedule, as its JSON text.
+    pub schedule_json: String,
+    /// A fingerprint of the source files, so an unchanged import is skipped.
+    pub version: String,
+}
+
+/// The storage of reference data: the master-data import and its lookups (places, vaccines).
+/// Every method is one atomic operation.
+#[async_trait]
+pub trait ReferenceStore: Send + Sync {
+    /// The version of the master data loaded, if any.
+    async fn master_data_version(&self) -> Result<Option<String>, DomainError>;
+    /// Replaces the reference data (idempotent: the same data twice leaves one copy).
+    async fn import_master_data(&self, data: &MasterData) -> Result<(), DomainError>;
+    /// All states.
+    async fn states(&self) -> Result<Vec<State>, DomainError>;
+    /// All districts.
+    async fn districts(&self) -> Result<Vec<District>, DomainError>;
+    /// All blocks.
+    async fn blocks(&self) -> Result<Vec<Block>, DomainError>;
+    /// Where every pincode lies.
+    async fn pincode_areas(&self) -> Result<Vec<PincodeArea>, DomainError>;
+    /// The localities of a pincode.
+    async fn localities(&self, pincode: Pincode) -> Result<Vec<Locality>, DomainError>;
+    /// Every locality with a position and a district (for the demo generator).
+    async fn located_localities(&self) -> Result<Vec<Locality>, DomainError>;
+    /// All vaccines.
+    async fn vaccines(&self) -> Result<Vec<Vaccine>, DomainError>;
 }
 
 #[cfg(test)]

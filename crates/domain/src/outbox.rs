@@ -4,10 +4,13 @@
 //! or neither does), then run by a worker that leases it, so a crash neither loses a job nor
 //! leaves it half done: a job whose worker died is leased again when its lease runs out, and
 //! every delivery of one job carries the job's one key, so the receiver can tell a repeat.
+//! [`OutboxStore`] is the workers' storage contract.
 
+use crate::DomainError;
 use crate::booking::AppointmentNo;
 use crate::identity::{MobileHash, Sealed};
 use crate::values::SlotTimings;
+use async_trait::async_trait;
 use time::Date;
 
 /// What a job does.
@@ -206,6 +209,27 @@ impl AppointmentNotice<'_> {
             payload: self.text(),
         }
     }
+}
+
+/// The storage of the outbox as its workers see it (jobs are written by the change they follow,
+/// inside that change's transaction): leased, finished, pruned and counted. Every method is one
+/// atomic operation.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Leases up to `max` due outbox jobs, oldest first, for `lease_ms` from `now`, counting
+    /// the attempt; a job leased by another worker is not due until its lease runs out.
+    async fn lease_jobs(&self, now: i64, lease_ms: i64, max: u32) -> Result<Vec<Job>, DomainError>;
+    /// Records, in one transaction, how runs of leased jobs ended: `(job id, the attempt it
+    /// was leased for, result)`.
+    async fn finish_jobs(
+        &self,
+        results: &[(i64, u32, JobResult)],
+        now: i64,
+    ) -> Result<(), DomainError>;
+    /// Deletes jobs finished before `before` (ms); returns how many.
+    async fn prune_jobs(&self, before: i64) -> Result<u64, DomainError>;
+    /// Outbox jobs not finished yet, and jobs that failed for good.
+    async fn job_counts(&self) -> Result<(u64, u64), DomainError>;
 }
 
 #[cfg(test)]

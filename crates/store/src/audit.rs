@@ -1,9 +1,11 @@
 //! The audit log's SQL: appending inside the writer's transaction, sealing records into the hash
-//! chain one sealer at a time (holding the `audit_head` row), and reading the chain back.
+//! chain one sealer at a time (holding the `audit_head` row), and reading the chain back
+//! ([`AuditStore`]); and the audit records of reads of personal data.
 
 use crate::db::{SqlStore, Tx, db_error, on_pool, on_tx};
+use async_trait::async_trait;
 use sehat_domain::DomainError;
-use sehat_domain::audit::{AuditChain, AuditRecord, SealedRecord};
+use sehat_domain::audit::{AuditChain, AuditRecord, AuditStore, SealedRecord};
 
 /// Appends records in the transaction (before it commits: the record and the action stand or
 /// fall together).
@@ -38,13 +40,10 @@ fn position(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
-impl SqlStore {
+#[async_trait]
+impl AuditStore for SqlStore {
     /// Seals up to `max` pending records, oldest first, into the chain; returns how many.
-    pub(crate) async fn seal_audit_records(
-        &self,
-        chain: &AuditChain,
-        max: u32,
-    ) -> Result<u64, DomainError> {
+    async fn seal_audit(&self, chain: &AuditChain, max: u32) -> Result<u64, DomainError> {
         let pending: bool = on_pool!(&self.pool, p => sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM audit_log WHERE seq IS NULL)")
             .fetch_one(p).await.map_err(db_error))?;
@@ -78,7 +77,7 @@ impl SqlStore {
     }
 
     /// Sealed records after position `after`, in chain order.
-    pub(crate) async fn read_audit_records(
+    async fn audit_records(
         &self,
         after: u64,
         limit: u32,
@@ -117,14 +116,16 @@ impl SqlStore {
     }
 
     /// The head of the chain (position and hash) and how many records wait to be sealed.
-    pub(crate) async fn read_audit_head(&self) -> Result<(u64, String, u64), DomainError> {
+    async fn audit_head(&self) -> Result<(u64, String, u64), DomainError> {
         let (seq, hash, pending): (i64, String, i64) = on_pool!(&self.pool, p => sqlx::query_as(
             "SELECT h.seq, h.hash, (SELECT COUNT(*) FROM audit_log WHERE seq IS NULL) \
              FROM audit_head h WHERE h.id = 1")
             .fetch_one(p).await.map_err(db_error))?;
         Ok((position(seq), hash, position(pending)))
     }
+}
 
+impl SqlStore {
     /// Records, in a transaction of its own, that this handle's actor read personal data (when
     /// the actor is an admin or a partner; a family reading its own data is not recorded).
     pub(crate) async fn audit_read(

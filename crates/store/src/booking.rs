@@ -1,6 +1,7 @@
 //! Appointments: booking, rescheduling and cancelling, each one transaction in which seats are
 //! taken with a conditional update (`booked + n <= capacity`) so capacity holds at any
-//! concurrency and on any number of nodes; and the idempotency keys that make retries safe.
+//! concurrency and on any number of nodes; the idempotency keys that make retries safe; and the
+//! captcha a booking answers ([`BookingStore`]).
 
 use crate::db::{SqlStore, Tx, db_error, is_unique_violation, on_pool, on_tx};
 use crate::facilities::{
@@ -9,17 +10,17 @@ use crate::facilities::{
 use crate::feed::note_changes;
 use crate::outbox::enqueue;
 use crate::people::beneficiaries_of_in;
+use async_trait::async_trait;
 use sehat_domain::beneficiary::BeneficiaryRef;
 use sehat_domain::booking::{
-    Appointment, AppointmentNo, BookedBeneficiary, BookingRequest, BookingStatus, StoredOutcome,
-    booking_dose, check_bookable,
+    Appointment, AppointmentNo, BookedBeneficiary, BookingRequest, BookingStatus, BookingStore,
+    IdempotencyKey, RescheduleRequest, StoredOutcome, booking_dose, check_bookable,
 };
 use sehat_domain::facility::Center;
 use sehat_domain::identity::MobileHash;
 use sehat_domain::ids::{CenterId, SlotId};
 use sehat_domain::outbox::{AppointmentEvent, AppointmentNotice};
 use sehat_domain::schedule::{DosePool, Session, Slot};
-use sehat_domain::store::{IdempotencyKey, RescheduleRequest};
 use sehat_domain::{DomainError, Rule};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
@@ -409,6 +410,170 @@ enum Operation<'a> {
     Reschedule(&'a RescheduleRequest),
 }
 
+#[async_trait]
+impl BookingStore for SqlStore {
+    async fn book(
+        &self,
+        r: &BookingRequest,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Appointment, DomainError> {
+        self.run_idempotent(Operation::Book(r), key).await
+    }
+
+    async fn idempotency_key_seen(&self, key: &IdempotencyKey) -> Result<bool, DomainError> {
+        let found: Option<i64> = on_pool!(&self.pool, p => sqlx::query_scalar(
+            // A BIGINT on both databases: PostgreSQL types a bare `1` as INT4.
+            "SELECT CAST(1 AS BIGINT) FROM idempotency_keys WHERE scope = $1 AND key = $2")
+            .bind(&key.scope).bind(&key.key).fetch_optional(p).await.map_err(db_error))?;
+        Ok(found.is_some())
+    }
+
+    async fn reschedule(
+        &self,
+        r: &RescheduleRequest,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<Appointment, DomainError> {
+        self.run_idempotent(Operation::Reschedule(r), key).await
+    }
+
+    async fn cancel(
+        &self,
+        account: &MobileHash,
+        number: AppointmentNo,
+        who: &[BeneficiaryRef],
+    ) -> Result<Appointment, DomainError> {
+        let mut tx = self.begin_write().await?;
+        let now = self.clock.now_millis();
+        lock_appointment(&mut tx, account, number, now).await?;
+        let current = one_appointment(&mut tx, account, number).await?;
+        let targets: Vec<BeneficiaryRef> = if who.is_empty() {
+            current
+                .beneficiaries
+                .iter()
+                .map(|b| b.reference_id)
+                .collect()
+        } else {
+            who.to_vec()
+        };
+        if let Some(stranger) = targets
+            .iter()
+            .find(|t| !current.beneficiaries.iter().any(|b| b.reference_id == **t))
+        {
+            return Err(DomainError::invalid(
+                "beneficiaries",
+                format!("{stranger} is not in this appointment"),
+            ));
+        }
+        // Only ACTIVE rows change, and exactly as many seats return as rows changed: a repeated
+        // cancel returns nothing twice.
+        let cancelled = on_tx!(&mut tx, c => {
+            let mut q = QueryBuilder::new("UPDATE appointment_beneficiaries SET status = 'CANCELLED', updated_at = ");
+            q.push_bind(now).push(" WHERE status = 'ACTIVE' AND appointment_no = ").push_bind(number.get());
+            q.push(" AND beneficiary_id IN (");
+            let mut list = q.separated(", ");
+            for t in &targets {
+                list.push_bind(t.get());
+            }
+            q.push(")");
+            q.build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error)
+        })?;
+        if cancelled > 0 {
+            // The message first: the slot's row is locked from its update to the commit.
+            let center_name = center_name_in(&mut tx, current.center_id).await?;
+            enqueue(
+                &mut tx,
+                &AppointmentNotice {
+                    event: AppointmentEvent::Cancelled,
+                    number,
+                    center_name: &center_name,
+                    date: current.date,
+                    timings: current.slot.timings,
+                    dose: current.dose,
+                    vaccine: &current.vaccine_code,
+                    people: usize::try_from(cancelled).unwrap_or(usize::MAX),
+                }
+                .job(account),
+            )
+            .await?;
+            release_seats(
+                &mut tx,
+                current.slot.id,
+                current.dose,
+                i64::try_from(cancelled).unwrap_or(i64::MAX),
+                now,
+            )
+            .await?;
+            note_changes(&mut tx, &[current.session_id], now, true).await?;
+        }
+        let after = one_appointment(&mut tx, account, number).await?;
+        if cancelled > 0 {
+            audit_appointment(&mut tx, "appointment.cancel", &after);
+        }
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn appointment(
+        &self,
+        account: &MobileHash,
+        number: AppointmentNo,
+    ) -> Result<Appointment, DomainError> {
+        let found = self.read_appointment(account, number).await?;
+        self.audit_read(format!("appointment:{}", number.get()), "{}".into())
+            .await?;
+        Ok(found)
+    }
+
+    async fn appointments(&self, account: &MobileHash) -> Result<Vec<Appointment>, DomainError> {
+        let found = self.read_appointments(account).await?;
+        let detail = format!("{{\"appointments\":{}}}", found.len());
+        self.audit_read(
+            format!("account:{}", account.as_str().get(..12).unwrap_or("")),
+            detail,
+        )
+        .await?;
+        Ok(found)
+    }
+
+    async fn slot(&self, id: SlotId) -> Result<(Session, Slot), DomainError> {
+        let sessions: Vec<SessionRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions se JOIN slots sl ON sl.session_id = se.id WHERE sl.id = $1")))
+            .bind(id.0).fetch_all(p).await.map_err(db_error))?;
+        let slots: Vec<SlotRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {SLOT_COLUMNS} FROM slots sl WHERE sl.id = $1")))
+            .bind(id.0).fetch_all(p).await.map_err(db_error))?;
+        split_slot(assemble(sessions, slots)?)
+    }
+
+    async fn put_captcha(
+        &self,
+        account: &MobileHash,
+        answer_hash: &str,
+        expires_at: i64,
+    ) -> Result<(), DomainError> {
+        let mut tx = self.begin_write().await?;
+        on_tx!(&mut tx, c => sqlx::query(
+            "INSERT INTO captchas (account, answer_hash, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (account) DO UPDATE SET answer_hash = excluded.answer_hash, expires_at = excluded.expires_at")
+            .bind(account.as_str()).bind(answer_hash).bind(expires_at)
+            .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
+        tx.commit().await
+    }
+
+    /// Deletes and returns the account's pending captcha, so that one answer is tried once.
+    async fn take_captcha(&self, account: &MobileHash) -> Result<Option<String>, DomainError> {
+        let mut tx = self.begin_write().await?;
+        let row: Option<(String, i64)> = on_tx!(&mut tx, c => sqlx::query_as(
+            "DELETE FROM captchas WHERE account = $1 RETURNING answer_hash, expires_at")
+            .bind(account.as_str()).fetch_optional(c).await.map_err(db_error))?;
+        tx.commit().await?;
+        let now = self.clock.now_millis();
+        Ok(row
+            .filter(|(_, expires)| *expires > now)
+            .map(|(hash, _)| hash))
+    }
+}
+
 impl SqlStore {
     /// Runs a booking operation with its idempotency key: a fresh key is claimed in the same
     /// transaction; a refusal is recorded after the rollback, so a retry gets the same answer.
@@ -676,100 +841,8 @@ impl SqlStore {
         one_appointment(tx, account, number).await
     }
 
-    pub(crate) async fn book_slot(
-        &self,
-        r: &BookingRequest,
-        key: Option<&IdempotencyKey>,
-    ) -> Result<Appointment, DomainError> {
-        self.run_idempotent(Operation::Book(r), key).await
-    }
-
-    pub(crate) async fn move_appointment(
-        &self,
-        r: &RescheduleRequest,
-        key: Option<&IdempotencyKey>,
-    ) -> Result<Appointment, DomainError> {
-        self.run_idempotent(Operation::Reschedule(r), key).await
-    }
-
-    pub(crate) async fn cancel_bookings(
-        &self,
-        account: &MobileHash,
-        number: AppointmentNo,
-        who: &[BeneficiaryRef],
-    ) -> Result<Appointment, DomainError> {
-        let mut tx = self.begin_write().await?;
-        let now = self.clock.now_millis();
-        lock_appointment(&mut tx, account, number, now).await?;
-        let current = one_appointment(&mut tx, account, number).await?;
-        let targets: Vec<BeneficiaryRef> = if who.is_empty() {
-            current
-                .beneficiaries
-                .iter()
-                .map(|b| b.reference_id)
-                .collect()
-        } else {
-            who.to_vec()
-        };
-        if let Some(stranger) = targets
-            .iter()
-            .find(|t| !current.beneficiaries.iter().any(|b| b.reference_id == **t))
-        {
-            return Err(DomainError::invalid(
-                "beneficiaries",
-                format!("{stranger} is not in this appointment"),
-            ));
-        }
-        // Only ACTIVE rows change, and exactly as many seats return as rows changed: a repeated
-        // cancel returns nothing twice.
-        let cancelled = on_tx!(&mut tx, c => {
-            let mut q = QueryBuilder::new("UPDATE appointment_beneficiaries SET status = 'CANCELLED', updated_at = ");
-            q.push_bind(now).push(" WHERE status = 'ACTIVE' AND appointment_no = ").push_bind(number.get());
-            q.push(" AND beneficiary_id IN (");
-            let mut list = q.separated(", ");
-            for t in &targets {
-                list.push_bind(t.get());
-            }
-            q.push(")");
-            q.build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error)
-        })?;
-        if cancelled > 0 {
-            // The message first: the slot's row is locked from its update to the commit.
-            let center_name = center_name_in(&mut tx, current.center_id).await?;
-            enqueue(
-                &mut tx,
-                &AppointmentNotice {
-                    event: AppointmentEvent::Cancelled,
-                    number,
-                    center_name: &center_name,
-                    date: current.date,
-                    timings: current.slot.timings,
-                    dose: current.dose,
-                    vaccine: &current.vaccine_code,
-                    people: usize::try_from(cancelled).unwrap_or(usize::MAX),
-                }
-                .job(account),
-            )
-            .await?;
-            release_seats(
-                &mut tx,
-                current.slot.id,
-                current.dose,
-                i64::try_from(cancelled).unwrap_or(i64::MAX),
-                now,
-            )
-            .await?;
-            note_changes(&mut tx, &[current.session_id], now, true).await?;
-        }
-        let after = one_appointment(&mut tx, account, number).await?;
-        if cancelled > 0 {
-            audit_appointment(&mut tx, "appointment.cancel", &after);
-        }
-        tx.commit().await?;
-        Ok(after)
-    }
-
-    pub(crate) async fn read_appointment(
+    /// One appointment of an account, without an audit record.
+    async fn read_appointment(
         &self,
         account: &MobileHash,
         number: AppointmentNo,
@@ -778,29 +851,12 @@ impl SqlStore {
         one_appointment(&mut tx, account, number).await
     }
 
-    pub(crate) async fn read_appointments(
+    /// The appointments of an account, without an audit record.
+    async fn read_appointments(
         &self,
         account: &MobileHash,
     ) -> Result<Vec<Appointment>, DomainError> {
         let mut tx = self.begin_read().await?;
         appointments_where(&mut tx, account, None).await
-    }
-
-    pub(crate) async fn key_seen(&self, key: &IdempotencyKey) -> Result<bool, DomainError> {
-        let found: Option<i64> = on_pool!(&self.pool, p => sqlx::query_scalar(
-            // A BIGINT on both databases: PostgreSQL types a bare `1` as INT4.
-            "SELECT CAST(1 AS BIGINT) FROM idempotency_keys WHERE scope = $1 AND key = $2")
-            .bind(&key.scope).bind(&key.key).fetch_optional(p).await.map_err(db_error))?;
-        Ok(found.is_some())
-    }
-
-    pub(crate) async fn read_slot(&self, id: SlotId) -> Result<(Session, Slot), DomainError> {
-        let sessions: Vec<SessionRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions se JOIN slots sl ON sl.session_id = se.id WHERE sl.id = $1")))
-            .bind(id.0).fetch_all(p).await.map_err(db_error))?;
-        let slots: Vec<SlotRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {SLOT_COLUMNS} FROM slots sl WHERE sl.id = $1")))
-            .bind(id.0).fetch_all(p).await.map_err(db_error))?;
-        split_slot(assemble(sessions, slots)?)
     }
 }

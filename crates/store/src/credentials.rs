@@ -1,8 +1,10 @@
-//! Revoked tokens and partner API keys.
+//! Partner API keys ([`PartnerKeyStore`]): issued, rotated and revoked with an audit record each,
+//! stored only as the keyed hash of their secret.
 
 use crate::db::{SqlStore, db_error, on_pool, on_tx};
+use async_trait::async_trait;
 use sehat_domain::DomainError;
-use sehat_domain::credentials::{NewPartnerKey, PartnerKey};
+use sehat_domain::credentials::{NewPartnerKey, PartnerKey, PartnerKeyStore};
 
 type KeyRow = (String, String, i64, Option<i64>, Option<i64>);
 type KeyWithHashRow = (String, String, i64, Option<i64>, Option<i64>, String);
@@ -19,39 +21,9 @@ fn key_of((id, partner, created_at, expires_at, revoked_at): KeyRow) -> PartnerK
 
 const KEY_COLUMNS: &str = "id, partner, created_at, expires_at, revoked_at";
 
-impl SqlStore {
-    pub(crate) async fn insert_revoked_token(
-        &self,
-        jti: &str,
-        expires_at: i64,
-    ) -> Result<(), DomainError> {
-        let now = self.clock.now_millis() / 1000;
-        let mut tx = self.begin_write().await?;
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO revoked_tokens (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")
-            .bind(jti).bind(expires_at)
-            .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
-        // Revocations outlive their tokens by nothing: forget the expired ones as we go.
-        on_tx!(&mut tx, c => sqlx::query("DELETE FROM revoked_tokens WHERE expires_at < $1")
-            .bind(now).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
-        tx.commit().await
-    }
-
-    pub(crate) async fn is_token_refused(
-        &self,
-        jti: &str,
-        partner_key: Option<&str>,
-        now: i64,
-    ) -> Result<bool, DomainError> {
-        on_pool!(&self.pool, p => sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM revoked_tokens WHERE jti = $1) \
-                 OR EXISTS (SELECT 1 FROM partner_keys WHERE id = $2 \
-                            AND (revoked_at IS NOT NULL OR (expires_at IS NOT NULL AND expires_at <= $3)))")
-            .bind(jti).bind(partner_key.unwrap_or("")).bind(now)
-            .fetch_one(p).await.map_err(db_error))
-    }
-
-    pub(crate) async fn insert_partner_key(
+#[async_trait]
+impl PartnerKeyStore for SqlStore {
+    async fn add_partner_key(
         &self,
         key: &NewPartnerKey,
         retire_others_after_ms: Option<i64>,
@@ -84,21 +56,14 @@ impl SqlStore {
         Ok(key_of(row))
     }
 
-    pub(crate) async fn read_partner_keys(
-        &self,
-        partner: &str,
-    ) -> Result<Vec<PartnerKey>, DomainError> {
+    async fn partner_keys(&self, partner: &str) -> Result<Vec<PartnerKey>, DomainError> {
         let rows: Vec<KeyRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {KEY_COLUMNS} FROM partner_keys WHERE partner = $1 ORDER BY created_at DESC, id")))
             .bind(partner).fetch_all(p).await.map_err(db_error))?;
         Ok(rows.into_iter().map(key_of).collect())
     }
 
-    pub(crate) async fn set_partner_key_revoked(
-        &self,
-        partner: &str,
-        id: &str,
-    ) -> Result<PartnerKey, DomainError> {
+    async fn revoke_partner_key(&self, partner: &str, id: &str) -> Result<PartnerKey, DomainError> {
         let now = self.clock.now_millis();
         let mut tx = self.begin_write().await?;
         let row: Option<KeyRow> = on_tx!(&mut tx, c => sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -118,10 +83,7 @@ impl SqlStore {
         Ok(key_of(row))
     }
 
-    pub(crate) async fn read_partner_key(
-        &self,
-        id: &str,
-    ) -> Result<Option<(PartnerKey, String)>, DomainError> {
+    async fn partner_key(&self, id: &str) -> Result<Option<(PartnerKey, String)>, DomainError> {
         let row: Option<KeyWithHashRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {KEY_COLUMNS}, secret_hash FROM partner_keys WHERE id = $1")))
             .bind(id).fetch_optional(p).await.map_err(db_error))?;

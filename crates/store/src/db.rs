@@ -4,7 +4,7 @@
 use sehat_domain::DomainError;
 use sehat_domain::audit::{Actor, AuditRecord};
 use sehat_domain::clock::Clock;
-use sehat_domain::store::{ChangeHook, TouchedArea};
+use sehat_domain::feed::{ChangeHook, TouchedArea};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};

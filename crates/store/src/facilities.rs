@@ -1,18 +1,17 @@
-//! Centres, sessions and slots: the facility import (upsert by natural key), the admin calls,
-//! and reads of sessions with their slots.
+//! Centres, sessions and slots ([`FacilityStore`]): the facility import (upsert by natural key),
+//! the admin calls, and reads of a centre's sessions with their slots; and the rows and columns
+//! the other readers of centres and sessions share.
 
 use crate::db::{SqlStore, Tx, db_error, is_unique_violation, on_pool, on_tx};
 use async_trait::async_trait;
 use sehat_domain::DomainError;
 use sehat_domain::facility::{
-    Area, Center, CenterPatch, CentreType, FeeType, PlanOutcome, ResolvedCenter,
+    Area, Center, CenterFilter, CenterPatch, CentreType, FacilityImport, FacilityStore, FeeType,
+    Page, PlanOutcome, PlanResult, ResolvedCenter,
 };
 use sehat_domain::ids::{BlockId, CenterId, DistrictId, SessionId, SlotId, StateId};
 use sehat_domain::schedule::{DayUtilization, Session, SessionPlan, SessionStatus, Slot};
-use sehat_domain::store::{
-    CenterArea, CenterFilter, CenterSummary, FacilityImport, Page, PlanResult,
-};
-use sehat_domain::values::{GeoPoint, Pincode, SlotTimings, format_cowin_date};
+use sehat_domain::values::{Pincode, SlotTimings, format_cowin_date};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
 use time::Date;
@@ -664,10 +663,9 @@ impl SqlFacilityImport {
     }
 }
 
-impl SqlStore {
-    pub(crate) async fn start_facility_import(
-        &self,
-    ) -> Result<Box<dyn FacilityImport>, DomainError> {
+#[async_trait]
+impl FacilityStore for SqlStore {
+    async fn begin_facility_import(&self) -> Result<Box<dyn FacilityImport>, DomainError> {
         Ok(Box::new(SqlFacilityImport {
             tx: self.begin_write().await?,
             now: self.clock.now_millis(),
@@ -675,10 +673,7 @@ impl SqlStore {
         }))
     }
 
-    pub(crate) async fn insert_new_center(
-        &self,
-        center: &ResolvedCenter,
-    ) -> Result<Center, DomainError> {
+    async fn create_center(&self, center: &ResolvedCenter) -> Result<Center, DomainError> {
         let mut tx = self.begin_write().await?;
         let key = CenterKey::of(center);
         let id = insert_center(
@@ -695,10 +690,10 @@ impl SqlStore {
         })?;
         tx.audit("center.create", format!("center:{id}"), "{}".into());
         tx.commit().await?;
-        self.read_center(CenterId(id)).await
+        self.center(CenterId(id)).await
     }
 
-    pub(crate) async fn patch_center(
+    async fn update_center(
         &self,
         id: CenterId,
         patch: &CenterPatch,
@@ -750,17 +745,17 @@ impl SqlStore {
         note_upcoming(&mut tx, id.0, now).await?;
         tx.audit("center.update", format!("center:{}", id.0), "{}".into());
         tx.commit().await?;
-        self.read_center(id).await
+        self.center(id).await
     }
 
-    pub(crate) async fn read_center(&self, id: CenterId) -> Result<Center, DomainError> {
+    async fn center(&self, id: CenterId) -> Result<Center, DomainError> {
         let sql = format!("SELECT {CENTER_COLUMNS} WHERE c.id = $1");
         let row: Option<CenterRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(id.0).fetch_optional(p).await.map_err(db_error))?;
         row.ok_or(DomainError::NotFound("centre"))?.try_into()
     }
 
-    pub(crate) async fn read_centers(
+    async fn list_centers(
         &self,
         filter: &CenterFilter,
         page: Page,
@@ -781,126 +776,13 @@ impl SqlStore {
         rows.into_iter().map(Center::try_from).collect()
     }
 
-    pub(crate) async fn read_centers_in(
-        &self,
-        area: CenterArea,
-    ) -> Result<Vec<Center>, DomainError> {
-        let (column, value) = match area {
-            CenterArea::Pincode(p) => ("c.pincode", i64::from(p.get())),
-            CenterArea::Block(b) => ("c.block_id", b.0),
-            CenterArea::District(d) => ("c.district_id", d.0),
-        };
-        let sql = format!(
-            "SELECT {CENTER_COLUMNS} WHERE c.active AND {column} = $1 ORDER BY c.id LIMIT 2000"
-        );
-        let rows: Vec<CenterRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(value).fetch_all(p).await.map_err(db_error))?;
-        rows.into_iter().map(Center::try_from).collect()
-    }
-
-    pub(crate) async fn read_centers_near(
-        &self,
-        point: GeoPoint,
-        limit: u32,
-    ) -> Result<Vec<(Center, f64)>, DomainError> {
-        // Boxes of growing size around the point (the index on (lat, lon) narrows each) until
-        // enough centres are in, then exact great-circle distances decide the order.
-        let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
-        let mut found = Vec::new();
-        for degrees in [0.05, 0.2, 0.5, 1.5] {
-            let sql = format!(
-                "SELECT {CENTER_COLUMNS} WHERE c.active AND c.lat BETWEEN $1 AND $2 AND c.lon BETWEEN $3 AND $4 LIMIT 5000"
-            );
-            let rows: Vec<CenterRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(point.lat() - degrees).bind(point.lat() + degrees)
-                .bind(point.lon() - degrees).bind(point.lon() + degrees)
-                .fetch_all(p).await.map_err(db_error))?;
-            found = rows
-                .into_iter()
-                .map(Center::try_from)
-                .collect::<Result<Vec<_>, _>>()?;
-            if found.len() >= wanted {
-                break;
-            }
-        }
-        let mut near: Vec<(Center, f64)> = found
-            .into_iter()
-            .filter_map(|c| {
-                let at = GeoPoint::new(c.lat?, c.long?).ok()?;
-                let km = point.distance_km(at);
-                Some((c, km))
-            })
-            .collect();
-        near.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.id.cmp(&b.0.id)));
-        near.truncate(wanted);
-        Ok(near)
-    }
-
-    pub(crate) async fn read_center_summaries(
-        &self,
-        centers: &[CenterId],
-        from: Date,
-    ) -> Result<Vec<(CenterId, CenterSummary)>, DomainError> {
-        if centers.is_empty() {
-            return Ok(Vec::new());
-        }
-        type Row = (i64, i64, i64, Date, i64);
-        let rows: Vec<Row> = on_pool!(&self.pool, p => {
-            let mut q = QueryBuilder::new(
-                "SELECT se.center_id, MIN(sl.start_minute), MAX(sl.end_minute), MAX(se.date), \
-                 MAX(se.capacity_online + se.capacity_walkin) \
-                 FROM sessions se JOIN slots sl ON sl.session_id = se.id \
-                 WHERE se.status = 'OPEN' AND se.date >= ");
-            q.push_bind(from).push(" AND se.center_id IN (");
-            let mut list = q.separated(", ");
-            for c in centers {
-                list.push_bind(c.0);
-            }
-            q.push(") GROUP BY se.center_id");
-            q.build_query_as().fetch_all(p).await.map_err(db_error)
-        })?;
-        let vaccines: Vec<(i64, String)> = on_pool!(&self.pool, p => {
-            let mut q = QueryBuilder::new(
-                "SELECT DISTINCT center_id, vaccine_code FROM sessions WHERE status = 'OPEN' AND date >= ");
-            q.push_bind(from).push(" AND center_id IN (");
-            let mut list = q.separated(", ");
-            for c in centers {
-                list.push_bind(c.0);
-            }
-            q.push(") ORDER BY center_id, vaccine_code");
-            q.build_query_as().fetch_all(p).await.map_err(db_error)
-        })?;
-        let mut out: HashMap<i64, CenterSummary> = HashMap::new();
-        for (center, start, end, last, daily) in rows {
-            out.insert(
-                center,
-                CenterSummary {
-                    hours: Some((
-                        u16::try_from(start).unwrap_or(0),
-                        u16::try_from(end).unwrap_or(0),
-                    )),
-                    daily_capacity: count(daily),
-                    last_date: Some(last),
-                    vaccines: Vec::new(),
-                },
-            );
-        }
-        for (center, vaccine) in vaccines {
-            out.entry(center).or_default().vaccines.push(vaccine);
-        }
-        Ok(out
-            .into_iter()
-            .map(|(id, summary)| (CenterId(id), summary))
-            .collect())
-    }
-
-    pub(crate) async fn center_count(&self) -> Result<u64, DomainError> {
+    async fn count_centers(&self) -> Result<u64, DomainError> {
         let n: i64 = on_pool!(&self.pool, p => sqlx::query_scalar("SELECT COUNT(*) FROM centers")
             .fetch_one(p).await.map_err(db_error))?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    pub(crate) async fn open_center_sessions(
+    async fn open_sessions(
         &self,
         center: CenterId,
         plan: &SessionPlan,
@@ -920,31 +802,7 @@ impl SqlStore {
         }
     }
 
-    async fn try_open_center_sessions(
-        &self,
-        center: CenterId,
-        plan: &SessionPlan,
-    ) -> Result<PlanOutcome, DomainError> {
-        let mut tx = self.begin_write().await?;
-        let exists: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT id FROM centers WHERE id = $1")
-            .bind(center.0).fetch_optional(c).await.map_err(db_error))?;
-        exists.ok_or(DomainError::NotFound("centre"))?;
-        let outcome = upsert_sessions(&mut tx, center.0, plan, false, self.clock.now_millis())
-            .await?
-            .map_err(|(_, reason)| DomainError::Conflict(reason.into()))?;
-        tx.audit(
-            "sessions.open",
-            format!("center:{}", center.0),
-            format!(
-                "{{\"sessions_created\":{},\"slots_created\":{}}}",
-                outcome.sessions_created, outcome.slots_created
-            ),
-        );
-        tx.commit().await?;
-        Ok(outcome)
-    }
-
-    pub(crate) async fn set_session_closed(&self, id: SessionId) -> Result<Session, DomainError> {
+    async fn close_session(&self, id: SessionId) -> Result<Session, DomainError> {
         let mut tx = self.begin_write().await?;
         let now = self.clock.now_millis();
         let done = on_tx!(&mut tx, c => sqlx::query("UPDATE sessions SET status = 'CLOSED', updated_at = $2 WHERE id = $1")
@@ -955,10 +813,10 @@ impl SqlStore {
         crate::feed::note_changes(&mut tx, &[id], now, true).await?;
         tx.audit("session.close", format!("session:{}", id.0), "{}".into());
         tx.commit().await?;
-        self.read_session(id).await
+        self.session(id).await
     }
 
-    pub(crate) async fn read_session(&self, id: SessionId) -> Result<Session, DomainError> {
+    async fn session(&self, id: SessionId) -> Result<Session, DomainError> {
         let sessions: Vec<SessionRow> = on_pool!(&self.pool, p => sqlx::query_as(
             sqlx::AssertSqlSafe(format!("SELECT {SESSION_COLUMNS} FROM sessions se WHERE se.id = $1")))
             .bind(id.0).fetch_all(p).await.map_err(db_error))?;
@@ -970,7 +828,7 @@ impl SqlStore {
             .ok_or(DomainError::NotFound("session"))
     }
 
-    pub(crate) async fn read_sessions(
+    async fn sessions(
         &self,
         center: CenterId,
         from: Date,
@@ -986,7 +844,7 @@ impl SqlStore {
         assemble(sessions, slots)
     }
 
-    pub(crate) async fn read_utilization(
+    async fn utilization(
         &self,
         center: CenterId,
         from: Date,
@@ -1012,5 +870,31 @@ impl SqlStore {
                 },
             )
             .collect())
+    }
+}
+
+impl SqlStore {
+    async fn try_open_center_sessions(
+        &self,
+        center: CenterId,
+        plan: &SessionPlan,
+    ) -> Result<PlanOutcome, DomainError> {
+        let mut tx = self.begin_write().await?;
+        let exists: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT id FROM centers WHERE id = $1")
+            .bind(center.0).fetch_optional(c).await.map_err(db_error))?;
+        exists.ok_or(DomainError::NotFound("centre"))?;
+        let outcome = upsert_sessions(&mut tx, center.0, plan, false, self.clock.now_millis())
+            .await?
+            .map_err(|(_, reason)| DomainError::Conflict(reason.into()))?;
+        tx.audit(
+            "sessions.open",
+            format!("center:{}", center.0),
+            format!(
+                "{{\"sessions_created\":{},\"slots_created\":{}}}",
+                outcome.sessions_created, outcome.slots_created
+            ),
+        );
+        tx.commit().await?;
+        Ok(outcome)
     }
 }

@@ -1,20 +1,15 @@
-//! The availability feed's log: changes appended by the writing transactions, stamped with
-//! gap-free versions in commit order by one sequencer at a time, read back by version; and the
-//! bulk reads the availability search and the feed need (sessions of an area, sessions by id).
+//! The availability feed's log ([`FeedStore`]): changes appended by the writing transactions,
+//! heard by this process's hook after each commit, stamped with gap-free versions in commit order
+//! by one sequencer at a time, read back by version, and pruned when old.
 
 use crate::db::{SqlStore, Tx, db_error, on_pool, on_tx};
-use crate::facilities::{
-    CENTER_COLUMNS, CenterRow, SESSION_COLUMNS, SLOT_COLUMNS, SessionRow, SlotRow, assemble,
-};
+use async_trait::async_trait;
 use sehat_domain::DomainError;
-use sehat_domain::facility::Center;
+use sehat_domain::availability::CenterArea;
+use sehat_domain::feed::{ChangeHook, FeedChange, FeedStore, TouchedArea};
 use sehat_domain::ids::{CenterId, DistrictId, SessionId};
-use sehat_domain::schedule::{Session, SessionStatus};
-use sehat_domain::store::{AreaAvailability, CenterArea, FeedChange, TouchedArea};
 use sehat_domain::values::Pincode;
 use sqlx::QueryBuilder;
-use std::collections::HashMap;
-use time::Date;
 use uuid::Uuid;
 
 /// Appends one feed row per session whose seats or terms changed, in the caller's transaction.
@@ -82,11 +77,18 @@ fn version(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-impl SqlStore {
+#[async_trait]
+impl FeedStore for SqlStore {
+    fn watch_changes(&self, hook: ChangeHook) {
+        if let Ok(mut slot) = self.change_hook.0.write() {
+            *slot = Some(hook);
+        }
+    }
+
     /// Stamps up to `max` pending changes with the next versions, oldest first, and returns the
     /// latest version. Holding the `feed_clock` row makes sequencers take turns (on any number of
     /// nodes), so versions become visible in order and without gaps.
-    pub(crate) async fn sequence_feed(&self, max: u32) -> Result<u64, DomainError> {
+    async fn sequence_feed(&self, max: u32) -> Result<u64, DomainError> {
         // Most polls find nothing to stamp: a read says so without taking the writer's turn.
         let (latest, pending): (i64, bool) = on_pool!(&self.pool, p => sqlx::query_as(
             "SELECT (SELECT version FROM feed_clock WHERE id = 1), \
@@ -118,7 +120,7 @@ impl SqlStore {
     }
 
     /// The latest stamped version, and the oldest one still kept (0 when none).
-    pub(crate) async fn feed_bounds(&self) -> Result<(u64, u64), DomainError> {
+    async fn feed_bounds(&self) -> Result<(u64, u64), DomainError> {
         let (latest, oldest): (i64, Option<i64>) = on_pool!(&self.pool, p => sqlx::query_as(
             "SELECT (SELECT version FROM feed_clock WHERE id = 1), \
                     (SELECT MIN(version) FROM availability_changes WHERE version IS NOT NULL)")
@@ -130,7 +132,7 @@ impl SqlStore {
     }
 
     /// Stamped changes after `after`, in version order, optionally in one area only.
-    pub(crate) async fn read_feed_changes(
+    async fn feed_changes(
         &self,
         after: u64,
         area: Option<CenterArea>,
@@ -162,7 +164,7 @@ impl SqlStore {
     /// prefix of versions (writers' clocks are not in version order), so the oldest version kept
     /// says truly how far back the log reaches. A client resuming from before it gets a fresh
     /// snapshot instead.
-    pub(crate) async fn prune_feed_changes(&self, before: i64) -> Result<u64, DomainError> {
+    async fn prune_feed(&self, before: i64) -> Result<u64, DomainError> {
         let mut tx = self.begin_write().await?;
         let n = on_tx!(&mut tx, c => sqlx::query(
             "DELETE FROM availability_changes WHERE version < COALESCE( \
@@ -172,128 +174,4 @@ impl SqlStore {
         tx.commit().await?;
         Ok(n)
     }
-
-    /// Sessions by id, with their slots.
-    pub(crate) async fn read_sessions_by_id(
-        &self,
-        ids: &[SessionId],
-    ) -> Result<Vec<Session>, DomainError> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let sessions: Vec<SessionRow> = on_pool!(&self.pool, p => {
-                let mut q = QueryBuilder::new(format!("SELECT {SESSION_COLUMNS} FROM sessions se WHERE se.id IN ("));
-                let mut list = q.separated(", ");
-                for s in chunk {
-                    list.push_bind(s.0);
-                }
-                q.push(")");
-                q.build_query_as().fetch_all(p).await.map_err(db_error)
-            })?;
-            let slots: Vec<SlotRow> = on_pool!(&self.pool, p => {
-                let mut q = QueryBuilder::new(format!("SELECT {SLOT_COLUMNS} FROM slots sl WHERE sl.session_id IN ("));
-                let mut list = q.separated(", ");
-                for s in chunk {
-                    list.push_bind(s.0);
-                }
-                q.push(")");
-                q.build_query_as().fetch_all(p).await.map_err(db_error)
-            })?;
-            out.extend(assemble(sessions, slots)?);
-        }
-        // A session of a centre that takes no bookings is, for everyone reading it, closed.
-        let mut centers: Vec<i64> = out.iter().map(|s| s.center_id.0).collect();
-        centers.sort_unstable();
-        centers.dedup();
-        if !centers.is_empty() {
-            let inactive: Vec<i64> = on_pool!(&self.pool, p => {
-                let mut q = QueryBuilder::new("SELECT id FROM centers WHERE NOT active AND id IN (");
-                let mut list = q.separated(", ");
-                for c in &centers {
-                    list.push_bind(*c);
-                }
-                q.push(")");
-                q.build_query_scalar().fetch_all(p).await.map_err(db_error)
-            })?;
-            for s in out.iter_mut().filter(|s| inactive.contains(&s.center_id.0)) {
-                s.status = SessionStatus::Closed;
-            }
-        }
-        Ok(out)
-    }
-
-    /// The active centres of an area that hold open sessions between two dates (inclusive), each
-    /// with those sessions, by centre id; sessions by date and vaccine.
-    pub(crate) async fn read_availability(
-        &self,
-        area: CenterArea,
-        from: Date,
-        to: Date,
-    ) -> Result<AreaAvailability, DomainError> {
-        let (column, value) = match area {
-            CenterArea::Pincode(p) => ("c.pincode", i64::from(p.get())),
-            CenterArea::Block(b) => ("c.block_id", b.0),
-            CenterArea::District(d) => ("c.district_id", d.0),
-        };
-        let [changed_sql, sessions_sql, slots_sql, centers_sql] = availability_statements(column);
-        let changed_at: Option<i64> = on_pool!(&self.pool, p => sqlx::query_scalar(sqlx::AssertSqlSafe(changed_sql))
-            .bind(value).bind(from).bind(to).fetch_one(p).await.map_err(db_error))?;
-        let changed_at = changed_at.unwrap_or(0);
-        let sessions: Vec<SessionRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(sessions_sql))
-            .bind(value).bind(from).bind(to).fetch_all(p).await.map_err(db_error))?;
-        if sessions.is_empty() {
-            return Ok(AreaAvailability {
-                centers: Vec::new(),
-                changed_at,
-            });
-        }
-        let slots: Vec<SlotRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(slots_sql))
-            .bind(value).bind(from).bind(to).fetch_all(p).await.map_err(db_error))?;
-        let centers: Vec<CenterRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(centers_sql))
-            .bind(value).bind(from).bind(to).fetch_all(p).await.map_err(db_error))?;
-        let mut by_center: HashMap<CenterId, Vec<Session>> = HashMap::new();
-        for s in assemble(sessions, slots)? {
-            by_center.entry(s.center_id).or_default().push(s);
-        }
-        let mut out = Vec::with_capacity(centers.len());
-        for row in centers {
-            let center = Center::try_from(row)?;
-            if let Some(sessions) = by_center.remove(&center.id) {
-                out.push((center, sessions));
-            }
-        }
-        Ok(AreaAvailability {
-            centers: out,
-            changed_at,
-        })
-    }
-}
-
-/// The four statements an area search runs (`$1` the area's id, `$2`..`$3` the dates): the
-/// area's last change, its open sessions, their slots and their centres. Public so that the
-/// benchmark's database baseline runs exactly these.
-pub fn availability_statements(column: &str) -> [String; 4] {
-    let range = format!("{column} = $1 AND se.date BETWEEN $2 AND $3");
-    let where_ = format!("c.active AND {range} AND se.status = 'OPEN'");
-    [
-        format!(
-            "SELECT MAX(t) FROM ( \
-               SELECT MAX(c.updated_at) AS t FROM centers c WHERE {column} = $1 \
-               UNION ALL SELECT MAX(se.updated_at) FROM sessions se JOIN centers c ON c.id = se.center_id WHERE {range} \
-               UNION ALL SELECT MAX(sl.changed_at) FROM slots sl JOIN sessions se ON se.id = sl.session_id \
-                 JOIN centers c ON c.id = se.center_id WHERE {range}) AS changes"
-        ),
-        format!(
-            "SELECT {SESSION_COLUMNS} FROM sessions se JOIN centers c ON c.id = se.center_id \
-             WHERE {where_} ORDER BY se.date, se.vaccine_code"
-        ),
-        format!(
-            "SELECT {SLOT_COLUMNS} FROM slots sl JOIN sessions se ON se.id = sl.session_id \
-             JOIN centers c ON c.id = se.center_id WHERE {where_}"
-        ),
-        format!(
-            "SELECT {CENTER_COLUMNS} WHERE c.active AND {column} = $1 AND EXISTS \
-             (SELECT 1 FROM sessions se WHERE se.center_id = c.id AND se.date BETWEEN $2 AND $3 AND se.status = 'OPEN') \
-             ORDER BY c.id"
-        ),
-    ]
 }

@@ -1,7 +1,10 @@
 //! sehat's storage on SQLite and PostgreSQL: the [`SqlStore`] implementation of
-//! [`sehat_domain::store::Store`], its migrations, and the shipped master data.
+//! [`sehat_domain::store::Store`] (one module per capability trait, each with its SQL), its
+//! migrations, and the shipped master data.
 
 mod audit;
+mod availability;
+pub use availability::availability_statements;
 /// The statements of a search and a booking, for the benchmark's database baselines.
 pub mod baseline;
 mod booking;
@@ -11,7 +14,7 @@ mod credentials;
 mod db;
 mod facilities;
 mod feed;
-pub use feed::availability_statements;
+mod identity;
 /// Reading back appointment rows and the database's own consistency check (resilience suites).
 pub mod inspect;
 /// Reading the master data compiled into the binary.

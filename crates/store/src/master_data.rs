@@ -4,10 +4,9 @@
 
 use sehat_domain::ids::{BlockId, DistrictId, LocalityId, StateId};
 use sehat_domain::master::{
-    Block, COVID_VACCINES, District, Locality, State, Vaccine, VaccineProgramme, place_key,
-    post_office_place_name,
+    Block, COVID_VACCINES, District, Locality, MasterData, State, Vaccine, VaccineProgramme,
+    place_key, post_office_place_name,
 };
-use sehat_domain::store::MasterData;
 use sehat_domain::values::{GeoPoint, Pincode};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader};

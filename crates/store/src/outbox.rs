@@ -1,11 +1,12 @@
 //! The outbox's SQL: jobs written inside the transaction of the change they follow, leased by
 //! workers (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so concurrent nodes take different
-//! jobs; SQLite has one writer), finished once, and pruned when old.
+//! jobs; SQLite has one writer), finished once, and pruned when old ([`OutboxStore`]).
 
 use crate::db::{Backend, SqlStore, Tx, db_error, on_pool, on_tx};
+use async_trait::async_trait;
 use sehat_domain::DomainError;
 use sehat_domain::identity::{MobileHash, Sealed};
-use sehat_domain::outbox::{Job, JobKind, JobResult, NewJob};
+use sehat_domain::outbox::{Job, JobKind, JobResult, NewJob, OutboxStore};
 
 /// Writes a job in the transaction, due at once: it runs only if the transaction commits.
 pub(crate) async fn enqueue(tx: &mut Tx, job: &NewJob) -> Result<(), DomainError> {
@@ -44,18 +45,14 @@ impl From<LeasedRow> for Job {
     }
 }
 
-impl SqlStore {
+#[async_trait]
+impl OutboxStore for SqlStore {
     /// Leases up to `max` due jobs, oldest first, for `lease_ms`, counting the attempt. A job
     /// waits while an older one to the same recipient is unfinished (messages arrive in the
     /// order of the changes they report), and only kinds this build runs are taken (a newer
     /// node's jobs are left to it). The ids are chosen once (`MATERIALIZED`): PostgreSQL could
     /// otherwise run a `SKIP LOCKED … LIMIT` subquery more than once and lease past `max`.
-    pub(crate) async fn lease_due_jobs(
-        &self,
-        now: i64,
-        lease_ms: i64,
-        max: u32,
-    ) -> Result<Vec<Job>, DomainError> {
+    async fn lease_jobs(&self, now: i64, lease_ms: i64, max: u32) -> Result<Vec<Job>, DomainError> {
         let due: bool = on_pool!(&self.pool, p => sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM outbox WHERE done_at IS NULL AND run_at <= $1)")
             .bind(now).fetch_one(p).await.map_err(db_error))?;
@@ -94,7 +91,7 @@ impl SqlStore {
     /// Records how leased jobs' runs ended, in one transaction. A success always counts; a
     /// failure only from the job's current lease (`attempts`), so a worker whose lease ran out
     /// cannot push back a job another worker has taken since.
-    pub(crate) async fn record_job_results(
+    async fn finish_jobs(
         &self,
         results: &[(i64, u32, JobResult)],
         now: i64,
@@ -122,7 +119,7 @@ impl SqlStore {
     }
 
     /// Deletes jobs finished before `before` (ms).
-    pub(crate) async fn delete_finished_jobs(&self, before: i64) -> Result<u64, DomainError> {
+    async fn prune_jobs(&self, before: i64) -> Result<u64, DomainError> {
         let mut tx = self.begin_write().await?;
         let n = on_tx!(&mut tx, c => sqlx::query("DELETE FROM outbox WHERE done_at IS NOT NULL AND done_at < $1")
             .bind(before).execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
@@ -131,7 +128,7 @@ impl SqlStore {
     }
 
     /// Jobs not finished yet, and jobs that failed for good.
-    pub(crate) async fn count_jobs(&self) -> Result<(u64, u64), DomainError> {
+    async fn job_counts(&self) -> Result<(u64, u64), DomainError> {
         let (pending, failed): (i64, i64) = on_pool!(&self.pool, p => sqlx::query_as(
             "SELECT CAST(COUNT(*) FILTER (WHERE done_at IS NULL) AS BIGINT), \
              CAST(COUNT(*) FILTER (WHERE outcome = 'FAILED') AS BIGINT) FROM outbox")

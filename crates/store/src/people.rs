@@ -1,10 +1,12 @@
-//! Accounts, OTP transactions and beneficiaries.
+//! Accounts and beneficiaries ([`BeneficiaryStore`]): the people registered under a mobile.
 
 use crate::db::{SqlStore, Tx, db_error, is_unique_violation, on_pool, on_tx};
-use sehat_domain::beneficiary::{Beneficiary, BeneficiaryRef, GenderId};
-use sehat_domain::identity::{MobileHash, OtpPolicy, Sealed};
+use async_trait::async_trait;
+use sehat_domain::beneficiary::{
+    Beneficiary, BeneficiaryRef, BeneficiaryStore, GenderId, Registration,
+};
+use sehat_domain::identity::{MobileHash, Sealed};
 use sehat_domain::ids::{BlockId, DistrictId, LocalityId, StateId};
-use sehat_domain::store::{NewOtp, OtpAttempt, Registration};
 use sehat_domain::values::Pincode;
 use sehat_domain::{DomainError, Rule};
 use sqlx::QueryBuilder;
@@ -91,7 +93,7 @@ pub(crate) async fn beneficiaries_of_in(
 
 /// Makes the account of a mobile if new. A sealed mobile fills in an account made before
 /// identifiers were sealed.
-async fn ensure_account(
+pub(crate) async fn ensure_account(
     tx: &mut Tx,
     account: &MobileHash,
     last4: &str,
@@ -129,161 +131,9 @@ fn photo_conflict(e: sqlx::Error) -> DomainError {
     }
 }
 
-impl SqlStore {
-    pub(crate) async fn insert_otp(
-        &self,
-        otp: &NewOtp,
-        policy: &OtpPolicy,
-    ) -> Result<(), DomainError> {
-        let now = self.clock.now_millis();
-        let mut tx = self.begin_write().await?;
-        ensure_account(
-            &mut tx,
-            &otp.mobile_hash,
-            &otp.mobile_last4,
-            Some(&otp.mobile_sealed),
-            now,
-        )
-        .await?;
-        // Touching the account row serialises OTP issuance per mobile on PostgreSQL (row lock);
-        // SQLite's write lock is already held.
-        on_tx!(&mut tx, c => sqlx::query("UPDATE accounts SET otp_lock = $2 WHERE mobile_hash = $1")
-            .bind(otp.mobile_hash.as_str()).bind(now)
-            .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
-        let recent: Vec<i64> = on_tx!(&mut tx, c => sqlx::query_scalar(
-            "SELECT created_at FROM otp_requests WHERE mobile_hash = $1 AND created_at > $2 ORDER BY created_at DESC")
-            .bind(otp.mobile_hash.as_str()).bind(now - 86_400_000)
-            .fetch_all(c).await.map_err(db_error))?;
-        if let Some(retry_after_secs) = policy.wait_before_next(now, &recent) {
-            return Err(DomainError::Rule(Rule::OtpRateLimited { retry_after_secs }));
-        }
-        let expires = now + i64::try_from(policy.ttl.whole_milliseconds()).unwrap_or(i64::MAX);
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO otp_requests (txn_id, mobile_hash, mobile_last4, purpose, code_hash, attempts, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, 0, $6, $7)")
-            .bind(&otp.txn_id).bind(otp.mobile_hash.as_str()).bind(&otp.mobile_last4).bind(otp.purpose)
-            .bind(&otp.code_hash).bind(now).bind(expires)
-            .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
-        tx.commit().await
-    }
-
-    pub(crate) async fn count_otp_attempt(
-        &self,
-        txn_id: &str,
-        max_attempts: u32,
-    ) -> Result<OtpAttempt, DomainError> {
-        let now = self.clock.now_millis();
-        // The attempt is counted and the cap checked in the same statement, so parallel guesses
-        // cannot exceed it.
-        let mut tx = self.begin_write().await?;
-        let row: Option<(String, String, String, String)> = on_tx!(&mut tx, c => sqlx::query_as(
-            "UPDATE otp_requests SET attempts = attempts + 1 \
-             WHERE txn_id = $1 AND used_at IS NULL AND expires_at > $2 AND attempts < $3 \
-             RETURNING mobile_hash, mobile_last4, purpose, code_hash")
-            .bind(txn_id).bind(now).bind(i64::from(max_attempts))
-            .fetch_optional(c).await.map_err(db_error))?;
-        tx.commit().await?;
-        if let Some((mobile_hash, mobile_last4, purpose, code_hash)) = row {
-            return Ok(OtpAttempt {
-                mobile_hash: MobileHash::from_stored(mobile_hash),
-                mobile_last4,
-                purpose,
-                code_hash,
-            });
-        }
-        let state: Option<(i64, Option<i64>, i64)> = on_pool!(&self.pool, p => sqlx::query_as(
-            "SELECT attempts, used_at, expires_at FROM otp_requests WHERE txn_id = $1")
-            .bind(txn_id).fetch_optional(p).await.map_err(db_error))?;
-        Err(DomainError::Rule(match state {
-            Some((attempts, None, expires))
-                if expires > now && attempts >= i64::from(max_attempts) =>
-            {
-                Rule::OtpAttemptsExceeded
-            }
-            _ => Rule::OtpExpired,
-        }))
-    }
-
-    pub(crate) async fn count_attempt(
-        &self,
-        subject: &str,
-        max: u32,
-        window_ms: i64,
-    ) -> Result<(), DomainError> {
-        let now = self.clock.now_millis();
-        let mut tx = self.begin_write().await?;
-        let (attempts, window_start): (i64, i64) = on_tx!(&mut tx, c => sqlx::query_as(
-            "INSERT INTO auth_attempts (subject, window_start, attempts) VALUES ($1, $2, 1) \
-             ON CONFLICT (subject) DO UPDATE SET \
-             window_start = CASE WHEN auth_attempts.window_start <= $3 THEN excluded.window_start ELSE auth_attempts.window_start END, \
-             attempts = CASE WHEN auth_attempts.window_start <= $3 THEN 1 ELSE auth_attempts.attempts + 1 END \
-             RETURNING attempts, window_start")
-            .bind(subject).bind(now).bind(now - window_ms)
-            .fetch_one(c).await.map_err(db_error))?;
-        tx.commit().await?;
-        if attempts > i64::from(max) {
-            let retry_after_secs = ((window_start + window_ms - now) / 1000).max(1);
-            return Err(DomainError::Rule(Rule::TooManyAttempts {
-                retry_after_secs,
-            }));
-        }
-        Ok(())
-    }
-
-    pub(crate) async fn store_captcha(
-        &self,
-        account: &MobileHash,
-        answer_hash: &str,
-        expires_at: i64,
-    ) -> Result<(), DomainError> {
-        let mut tx = self.begin_write().await?;
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO captchas (account, answer_hash, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (account) DO UPDATE SET answer_hash = excluded.answer_hash, expires_at = excluded.expires_at")
-            .bind(account.as_str()).bind(answer_hash).bind(expires_at)
-            .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
-        tx.commit().await
-    }
-
-    /// Deletes and returns the account's pending captcha, so that one answer is tried once.
-    pub(crate) async fn pop_captcha(
-        &self,
-        account: &MobileHash,
-    ) -> Result<Option<String>, DomainError> {
-        let mut tx = self.begin_write().await?;
-        let row: Option<(String, i64)> = on_tx!(&mut tx, c => sqlx::query_as(
-            "DELETE FROM captchas WHERE account = $1 RETURNING answer_hash, expires_at")
-            .bind(account.as_str()).fetch_optional(c).await.map_err(db_error))?;
-        tx.commit().await?;
-        let now = self.clock.now_millis();
-        Ok(row
-            .filter(|(_, expires)| *expires > now)
-            .map(|(hash, _)| hash))
-    }
-
-    pub(crate) async fn mark_otp_used(&self, txn_id: &str) -> Result<(), DomainError> {
-        let mut tx = self.begin_write().await?;
-        let done = on_tx!(&mut tx, c => sqlx::query(
-            "UPDATE otp_requests SET used_at = $2 WHERE txn_id = $1 AND used_at IS NULL")
-            .bind(txn_id).bind(self.clock.now_millis())
-            .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
-        // A confirmed mobile is an account from now on (v2 registers under the token's mobile,
-        // which then needs no resending).
-        on_tx!(&mut tx, c => sqlx::query(
-            "INSERT INTO accounts (mobile_hash, mobile_last4, members, otp_lock, created_at) \
-             SELECT mobile_hash, mobile_last4, 0, 0, $2 FROM otp_requests WHERE txn_id = $1 \
-             ON CONFLICT (mobile_hash) DO NOTHING")
-            .bind(txn_id).bind(self.clock.now_millis())
-            .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
-        tx.commit().await?;
-        if done == 1 {
-            Ok(())
-        } else {
-            Err(DomainError::Rule(Rule::OtpExpired))
-        }
-    }
-
-    pub(crate) async fn insert_beneficiary(
+#[async_trait]
+impl BeneficiaryStore for SqlStore {
+    async fn register_beneficiary(
         &self,
         r: &Registration,
         max_members: u32,
@@ -344,10 +194,7 @@ impl SqlStore {
         self.read_beneficiary(&r.account, reference).await
     }
 
-    pub(crate) async fn replace_beneficiary(
-        &self,
-        r: &Registration,
-    ) -> Result<Beneficiary, DomainError> {
+    async fn update_beneficiary(&self, r: &Registration) -> Result<Beneficiary, DomainError> {
         let now = self.clock.now_millis();
         let mut tx = self.begin_write().await?;
         let owned = beneficiaries_of_in(&mut tx, &r.account, &[r.reference_id]).await?;
@@ -389,43 +236,39 @@ impl SqlStore {
         self.read_beneficiary(&r.account, r.reference_id).await
     }
 
-    pub(crate) async fn read_beneficiary(
+    async fn beneficiary(
         &self,
         account: &MobileHash,
         id: BeneficiaryRef,
     ) -> Result<Beneficiary, DomainError> {
-        let row: Option<BeneficiaryRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {BENEFICIARY_COLUMNS} WHERE b.deleted_at IS NULL AND b.reference_id = $1 AND b.account = $2")))
-            .bind(id.get()).bind(account.as_str())
-            .fetch_optional(p).await.map_err(db_error))?;
-        row.ok_or(DomainError::NotFound("beneficiary"))?.try_into()
+        let found = self.read_beneficiary(account, id).await?;
+        self.audit_read(format!("beneficiary:{}", id.get()), "{}".into())
+            .await?;
+        Ok(found)
     }
 
-    pub(crate) async fn read_beneficiary_account(
+    async fn beneficiary_account(
         &self,
         id: BeneficiaryRef,
     ) -> Result<(Beneficiary, MobileHash), DomainError> {
-        let row: Option<BeneficiaryRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {BENEFICIARY_COLUMNS} WHERE b.deleted_at IS NULL AND b.reference_id = $1")))
-            .bind(id.get())
-            .fetch_optional(p).await.map_err(db_error))?;
-        let row = row.ok_or(DomainError::NotFound("beneficiary"))?;
-        let account = MobileHash::from_stored(row.account.clone());
-        Ok((row.try_into()?, account))
+        let found = self.read_beneficiary_account(id).await?;
+        self.audit_read(format!("beneficiary:{}", id.get()), "{}".into())
+            .await?;
+        Ok(found)
     }
 
-    pub(crate) async fn read_beneficiaries(
-        &self,
-        account: &MobileHash,
-    ) -> Result<Vec<Beneficiary>, DomainError> {
-        let rows: Vec<BeneficiaryRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {BENEFICIARY_COLUMNS} WHERE b.deleted_at IS NULL AND b.account = $1 ORDER BY b.created_at, b.reference_id")))
-            .bind(account.as_str())
-            .fetch_all(p).await.map_err(db_error))?;
-        rows.into_iter().map(Beneficiary::try_from).collect()
+    async fn beneficiaries(&self, account: &MobileHash) -> Result<Vec<Beneficiary>, DomainError> {
+        let found = self.read_beneficiaries(account).await?;
+        let detail = format!("{{\"beneficiaries\":{}}}", found.len());
+        self.audit_read(
+            format!("account:{}", account.as_str().get(..12).unwrap_or("")),
+            detail,
+        )
+        .await?;
+        Ok(found)
     }
 
-    pub(crate) async fn remove_beneficiary(
+    async fn delete_beneficiary(
         &self,
         account: &MobileHash,
         id: BeneficiaryRef,
@@ -454,5 +297,46 @@ impl SqlStore {
             "{}".into(),
         );
         tx.commit().await
+    }
+}
+
+impl SqlStore {
+    /// One beneficiary of an account, without an audit record (for the writers' answers).
+    async fn read_beneficiary(
+        &self,
+        account: &MobileHash,
+        id: BeneficiaryRef,
+    ) -> Result<Beneficiary, DomainError> {
+        let row: Option<BeneficiaryRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {BENEFICIARY_COLUMNS} WHERE b.deleted_at IS NULL AND b.reference_id = $1 AND b.account = $2")))
+            .bind(id.get()).bind(account.as_str())
+            .fetch_optional(p).await.map_err(db_error))?;
+        row.ok_or(DomainError::NotFound("beneficiary"))?.try_into()
+    }
+
+    /// A beneficiary and its account, without an audit record.
+    async fn read_beneficiary_account(
+        &self,
+        id: BeneficiaryRef,
+    ) -> Result<(Beneficiary, MobileHash), DomainError> {
+        let row: Option<BeneficiaryRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {BENEFICIARY_COLUMNS} WHERE b.deleted_at IS NULL AND b.reference_id = $1")))
+            .bind(id.get())
+            .fetch_optional(p).await.map_err(db_error))?;
+        let row = row.ok_or(DomainError::NotFound("beneficiary"))?;
+        let account = MobileHash::from_stored(row.account.clone());
+        Ok((row.try_into()?, account))
+    }
+
+    /// The beneficiaries of an account, without an audit record.
+    async fn read_beneficiaries(
+        &self,
+        account: &MobileHash,
+    ) -> Result<Vec<Beneficiary>, DomainError> {
+        let rows: Vec<BeneficiaryRow> = on_pool!(&self.pool, p => sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {BENEFICIARY_COLUMNS} WHERE b.deleted_at IS NULL AND b.account = $1 ORDER BY b.created_at, b.reference_id")))
+            .bind(account.as_str())
+            .fetch_all(p).await.map_err(db_error))?;
+        rows.into_iter().map(Beneficiary::try_from).collect()
     }
 }

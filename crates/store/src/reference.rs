@@ -1,12 +1,13 @@
-//! Reference data in the database: the master-data import and its lookups.
+//! Reference data in the database: the master-data import and its lookups ([`ReferenceStore`]).
 
 use crate::db::{SqlStore, db_error, on_pool, on_tx};
+use async_trait::async_trait;
 use sehat_domain::DomainError;
 use sehat_domain::ids::{BlockId, DistrictId, LocalityId, StateId};
 use sehat_domain::master::{
-    Block, District, Locality, PincodeArea, State, Vaccine, VaccineProgramme,
+    Block, District, Locality, MasterData, PincodeArea, ReferenceStore, State, Vaccine,
+    VaccineProgramme,
 };
-use sehat_domain::store::MasterData;
 use sehat_domain::values::{GeoPoint, Pincode};
 use sqlx::QueryBuilder;
 use std::collections::BTreeMap;
@@ -67,18 +68,15 @@ fn pincode_areas(data: &MasterData) -> Vec<PincodeRow> {
         .collect()
 }
 
-impl SqlStore {
-    pub(crate) async fn ping_db(&self) -> Result<(), DomainError> {
-        on_pool!(&self.pool, p => sqlx::query("SELECT 1").execute(p).await.map(drop).map_err(db_error))
-    }
-
-    pub(crate) async fn read_master_version(&self) -> Result<Option<String>, DomainError> {
+#[async_trait]
+impl ReferenceStore for SqlStore {
+    async fn master_data_version(&self) -> Result<Option<String>, DomainError> {
         on_pool!(&self.pool, p => sqlx::query_scalar::<_, String>(
             "SELECT value FROM master_data WHERE key = 'version'")
             .fetch_optional(p).await.map_err(db_error))
     }
 
-    pub(crate) async fn write_master_data(&self, data: &MasterData) -> Result<(), DomainError> {
+    async fn import_master_data(&self, data: &MasterData) -> Result<(), DomainError> {
         let areas = pincode_areas(data);
         let mut tx = self.begin_write().await?;
         on_tx!(&mut tx, c => {
@@ -146,7 +144,7 @@ impl SqlStore {
         tx.commit().await
     }
 
-    pub(crate) async fn read_states(&self) -> Result<Vec<State>, DomainError> {
+    async fn states(&self) -> Result<Vec<State>, DomainError> {
         let rows: Vec<(i64, String)> = on_pool!(&self.pool, p =>
             sqlx::query_as("SELECT id, name FROM states ORDER BY name").fetch_all(p).await.map_err(db_error))?;
         Ok(rows
@@ -158,7 +156,7 @@ impl SqlStore {
             .collect())
     }
 
-    pub(crate) async fn read_districts(&self) -> Result<Vec<District>, DomainError> {
+    async fn districts(&self) -> Result<Vec<District>, DomainError> {
         let rows: Vec<(i64, i64, String)> = on_pool!(&self.pool, p =>
             sqlx::query_as("SELECT id, state_id, name FROM districts ORDER BY state_id, name")
                 .fetch_all(p).await.map_err(db_error))?;
@@ -172,7 +170,7 @@ impl SqlStore {
             .collect())
     }
 
-    pub(crate) async fn read_blocks(&self) -> Result<Vec<Block>, DomainError> {
+    async fn blocks(&self) -> Result<Vec<Block>, DomainError> {
         let rows: Vec<(i64, i64, String)> = on_pool!(&self.pool, p =>
             sqlx::query_as("SELECT id, district_id, name FROM blocks ORDER BY district_id, name")
                 .fetch_all(p).await.map_err(db_error))?;
@@ -186,7 +184,7 @@ impl SqlStore {
             .collect())
     }
 
-    pub(crate) async fn read_pincode_areas(&self) -> Result<Vec<PincodeArea>, DomainError> {
+    async fn pincode_areas(&self) -> Result<Vec<PincodeArea>, DomainError> {
         type Row = (i64, i64, i64, i64, Option<f64>, Option<f64>);
         let rows: Vec<Row> = on_pool!(&self.pool, p =>
             sqlx::query_as(
@@ -207,10 +205,7 @@ impl SqlStore {
             .collect())
     }
 
-    pub(crate) async fn read_localities(
-        &self,
-        pincode: Pincode,
-    ) -> Result<Vec<Locality>, DomainError> {
+    async fn localities(&self, pincode: Pincode) -> Result<Vec<Locality>, DomainError> {
         let rows: Vec<LocalityRow> = on_pool!(&self.pool, p =>
             sqlx::query_as(
                 "SELECT id, name, pincode, block_id, district_id, lat, lon FROM localities \
@@ -220,7 +215,7 @@ impl SqlStore {
         Ok(rows.into_iter().filter_map(locality_from_row).collect())
     }
 
-    pub(crate) async fn read_located_localities(&self) -> Result<Vec<Locality>, DomainError> {
+    async fn located_localities(&self) -> Result<Vec<Locality>, DomainError> {
         let rows: Vec<LocalityRow> = on_pool!(&self.pool, p =>
             sqlx::query_as(
                 "SELECT id, name, pincode, block_id, district_id, lat, lon FROM localities \
@@ -229,7 +224,7 @@ impl SqlStore {
         Ok(rows.into_iter().filter_map(locality_from_row).collect())
     }
 
-    pub(crate) async fn read_vaccines(&self) -> Result<Vec<Vaccine>, DomainError> {
+    async fn vaccines(&self) -> Result<Vec<Vaccine>, DomainError> {
         let rows: Vec<(String, String, String)> = on_pool!(&self.pool, p =>
             sqlx::query_as("SELECT code, name, programme FROM vaccines ORDER BY programme, code")
                 .fetch_all(p).await.map_err(db_error))?;

@@ -6,7 +6,7 @@
 
 use crate::db::{ConnectOptions, SqlStore};
 use sehat_domain::clock::Clock;
-use sehat_domain::store::Store;
+use sehat_domain::master::ReferenceStore;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::OnceCell;
