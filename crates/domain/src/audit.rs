@@ -173,7 +173,7 @@ pub fn check_run(
 
 /// Seals what is pending, then checks the whole chain and the head against it.
 pub async fn verify(
-    store: &dyn crate::store::Store,
+    store: &dyn AuditStore,
     chain: &AuditChain,
 ) -> Result<ChainReport, DomainError> {
     store.seal_audit(chain, 10_000).await?;

@@ -3,7 +3,6 @@
 //! [`PartnerKeyStore`], their storage contract.
 
 use crate::identity::IdentityKey;
-use crate::store::Store;
 use crate::{DomainError, Rule};
 use async_trait::async_trait;
 use rand::Rng;
@@ -103,7 +102,7 @@ fn secret_hash(key: &IdentityKey, presented: &str) -> String {
 /// Issues a new key to `partner`. With `retire_others_after_ms`, the partner's other active keys
 /// stop being accepted that long from now (a rotation with a grace period; 0 retires them now).
 pub async fn issue_partner_key(
-    store: &dyn Store,
+    store: &dyn PartnerKeyStore,
     key: &IdentityKey,
     partner: &str,
     retire_others_after_ms: Option<i64>,
@@ -127,7 +126,7 @@ pub async fn issue_partner_key(
 /// The active partner key a request presents, or `Rule::BadApiKey`. The comparison is of keyed
 /// hashes in constant time; unknown, revoked and retired keys are refused alike.
 pub async fn check_partner_key(
-    store: &dyn Store,
+    store: &dyn PartnerKeyStore,
     key: &IdentityKey,
     presented: &str,
     now: i64,

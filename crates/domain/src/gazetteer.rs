@@ -4,7 +4,7 @@
 use crate::DomainError;
 use crate::facility::{CenterSpec, PlaceRef, ResolvedCenter};
 use crate::ids::{BlockId, DistrictId, StateId};
-use crate::master::{Block, District, PincodeArea, State, Vaccine, place_key};
+use crate::master::{Block, District, PincodeArea, ReferenceStore, State, Vaccine, place_key};
 use crate::values::Pincode;
 use std::collections::HashMap;
 
@@ -238,7 +238,7 @@ impl Gazetteer {
     /// below them.
     pub async fn check_address(
         &self,
-        store: &dyn crate::store::Store,
+        store: &dyn ReferenceStore,
         mut a: crate::beneficiary::Address,
     ) -> Result<crate::beneficiary::Address, DomainError> {
         if let Some(b) = a.block_id {
@@ -305,7 +305,7 @@ impl Gazetteer {
 
 impl Gazetteer {
     /// Loads the reference data from a store and indexes it.
-    pub async fn load(store: &dyn crate::store::Store) -> Result<Self, DomainError> {
+    pub async fn load(store: &dyn ReferenceStore) -> Result<Self, DomainError> {
         Ok(Self::new(
             store.states().await?,
             store.districts().await?,

@@ -457,7 +457,7 @@ pub trait IdentityStore: Send + Sync {
 /// Sends an OTP to a mobile for `purpose`: a fresh code, stored only as its keyed hash, delivered
 /// by `deliver`. The answer is the same whether or not the mobile is registered.
 pub async fn issue_otp(
-    store: &dyn crate::store::Store,
+    store: &dyn IdentityStore,
     key: &IdentityKey,
     policy: &OtpPolicy,
     mobile: &Mobile,
@@ -481,7 +481,7 @@ pub async fn issue_otp(
 /// Checks an OTP: the attempt is counted first (at most `max_attempts` per transaction), a match
 /// uses the OTP up (single use), and the mobile it was sent to is returned.
 pub async fn redeem_otp(
-    store: &dyn crate::store::Store,
+    store: &dyn IdentityStore,
     key: &IdentityKey,
     policy: &OtpPolicy,
     txn_id: &str,
