@@ -4,10 +4,11 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{AdminAuth, ApiJson, ApiPath, ApiQuery};
 use crate::facility_import::{
     ImportError, ImportMode, ImportOptions, ImportReport, import_facilities,
 };
+use crate::http::auth::AdminAuth;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use axum::Json;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
@@ -22,34 +23,9 @@ use sehat_domain::store::{CenterFilter, Page};
 use sehat_domain::values::{GeoPoint, Mobile, Name, Pincode, SlotTimings, field, parse_any_date};
 use serde::{Deserialize, Serialize};
 use time::Date;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::{IntoParams, Modify, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-/// Adds the bearer schemes to the OpenAPI document: the admin token, and the `token` (a JWT
-/// from a login) of the CoWIN APIs.
-#[derive(Debug)]
-pub struct SecurityAddon;
-
-impl Modify for SecurityAddon {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "admin_token",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
-        components.add_security_scheme(
-            "token",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-    }
-}
 
 /// The admin routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -145,7 +121,7 @@ pub struct CenterQuery {
     /// Only this CoWIN district id.
     district_id: Option<i64>,
     /// Only this pincode.
-    #[param(value_type = Option<crate::wire_formats::PincodeText>)]
+    #[param(value_type = Option<crate::http::wire_formats::PincodeText>)]
     pincode: Option<String>,
     /// Only names containing this.
     name: Option<String>,
@@ -648,10 +624,10 @@ async fn open_sessions(
 #[serde(deny_unknown_fields)]
 pub struct DateRange {
     /// First date (default today).
-    #[param(value_type = Option<crate::wire_formats::AnyDate>)]
+    #[param(value_type = Option<crate::http::wire_formats::AnyDate>)]
     from: Option<String>,
     /// Last date, inclusive (default 13 days after `from`); at most 366 days after `from`.
-    #[param(value_type = Option<crate::wire_formats::AnyDate>)]
+    #[param(value_type = Option<crate::http::wire_formats::AnyDate>)]
     to: Option<String>,
 }
 
@@ -847,8 +823,8 @@ async fn upload_facilities(
     // that waits for `100 Continue` gets the 413 instead of a connection reset.
     // The declared length covers the multipart framing and form fields too; the file itself is
     // counted while it is spooled.
-    let with_framing = limit.saturating_add(crate::telemetry::UPLOAD_FRAMING);
-    if crate::extract::declared_over(&headers, with_framing) {
+    let with_framing = limit.saturating_add(crate::http::telemetry::UPLOAD_FRAMING);
+    if crate::http::extract::declared_over(&headers, with_framing) {
         return Err(ApiError::too_large(limit));
     }
     // A body that is not multipart/form-data carries no file.

@@ -11,11 +11,12 @@
 //!   which a guest token must not be enough to read or change).
 
 use crate::AppState;
-use crate::auth::{AnyToken, BeneficiaryToken};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::auth::{AnyToken, BeneficiaryToken};
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::idempotency::idempotency_key;
+use crate::http::rate_limit::ClientAddress;
 use crate::notify::OtpDelivery;
-use crate::rate_limit::ClientAddress;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -28,9 +29,7 @@ use sehat_domain::facility::Center;
 use sehat_domain::identity::{self, MobileHash, Otp, OtpProof};
 use sehat_domain::ids::{BlockId, CenterId, DistrictId, LocalityId, SlotId, StateId};
 use sehat_domain::master::{GENDERS, PHOTO_ID_TYPES};
-use sehat_domain::store::{
-    CenterArea, CenterSummary, IdempotencyKey, Registration, RescheduleRequest,
-};
+use sehat_domain::store::{CenterArea, CenterSummary, Registration, RescheduleRequest};
 use sehat_domain::values::{
     Mobile, Name, Pincode, SlotTimings, format_cowin_date, parse_cowin_date,
 };
@@ -695,7 +694,7 @@ async fn get_beneficiary(
     ApiQuery(query): ApiQuery<ReferenceQuery>,
     request: axum::extract::Request,
 ) -> Result<Json<BeneficiaryBody>, ApiError> {
-    let body = crate::extract::read_body(request, state.config.body_limit_bytes).await?;
+    let body = crate::http::extract::read_body(request, state.config.body_limit_bytes).await?;
     let raw = match query.beneficiary_reference_id {
         Some(q) => Value::String(q),
         None if !body.is_empty() => {
@@ -774,7 +773,7 @@ pub struct ScheduleBody {
     date: String,
     #[schema(value_type = i64, example = 1)]
     slot_id: Value,
-    #[schema(value_type = Vec<crate::wire_formats::ReferenceNumber>)]
+    #[schema(value_type = Vec<crate::http::wire_formats::ReferenceNumber>)]
     beneficiaries: Vec<Value>,
 }
 
@@ -821,32 +820,6 @@ fn booking(
     Ok(request)
 }
 
-/// The `Idempotency-Key` of a request, scoped to the account and the call, with a hash of the body.
-pub fn idempotency_key(
-    headers: &HeaderMap,
-    account: &MobileHash,
-    call: &str,
-    body: &impl Serialize,
-) -> Result<Option<IdempotencyKey>, ApiError> {
-    let Some(value) = headers.get("idempotency-key") else {
-        return Ok(None);
-    };
-    let key = value
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 200)
-        .ok_or_else(|| ApiError::invalid("Idempotency-Key", "must be 1-200 visible characters"))?;
-    use sha2::Digest;
-    let canonical = serde_json::to_vec(body).map_err(|e| DomainError::Internal(e.into()))?;
-    let digest = sha2::Sha256::digest(&canonical);
-    Ok(Some(IdempotencyKey {
-        scope: format!("{}:{call}", account.as_str()),
-        key: key.to_owned(),
-        request_hash: digest.iter().map(|b| format!("{b:02x}")).collect(),
-    }))
-}
-
 /// Book a slot for beneficiaries of the token's mobile, all or none. Never past the slot's
 /// capacity (409 `APPOIN0040`); one active appointment per beneficiary and dose (409
 /// `APPOIN0045`); the session's age limits and date apply. An `Idempotency-Key` header makes
@@ -862,7 +835,7 @@ async fn schedule_appointment(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<ConfirmationBody>, ApiError> {
     let key = idempotency_key(&headers, &auth.account, "v1/schedule", &body)?;
-    let form: ScheduleBody = crate::extract::from_json_value(body)?;
+    let form: ScheduleBody = crate::http::extract::from_json_value(body)?;
     let request = booking(
         &auth,
         &form.center_id,
@@ -890,7 +863,7 @@ pub struct RescheduleBody {
     slot_id: Value,
     /// Who moves; all of the appointment when absent or empty.
     #[serde(default)]
-    #[schema(value_type = Vec<crate::wire_formats::ReferenceNumber>)]
+    #[schema(value_type = Vec<crate::http::wire_formats::ReferenceNumber>)]
     beneficiaries: Vec<Value>,
 }
 
@@ -914,7 +887,7 @@ async fn reschedule_appointment(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<ConfirmationBody>, ApiError> {
     let key = idempotency_key(&headers, &auth.account, "v1/reschedule", &body)?;
-    let form: RescheduleBody = crate::extract::from_json_value(body)?;
+    let form: RescheduleBody = crate::http::extract::from_json_value(body)?;
     let number = appointment_no(&form.appointment_confirmation_no)?;
     let mut movers = beneficiary_list(&form.beneficiaries)?;
     if let Some(only) = auth.only {
@@ -953,7 +926,7 @@ pub struct CancelBody {
     appointment_confirmation_no: Value,
     /// Who to cancel; everyone in the appointment when absent or empty.
     #[serde(default)]
-    #[schema(value_type = Vec<crate::wire_formats::ReferenceNumber>)]
+    #[schema(value_type = Vec<crate::http::wire_formats::ReferenceNumber>)]
     beneficiaries: Vec<Value>,
 }
 
@@ -1251,7 +1224,7 @@ async fn center_list(state: &AppState, area: CenterArea) -> Result<Json<CenterLi
 #[into_params(parameter_in = Query)]
 pub struct PinQuery {
     /// Six-digit pincode.
-    #[param(value_type = crate::wire_formats::PincodeText)]
+    #[param(value_type = crate::http::wire_formats::PincodeText)]
     pin: String,
 }
 
@@ -1353,10 +1326,10 @@ async fn centers_by_district_upper(
 pub struct TimeslotQuery {
     center_id: i64,
     /// First date, `dd-mm-yyyy`.
-    #[param(value_type = crate::wire_formats::CowinDate)]
+    #[param(value_type = crate::http::wire_formats::CowinDate)]
     from: String,
     /// Last date, `dd-mm-yyyy`, at most 31 days after `from`.
-    #[param(value_type = crate::wire_formats::CowinDate)]
+    #[param(value_type = crate::http::wire_formats::CowinDate)]
     to: String,
 }
 
@@ -1624,7 +1597,7 @@ async fn localities_at(
 }
 
 /// The localities (post offices) at a pincode.
-#[utoipa::path(get, path = "/api/v1/admin/location/getLocalitybyPincode/{pincode}", tag = "cowin-v1", params(("pincode" = crate::wire_formats::PincodeText, Path)),
+#[utoipa::path(get, path = "/api/v1/admin/location/getLocalitybyPincode/{pincode}", tag = "cowin-v1", params(("pincode" = crate::http::wire_formats::PincodeText, Path)),
     security(("token" = [])), responses((status = 200, body = Vec<LocalityBody>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn localities(
     _: AnyToken,
@@ -1635,7 +1608,7 @@ async fn localities(
 }
 
 /// The same, at the doubled path spec 000 gives (`/api/api/v1/…`).
-#[utoipa::path(get, path = "/api/api/v1/admin/location/getLocalitybyPincode/{pincode}", tag = "cowin-v1", params(("pincode" = crate::wire_formats::PincodeText, Path)),
+#[utoipa::path(get, path = "/api/api/v1/admin/location/getLocalitybyPincode/{pincode}", tag = "cowin-v1", params(("pincode" = crate::http::wire_formats::PincodeText, Path)),
     security(("token" = [])), responses((status = 200, body = Vec<LocalityBody>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
 async fn localities_doubled_path(
     _: AnyToken,
@@ -1666,7 +1639,7 @@ mod tests {
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzzing {
     use super::*;
-    use crate::extract::from_json_slice;
+    use crate::http::extract::from_json_slice;
 
     /// Reads body number `kind` from `json` and converts it into domain values.
     pub(crate) fn request_body(kind: u8, json: &[u8], this_year: i32) -> Result<(), ApiError> {

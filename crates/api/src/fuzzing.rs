@@ -4,7 +4,7 @@
 
 use crate::admin::{CenterPatchBody, NewCenterBody, OpenSessionsBody};
 use crate::error::ApiError;
-use crate::extract::from_json_slice;
+use crate::http::extract::from_json_slice;
 use sehat_domain::facility::{CenterPatch, CenterSpec};
 use sehat_domain::schedule::SessionPlan;
 

@@ -7,8 +7,6 @@
 
 /// The admin API: centres, sessions, utilization and the bulk facility upload.
 pub mod admin;
-/// API tokens (JWT) and the extractors that demand them.
-pub mod auth;
 /// CAPTCHA images and answers for the v2 schedule call.
 pub mod captcha;
 /// The CoWIN v1 registration and appointment API (spec 000).
@@ -17,16 +15,14 @@ pub mod cowin_v1;
 pub mod cowin_v2;
 /// The CoWIN-family error body `{"errorCode","error"}` and the mapping of domain errors onto it.
 pub mod error;
-/// The error answers every route shares, added to the OpenAPI document in one place.
-pub mod error_responses;
-/// Extractors shared by the families: JSON bodies with field-naming errors, the admin token.
-pub mod extract;
 /// Streaming import of the facility CSV, shared by the HTTP upload and `sehat import`.
 pub mod facility_import;
 /// Request-body parsing for the fuzz targets in `fuzz/` (feature `fuzzing`; not an API).
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+/// What the families share for HTTP: server loop, telemetry, extractors, tokens, rate limits.
+pub mod http;
 /// OTP delivery: console, SMS gateway, or sandbox.
 pub mod notify;
 /// `/healthz`, `/readyz`, `/metrics`, `/openapi.json` and the API docs page.
@@ -35,22 +31,19 @@ pub mod ops;
 pub mod outbox;
 /// Partner API keys on the admin API: issue, rotate, list, revoke.
 pub mod partners;
-/// Per-address limits on the public API.
-pub mod rate_limit;
 /// The availability search cache, kept fresh by commits and the feed.
 pub mod search_cache;
-/// The server loop: connection caps, the deadline for a request's head, graceful shutdown.
-pub mod serve;
 /// The appointment slip: a PDF with a QR code.
 pub mod slip;
 /// Slots known to be sold out, answered from memory.
 pub mod sold_out;
-/// Request ids, access logs without personal data, per-route metrics, limits and timeouts.
-pub mod telemetry;
-/// The shared text formats (dates, pincodes) as OpenAPI schemas with their exact patterns.
-pub mod wire_formats;
 
-use admin::SecurityAddon;
+/// The middleware module under its former path, which the CLI's process tests use to check logs
+/// for personal data ([`http::telemetry::personal_data_in`]).
+pub use http::telemetry;
+
+use http::auth::SecurityAddon;
+use http::{auth, error_responses, rate_limit, wire_formats};
 use sehat_domain::clock::Clock;
 use sehat_domain::gazetteer::Gazetteer;
 use sehat_domain::identity::{IdentityKey, OtpPolicy};

@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::telemetry;
+use crate::http::telemetry;
 use axum::Json;
 use axum::extract::State;
 use axum::http::header;

@@ -4,7 +4,8 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{AdminAuth, ApiJson, ApiPath};
+use crate::http::auth::AdminAuth;
+use crate::http::extract::{ApiJson, ApiPath};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -4,13 +4,13 @@
 use crate::config::{Config, LogConfig, OtpDelivery};
 use crate::keys;
 use anyhow::Context;
-use sehat_api::auth::TokenKeys;
 use sehat_api::cowin_v2::feed::{Feed, FeedConfig};
 use sehat_api::facility_import::{
     ImportMode, ImportOptions, ImportReport, PlanWriter, import_facilities,
 };
+use sehat_api::http::auth::TokenKeys;
+use sehat_api::http::rate_limit::PublicLimit;
 use sehat_api::notify;
-use sehat_api::rate_limit::PublicLimit;
 use sehat_api::{ApiConfig, AppState};
 use sehat_domain::DomainError;
 use sehat_domain::clock::{Clock, SystemClock};
@@ -423,7 +423,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, backend = ?store.backend(), "sehat listening");
     announce(addr);
-    let limits = sehat_api::serve::ConnectionLimits {
+    let limits = sehat_api::http::serve::ConnectionLimits {
         max_connections: config.server.max_connections,
         max_per_address: if public.trust_forwarded_for {
             0
@@ -432,7 +432,8 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
         },
         header_timeout: Duration::from_secs(config.server.header_timeout_secs.max(1)),
     };
-    let server = sehat_api::serve::serve(listener, sehat_api::app(state), limits, stopping.clone());
+    let server =
+        sehat_api::http::serve::serve(listener, sehat_api::app(state), limits, stopping.clone());
     tokio::pin!(server);
     let grace = Duration::from_secs(config.server.shutdown_grace_secs);
     let served = tokio::select! {

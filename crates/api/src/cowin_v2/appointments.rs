@@ -4,13 +4,12 @@
 
 use super::sessions::{CenterFields, SessionItem};
 use crate::AppState;
-use crate::auth::BeneficiaryToken;
 use crate::captcha::Captcha;
-use crate::cowin_v1::{
-    beneficiary_list, cancel_as, idempotency_key, loose_i64, loose_text, reference_id,
-};
+use crate::cowin_v1::{beneficiary_list, cancel_as, loose_i64, loose_text, reference_id};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::http::auth::BeneficiaryToken;
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::idempotency::idempotency_key;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -373,7 +372,7 @@ pub struct ScheduleBody {
     session_id: String,
     #[schema(example = "09:00AM-11:00AM")]
     slot: String,
-    #[schema(value_type = Vec<crate::wire_formats::ReferenceText>)]
+    #[schema(value_type = Vec<crate::http::wire_formats::ReferenceText>)]
     beneficiaries: Vec<Value>,
     #[schema(value_type = Option<i64>)]
     center_id: Option<Value>,
@@ -462,7 +461,7 @@ async fn schedule(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Json<ConfirmationReply>, ApiError> {
     let key = idempotency_key(&headers, &auth.account, "v2/schedule", &body)?;
-    let form: ScheduleBody = crate::extract::from_json_value(body)?;
+    let form: ScheduleBody = crate::http::extract::from_json_value(body)?;
     check_captcha(&state, &auth, key.as_ref(), form.captcha.as_deref()).await?;
     let beneficiaries = beneficiary_list(&form.beneficiaries)?;
     if beneficiaries.iter().any(|b| !auth.may_act_for(*b)) {
@@ -565,7 +564,7 @@ async fn reschedule(
     ApiJson(body): ApiJson<Value>,
 ) -> Result<StatusCode, ApiError> {
     let key = idempotency_key(&headers, &auth.account, "v2/reschedule", &body)?;
-    let form: RescheduleBody = crate::extract::from_json_value(body)?;
+    let form: RescheduleBody = crate::http::extract::from_json_value(body)?;
     check_captcha(&state, &auth, key.as_ref(), form.captcha.as_deref()).await?;
     let number = appointment_no(&form.appointment_id)?;
     let movers = match auth.only {
@@ -596,7 +595,7 @@ pub struct CancelBody {
     appointment_id: Value,
     /// Who to cancel; everyone in the appointment when empty.
     #[serde(rename = "beneficiariesToCancel", default)]
-    #[schema(value_type = Vec<crate::wire_formats::ReferenceText>)]
+    #[schema(value_type = Vec<crate::http::wire_formats::ReferenceText>)]
     beneficiaries_to_cancel: Vec<Value>,
 }
 
@@ -775,7 +774,7 @@ async fn get_recaptcha(
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzzing {
     use super::*;
-    use crate::extract::from_json_slice;
+    use crate::http::extract::from_json_slice;
 
     /// Reads body number `kind` from `json` and converts it into domain values.
     pub(crate) fn request_body(kind: u8, json: &[u8], this_year: i32) -> Result<(), ApiError> {

@@ -15,8 +15,8 @@
 use super::sessions::SessionItem;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiQuery;
-use crate::rate_limit::PublicCaller;
+use crate::http::extract::ApiQuery;
+use crate::http::rate_limit::PublicCaller;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -470,7 +470,7 @@ pub struct StreamQuery {
     /// CoWIN district id.
     district_id: Option<i64>,
     /// Six-digit pincode.
-    #[param(value_type = Option<crate::wire_formats::PincodeText>)]
+    #[param(value_type = Option<crate::http::wire_formats::PincodeText>)]
     pincode: Option<String>,
     /// Resume after this version (the `Last-Event-ID` header wins).
     last_event_id: Option<u64>,

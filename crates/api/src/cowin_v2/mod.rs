@@ -5,11 +5,11 @@
 //! clients send them. The public calls count against a per-address limit.
 
 use crate::AppState;
-use crate::auth::AnyToken;
 use crate::cowin_v1::{DistrictBody, StateBody, district_list, otp_login, send_otp, state_list};
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::rate_limit::PublicCaller;
+use crate::http::auth::AnyToken;
+use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::http::rate_limit::PublicCaller;
 use axum::Json;
 use axum::extract::State;
 use sehat_domain::identity::{Otp, OtpProof};
@@ -307,7 +307,7 @@ async fn validate_mobile_otp(
 #[cfg(feature = "fuzzing")]
 pub(crate) mod fuzzing {
     use super::*;
-    use crate::extract::from_json_slice;
+    use crate::http::extract::from_json_slice;
 
     /// Reads body number `kind` from `json` and converts it into domain values.
     pub(crate) fn request_body(kind: u8, json: &[u8]) -> Result<(), ApiError> {

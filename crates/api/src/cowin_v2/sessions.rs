@@ -5,10 +5,10 @@
 //! Shapes follow `specs/cowin-v2-samples/availability_by_*_responses.json`.
 
 use crate::AppState;
-use crate::auth::BeneficiaryToken;
 use crate::error::{ApiError, ErrorBody};
-use crate::extract::ApiQuery;
-use crate::rate_limit::PublicCaller;
+use crate::http::auth::BeneficiaryToken;
+use crate::http::extract::ApiQuery;
+use crate::http::rate_limit::PublicCaller;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sehat_domain::facility::{Center, FeeType};
@@ -187,10 +187,10 @@ pub struct SessionList {
 #[into_params(parameter_in = Query)]
 pub struct PinQuery {
     /// Six digits.
-    #[param(value_type = crate::wire_formats::PincodeText, example = "411038")]
+    #[param(value_type = crate::http::wire_formats::PincodeText, example = "411038")]
     pincode: String,
     /// `dd-mm-yyyy`.
-    #[param(value_type = crate::wire_formats::CowinDate, example = "24-09-2021")]
+    #[param(value_type = crate::http::wire_formats::CowinDate, example = "24-09-2021")]
     date: String,
     /// Only this vaccine, e.g. `COVISHIELD`.
     vaccine: Option<String>,
@@ -204,7 +204,7 @@ pub struct DistrictQuery {
     #[param(example = 363)]
     district_id: i64,
     /// `dd-mm-yyyy`.
-    #[param(value_type = crate::wire_formats::CowinDate)]
+    #[param(value_type = crate::http::wire_formats::CowinDate)]
     date: String,
     /// Only this vaccine.
     vaccine: Option<String>,
@@ -217,7 +217,7 @@ pub struct CenterQuery {
     /// Centre id.
     center_id: i64,
     /// `dd-mm-yyyy`.
-    #[param(value_type = crate::wire_formats::CowinDate)]
+    #[param(value_type = crate::http::wire_formats::CowinDate)]
     date: String,
     /// Only this vaccine.
     vaccine: Option<String>,

@@ -2,7 +2,8 @@
 //! minutes as spec 000 says) and to beneficiaries (after an OTP, or reference id + mobile + birth
 //! year), and the extractors that demand them. A token is refused after logout, and a guest token
 //! once its partner key is revoked or retired: every use checks both in the database, so it holds
-//! on every node. Tokens are never logged.
+//! on every node. Tokens are never logged. Also here: the admin API's bearer token, and the two
+//! bearer schemes as the OpenAPI document declares them.
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -17,6 +18,9 @@ use sehat_domain::store::Store;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
+use subtle::ConstantTimeEq;
+use utoipa::Modify;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 /// What a token lets its holder do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -243,6 +247,66 @@ impl FromRequestParts<AppState> for BeneficiaryToken {
             store,
             claims,
         })
+    }
+}
+
+/// Proof that the request carried the admin bearer token, with the store acting for the admin
+/// (its writes are audited as the admin's, from the request's address).
+#[derive(Debug, Clone)]
+pub struct AdminAuth {
+    /// The store, acting for the admin.
+    pub store: Arc<dyn Store>,
+}
+
+impl FromRequestParts<AppState> for AdminAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Some(expected) = state.config.admin_token.as_deref() else {
+            return Err(ApiError::unauthenticated());
+        };
+        let given = parts
+            .headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .unwrap_or("");
+        // Constant time, so the token cannot be guessed a character at a time.
+        if !given.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+            let origin = state.limiter.client_ip(parts).to_string();
+            Ok(Self {
+                store: state.store.acting_as(Actor::admin(origin)),
+            })
+        } else {
+            Err(ApiError::unauthenticated())
+        }
+    }
+}
+
+/// Adds the bearer schemes to the OpenAPI document: the admin token, and the `token` (a JWT
+/// from a login) of the CoWIN APIs.
+#[derive(Debug)]
+pub struct SecurityAddon;
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "admin_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
     }
 }
 

@@ -1,12 +1,11 @@
-//! Extractors shared by the API families.
+//! Extractors shared by the API families: JSON bodies, query strings and paths whose errors name
+//! the field at fault, and the body limit. (The token extractors are in [`super::auth`].)
 
 use crate::AppState;
 use crate::error::ApiError;
-use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use axum::http::request::Parts;
+use axum::extract::{FromRequest, Request};
+use axum::http::header::CONTENT_TYPE;
 use serde::de::DeserializeOwned;
-use subtle::ConstantTimeEq;
 
 /// A JSON body whose errors name the field at fault (`beneficiaries[0]: invalid type …`).
 #[derive(Debug, Clone, Copy, Default)]
@@ -87,44 +86,6 @@ fn named_error<E: std::fmt::Display>(e: serde_path_to_error::Error<E>) -> ApiErr
         (p, None) => p.to_owned(),
     };
     ApiError::invalid(field, message)
-}
-
-/// Proof that the request carried the admin bearer token, with the store acting for the admin
-/// (its writes are audited as the admin's, from the request's address).
-#[derive(Debug, Clone)]
-pub struct AdminAuth {
-    /// The store, acting for the admin.
-    pub store: std::sync::Arc<dyn sehat_domain::store::Store>,
-}
-
-impl FromRequestParts<AppState> for AdminAuth {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(expected) = state.config.admin_token.as_deref() else {
-            return Err(ApiError::unauthenticated());
-        };
-        let given = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .unwrap_or("");
-        // Constant time, so the token cannot be guessed a character at a time.
-        if !given.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
-            let origin = state.limiter.client_ip(parts).to_string();
-            Ok(Self {
-                store: state
-                    .store
-                    .acting_as(sehat_domain::audit::Actor::admin(origin)),
-            })
-        } else {
-            Err(ApiError::unauthenticated())
-        }
-    }
 }
 
 /// Query parameters whose errors are JSON bodies naming the parameter.

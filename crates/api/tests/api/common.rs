@@ -2,11 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers fail loudly
 
-
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
-use sehat_api::auth::TokenKeys;
+use sehat_api::http::auth::TokenKeys;
 use sehat_api::notify::NoNotifier;
 use sehat_api::{ApiConfig, AppState};
 use sehat_domain::clock::FixedClock;

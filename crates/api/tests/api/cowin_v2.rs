@@ -821,7 +821,7 @@ async fn the_public_api_is_limited_per_address_with_retry_after() {
         "sqlite",
         sehat_api::ApiConfig {
             otp_delivery: sehat_api::notify::OtpDelivery::Sandbox,
-            public_limit: sehat_api::rate_limit::PublicLimit {
+            public_limit: sehat_api::http::rate_limit::PublicLimit {
                 calls: 3,
                 window: std::time::Duration::from_secs(300),
                 trust_forwarded_for: false,

@@ -16,7 +16,7 @@ use anyhow::Context;
 use dataset::Tier;
 use load::{Pace, RunResult, Workload};
 use scenarios::{Bookings, Bots, Mixed, Registration, Search, Shared, Trivial};
-use sehat_api::auth::TokenKeys;
+use sehat_api::http::auth::TokenKeys;
 use sehat_domain::gazetteer::Gazetteer;
 use sehat_store::{Backend, SqlStore};
 use serde_json::{Value, json};

@@ -5,7 +5,7 @@ use super::load::{Call, Verdict, Workload};
 use hyper::StatusCode;
 use rand::Rng;
 use rand::rngs::SmallRng;
-use sehat_api::auth::TokenKeys;
+use sehat_api::http::auth::TokenKeys;
 use sehat_domain::identity::MobileHash;
 use serde_json::json;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};

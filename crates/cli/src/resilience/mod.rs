@@ -20,7 +20,7 @@ use crate::bench::server::{self, Server};
 use crate::config::Config;
 use crate::keys;
 use anyhow::Context;
-use sehat_api::auth::TokenKeys;
+use sehat_api::http::auth::TokenKeys;
 use sehat_domain::gazetteer::Gazetteer;
 use sehat_store::{Backend, SqlStore};
 use serde_json::{Value, json};
@@ -197,7 +197,7 @@ fn gate(gates: &mut Vec<Value>, name: &str, ok: bool, detail: Value) {
 /// included) holds no mobile number, 12-digit id, token or partner key.
 fn no_personal_data(gates: &mut Vec<Value>, log: &Path) {
     let text = std::fs::read_to_string(log).unwrap_or_default();
-    let leaks = sehat_api::telemetry::personal_data_in(&text, "");
+    let leaks = sehat_api::http::telemetry::personal_data_in(&text, "");
     gate(
         gates,
         "no personal data in the server's log",
