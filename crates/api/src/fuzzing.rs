@@ -2,7 +2,8 @@
 //! request body type is read the way its handler reads it, then converted into domain types
 //! with the handler's own functions. An error is an answer; only a panic is a finding.
 
-use crate::admin::{CenterPatchBody, NewCenterBody, OpenSessionsBody};
+use crate::admin::centers::{CenterPatchBody, NewCenterBody};
+use crate::admin::sessions::OpenSessionsBody;
 use crate::error::ApiError;
 use crate::http::extract::from_json_slice;
 use sehat_domain::facility::{CenterPatch, CenterSpec};

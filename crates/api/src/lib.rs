@@ -1,22 +1,32 @@
-//! sehat's HTTP surface: one module per API family over the shared core, the extractors they
-//! share, one error type per wire family, and the operational endpoints.
+//! sehat's HTTP surface: one folder per API family over the shared core, the HTTP plumbing they
+//! share, the documents they render, and the operational endpoints.
 //!
-//! A request flows one way: router → extractors (admin token, JSON into request types) →
-//! conversion into `sehat-domain` types (invalid input stops here) → one `Store` call.
-//! Handlers hold no SQL; errors become wire bodies in [`error`], in one `match`.
+//! A tour, in the order a newcomer needs it:
+//! - the API families, each a folder whose `mod.rs` names its spec and lists its routes:
+//!   [`cowin_v1`], [`cowin_v2`] and sehat's own [`admin`] API;
+//! - [`http`]: what every family shares for HTTP — the server loop, telemetry, extractors,
+//!   tokens, rate limits, idempotency keys, and what the OpenAPI document says once for all;
+//! - [`error`]: the CoWIN-family error body, which the admin API and the shared layers use too;
+//! - [`render`]: the documents sehat renders (PDF, QR, SVG), used by the appointment slip and
+//!   the captcha;
+//! - the services behind the handlers: [`notify`] (OTP delivery), [`outbox`] (the worker that
+//!   sends what bookings leave behind) and [`cache`] (searches and sold-out slots in memory);
+//! - [`ops`]: health, readiness, metrics, the OpenAPI document and its docs page.
+//!
+//! A request flows one way: router → extractors (token, JSON into request types) → conversion
+//! into `sehat-domain` types (invalid input stops here) → one `Store` call. Handlers hold no
+//! SQL; errors become wire bodies in [`error`], in one `match`.
 
-/// The admin API: centres, sessions, utilization and the bulk facility upload.
+/// The admin API: centres, sessions, utilization, the bulk facility upload, partner keys.
 pub mod admin;
-/// CAPTCHA images and answers for the v2 schedule call.
-pub mod captcha;
+/// What a node keeps in memory about seats: area searches and sold-out slots.
+pub mod cache;
 /// The CoWIN v1 registration and appointment API (spec 000).
 pub mod cowin_v1;
 /// The CoWIN v2 API of third-party apps: search, the live feed, logins, booking and the slip.
 pub mod cowin_v2;
 /// The CoWIN-family error body `{"errorCode","error"}` and the mapping of domain errors onto it.
 pub mod error;
-/// Streaming import of the facility CSV, shared by the HTTP upload and `sehat import`.
-pub mod facility_import;
 /// Request-body parsing for the fuzz targets in `fuzz/` (feature `fuzzing`; not an API).
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
@@ -29,14 +39,8 @@ pub mod notify;
 pub mod ops;
 /// The outbox worker: runs the jobs bookings leave behind (text messages), with retries.
 pub mod outbox;
-/// Partner API keys on the admin API: issue, rotate, list, revoke.
-pub mod partners;
-/// The availability search cache, kept fresh by commits and the feed.
-pub mod search_cache;
-/// The appointment slip: a PDF with a QR code.
-pub mod slip;
-/// Slots known to be sold out, answered from memory.
-pub mod sold_out;
+/// The documents sehat renders: PDF pages, QR codes, SVG; the slip and the captcha image.
+pub mod render;
 
 /// The middleware module under its former path, which the CLI's process tests use to check logs
 /// for personal data ([`http::telemetry::personal_data_in`]).
@@ -138,9 +142,9 @@ pub struct AppState {
     /// The live availability feed.
     pub feed: Arc<cowin_v2::feed::Feed>,
     /// Area searches already read, until a change makes them stale.
-    pub search_cache: Arc<search_cache::SearchCache>,
+    pub search_cache: Arc<cache::searches::SearchCache>,
     /// Slots found sold out, until seats may have come free.
-    pub sold_out: Arc<sold_out::SoldOut>,
+    pub sold_out: Arc<cache::sold_out::SoldOut>,
 }
 
 impl AppState {
@@ -154,8 +158,8 @@ impl AppState {
         identity: IdentityKey,
         notifier: Arc<dyn notify::Notifier>,
     ) -> Self {
-        let search_cache = Arc::new(search_cache::SearchCache::new(200_000));
-        let sold_out = Arc::new(sold_out::SoldOut::default());
+        let search_cache = Arc::new(cache::searches::SearchCache::new(200_000));
+        let sold_out = Arc::new(cache::sold_out::SoldOut::default());
         let (cache, sold) = (search_cache.clone(), sold_out.clone());
         store.watch_changes(Arc::new(move |touched| {
             cache.invalidate(touched);
@@ -205,7 +209,6 @@ struct ApiDoc;
 fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(admin::router())
-        .merge(partners::router())
         .merge(cowin_v1::router())
         .merge(cowin_v2::router())
         .merge(ops::router())

@@ -28,15 +28,6 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Measure search, booking and registration over HTTP against same-run baselines (see
-    /// BENCHMARKS.md); fails when a correctness gate is broken.
-    Bench(bench::BenchArgs),
-    /// Prove what sehat withstands: `contention` (overbooking and idempotency under
-    /// concurrent calls with retries), `crash` (SIGKILL of the server, and of PostgreSQL,
-    /// under booking load) or `abuse` (oversized and deep bodies, slow clients, a huge upload,
-    /// unbounded pages, while citizens search); see resilience/README.md. Fails when a gate is
-    /// broken.
-    Resilience(resilience::ResilienceArgs),
     /// Run the HTTP server (migrates the database and loads master data on start).
     Serve {
         /// Address to listen on [default: 127.0.0.1:8080].
@@ -45,9 +36,14 @@ enum Command {
         /// Database URL: sqlite://FILE (created if missing) or postgres://… [default: sqlite://sehat.db].
         #[arg(long, value_name = "URL")]
         database: Option<String>,
-        /// Seed the demo dataset if the database has no centres yet.
+        /// Seed the demo dataset if the database has no centres yet, and keep a partner API key
+        /// for it in the data directory (sehat-data/demo-partner.key).
         #[arg(long)]
         demo: bool,
+        /// With --demo: empty the database first (every table sehat made, its rows and its
+        /// migrations), so the demo starts over as new.
+        #[arg(long, requires = "demo")]
+        reset: bool,
         /// How OTPs are delivered: sandbox (echoed in the response), console (printed) or http (SMS gateway).
         #[arg(long, value_enum, value_name = "MODE")]
         otp_delivery: Option<OtpDelivery>,
@@ -57,11 +53,11 @@ enum Command {
     },
     /// Apply pending database migrations and load the master data.
     Migrate {
-        /// Database URL.
+        /// Database URL: sqlite://FILE or postgres://… [default: sqlite://sehat.db].
         #[arg(long, value_name = "URL")]
         database: Option<String>,
     },
-    /// Import data.
+    /// Import master data (states, districts, localities, vaccines) or a facility CSV file.
     Import {
         #[command(subcommand)]
         what: ImportWhat,
@@ -79,7 +75,7 @@ enum Command {
     },
     /// Create the demo dataset: centres at real post offices with 14 days of sessions.
     SeedDemo {
-        /// Database URL.
+        /// Database URL: sqlite://FILE or postgres://… [default: sqlite://sehat.db].
         #[arg(long, value_name = "URL")]
         database: Option<String>,
         /// Seed of the generator: the same seed gives the same data [default: 42].
@@ -89,13 +85,22 @@ enum Command {
         #[arg(long)]
         centers: Option<usize>,
     },
+    /// Measure search, booking and registration over HTTP against same-run baselines (see
+    /// BENCHMARKS.md); fails when a correctness gate is broken.
+    Bench(bench::BenchArgs),
+    /// Prove what sehat withstands: `contention` (overbooking and idempotency under
+    /// concurrent calls with retries), `crash` (SIGKILL of the server, and of PostgreSQL,
+    /// under booking load) or `abuse` (oversized and deep bodies, slow clients, a huge upload,
+    /// unbounded pages, while citizens search); see resilience/README.md. Fails when a gate is
+    /// broken.
+    Resilience(resilience::ResilienceArgs),
 }
 
 #[derive(Debug, Subcommand)]
 enum AuditWhat {
     /// Verify the chain.
     Verify {
-        /// Database URL.
+        /// Database URL: sqlite://FILE or postgres://… [default: sqlite://sehat.db].
         #[arg(long, value_name = "URL")]
         database: Option<String>,
     },
@@ -107,7 +112,7 @@ enum PartnerKeyWhat {
     Issue {
         /// The partner's name.
         partner: String,
-        /// Database URL.
+        /// Database URL: sqlite://FILE or postgres://… [default: sqlite://sehat.db].
         #[arg(long, value_name = "URL")]
         database: Option<String>,
     },
@@ -117,7 +122,7 @@ enum PartnerKeyWhat {
 enum ImportWhat {
     /// Load (or refresh) the states, districts, blocks, localities and vaccines shipped in the binary.
     MasterData {
-        /// Database URL.
+        /// Database URL: sqlite://FILE or postgres://… [default: sqlite://sehat.db].
         #[arg(long, value_name = "URL")]
         database: Option<String>,
     },
@@ -125,7 +130,7 @@ enum ImportWhat {
     Facilities {
         /// The CSV file.
         file: PathBuf,
-        /// Database URL.
+        /// Database URL: sqlite://FILE or postgres://… [default: sqlite://sehat.db].
         #[arg(long, value_name = "URL")]
         database: Option<String>,
         /// Write nothing unless every row is valid (default: write valid rows, report the rest).
@@ -182,7 +187,7 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async move {
         match cli.command {
-            Command::Serve { demo, .. } => setup::serve(&config, demo).await,
+            Command::Serve { demo, reset, .. } => setup::serve(&config, demo, reset).await,
             Command::Migrate { .. }
             | Command::Import {
                 what: ImportWhat::MasterData { .. },

@@ -4,10 +4,10 @@
 use crate::config::{Config, LogConfig, OtpDelivery};
 use crate::keys;
 use anyhow::Context;
-use sehat_api::cowin_v2::feed::{Feed, FeedConfig};
-use sehat_api::facility_import::{
+use sehat_api::admin::facility_import::{
     ImportMode, ImportOptions, ImportReport, PlanWriter, import_facilities,
 };
+use sehat_api::cowin_v2::feed::{Feed, FeedConfig};
 use sehat_api::http::auth::TokenKeys;
 use sehat_api::http::rate_limit::PublicLimit;
 use sehat_api::notify;
@@ -17,7 +17,7 @@ use sehat_domain::clock::{Clock, SystemClock};
 use sehat_domain::gazetteer::Gazetteer;
 use sehat_domain::identity::OtpPolicy;
 use sehat_domain::outbox::RetryPolicy;
-use sehat_domain::store::Store;
+use sehat_domain::{audit::AuditStore, facility::FacilityStore, master::ReferenceStore};
 use sehat_store::{ConnectOptions, SqlStore};
 use std::path::Path;
 use std::sync::Arc;
@@ -77,13 +77,14 @@ pub async fn ensure_master_data(store: &SqlStore, force: bool) -> anyhow::Result
         localities = data.localities.len(),
         vaccines = data.vaccines.len(),
         postal_districts = report.postal_districts,
-        unmatched_districts = report.unmatched_districts.len(),
-        unmatched_post_offices = report.unmatched_post_offices,
+        post_offices_left_out = report.unmatched_post_offices,
         elapsed_ms = started.elapsed().as_millis(),
         "master data loaded"
     );
+    // Every named postal district matches a CoWIN one; the post offices left out are the few
+    // that name no district at all (data/README.md). A named district that matches none is news.
     for district in report.unmatched_districts.iter().filter(|d| *d != " ()") {
-        tracing::info!(district = %district, "post-office district not matched to a CoWIN district");
+        tracing::warn!(district = %district, "post-office district not matched to a CoWIN district");
     }
     Ok(())
 }
@@ -183,7 +184,7 @@ pub async fn import_facilities_file(
     store.close().await;
     let report = match result {
         Ok(report) => report,
-        Err(sehat_api::facility_import::ImportError::Headers(h)) => {
+        Err(sehat_api::admin::facility_import::ImportError::Headers(h)) => {
             anyhow::bail!(
                 "USRRES0005 INVALID_FILE_HEADERS: wrong {:?}, missing {:?}",
                 h.wrong,
@@ -224,7 +225,6 @@ async fn shutdown_signal() {
     tokio::select! { () = ctrl_c => {}, () = terminate => {} }
 }
 
-/// `sehat serve`.
 /// The keys the configuration names, generating into its data directory what is missing.
 fn configured_keys(config: &Config) -> anyhow::Result<keys::Keys> {
     keys::load_or_generate(
@@ -235,16 +235,26 @@ fn configured_keys(config: &Config) -> anyhow::Result<keys::Keys> {
     )
 }
 
-/// The demo's partner API key (partner `demo`), issued once and kept in the data directory
-/// (mode 0600) so that the guides can log in as a guest. Never the key itself in the log.
+/// The demo's partner API key (partner `demo`), kept in the data directory (mode 0600) so that
+/// the guides can log in as a guest. A key belongs to the database that issued it: when the file
+/// holds a key this database does not accept (the database was reset, deleted or moved), a new
+/// one replaces it. Never the key itself in the log.
 async fn demo_partner_key(
     store: &SqlStore,
     identity: &sehat_domain::identity::IdentityKey,
     data_dir: &std::path::Path,
 ) -> anyhow::Result<()> {
     let path = data_dir.join("demo-partner.key");
-    if path.exists() {
-        return Ok(());
+    if let Ok(kept) = std::fs::read_to_string(&path) {
+        let now = store.clock.now_millis();
+        match sehat_domain::credentials::check_partner_key(store, identity, &kept, now).await {
+            Ok(_) => return Ok(()),
+            Err(DomainError::Rule(_)) => tracing::info!(
+                path = %path.display(),
+                "the demo partner API key on file is not this database's: issuing a new one"
+            ),
+            Err(e) => return Err(e.into()),
+        }
     }
     let (key, secret) =
         sehat_domain::credentials::issue_partner_key(store, identity, "demo", None).await?;
@@ -254,19 +264,30 @@ async fn demo_partner_key(
 }
 
 /// Seals new audit records into the hash chain every second. Each node runs one; they take
-/// turns on the chain's head row.
-fn start_audit_sealer(store: &SqlStore, identity: &sehat_domain::identity::IdentityKey) {
+/// turns on the chain's head row. Once `stopping` is cancelled it seals what is pending one
+/// last time and ends, so that it never outlives the database pool.
+fn start_audit_sealer(
+    store: &SqlStore,
+    identity: &sehat_domain::identity::IdentityKey,
+    stopping: tokio_util::sync::CancellationToken,
+) -> tokio::task::JoinHandle<()> {
     let store = store.clone();
     let chain = sehat_domain::audit::AuditChain::new(identity.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
-            tick.tick().await;
+            let last = tokio::select! {
+                _ = tick.tick() => false,
+                () = stopping.cancelled() => true,
+            };
             if let Err(e) = store.seal_audit(&chain, 10_000).await {
                 tracing::warn!(error = %e, "sealing the audit log failed; retrying");
             }
+            if last {
+                return;
+            }
         }
-    });
+    })
 }
 
 /// `sehat audit verify`: seals what is pending, then checks the whole chain. Fails when it is
@@ -317,13 +338,17 @@ pub async fn issue_partner_key_command(config: &Config, partner: &str) -> anyhow
     Ok(())
 }
 
-pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
+/// `sehat serve`; with `reset` (only with `demo`) the database is emptied first.
+pub async fn serve(config: &Config, demo: bool, reset: bool) -> anyhow::Result<()> {
     // Bind first: a wrong address fails before anything is created or migrated.
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
         .with_context(|| format!("listening on {}", config.server.listen))?;
     let keys = configured_keys(config)?;
     tracing::info!(jwt_key = %keys.jwt_path.display(), "signing keys ready");
+    if reset {
+        reset_database(config).await?;
+    }
     let store = open_store(config).await?;
     ensure_master_data(&store, false).await?;
     let mut gazetteer = Gazetteer::load(&store).await?;
@@ -335,7 +360,6 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     if demo {
         demo_partner_key(&store, &identity, &config.keys.data_dir).await?;
     }
-    start_audit_sealer(&store, &identity);
     let otp = &config.otp;
     let delivery = match otp.delivery {
         OtpDelivery::Sandbox => notify::OtpDelivery::Sandbox,
@@ -403,6 +427,9 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     Feed::start(&state, true);
     let feed = state.feed.clone();
     let stopping = tokio_util::sync::CancellationToken::new();
+    // Its own stop: it seals the records of the requests still finishing after `stopping`.
+    let sealer_stop = tokio_util::sync::CancellationToken::new();
+    let sealer = start_audit_sealer(&store, &state.identity, sealer_stop.clone());
     let out = &config.outbox;
     let secs_ms = |s: u64| i64::try_from(s.saturating_mul(1000)).unwrap_or(i64::MAX);
     // At least a second between attempts: a gateway that is down is not hammered.
@@ -458,9 +485,30 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     if tokio::time::timeout(patience, worker).await.is_err() {
         tracing::warn!("the outbox worker did not finish in time; its messages will be retried");
     }
+    sealer_stop.cancel();
+    if tokio::time::timeout(Duration::from_secs(5), sealer).await.is_err() {
+        tracing::warn!("the audit sealer did not finish in time; the next start seals the rest");
+    }
     store.close().await;
     served?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+/// Empties the configured database (`serve --demo --reset`): every table sehat made goes, so
+/// the start that follows migrates, loads the master data and seeds the demo as on a new machine.
+async fn reset_database(config: &Config) -> anyhow::Result<()> {
+    let mut options = ConnectOptions::new(&config.database.url);
+    options.max_connections = 1;
+    let store = SqlStore::connect(&options, Arc::new(SystemClock))
+        .await
+        .context("opening the database to reset it")?;
+    let dropped = store
+        .drop_everything()
+        .await
+        .context("emptying the database")?;
+    store.close().await;
+    tracing::info!(dropped, "database reset: every table emptied and dropped");
     Ok(())
 }
 

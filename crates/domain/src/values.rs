@@ -186,7 +186,14 @@ pub fn parse_any_date(raw: &str) -> Result<Date, &'static str> {
             .filter(|d| d.year() >= 1900)
             .ok_or("is not a calendar date from 1900 on (yyyy-mm-dd)");
     }
-    parse_cowin_date(raw)
+    // Said as the caller of this parser is asked for dates: ISO first.
+    parse_cowin_date(raw).map_err(|e| {
+        if e == "is not a calendar date" {
+            e
+        } else {
+            "must be a date as yyyy-mm-dd (or dd-mm-yyyy)"
+        }
+    })
 }
 
 /// Formats a date the CoWIN way, `dd-mm-yyyy`.
@@ -393,6 +400,11 @@ mod tests {
         assert!(parse_any_date("21-09-1860").is_err());
         assert_eq!(parse_any_date("1900-01-01"), parse_any_date("01-01-1900"));
         assert!(parse_any_date("1900-01-01").is_ok());
+        assert_eq!(
+            parse_any_date("tomorrow"),
+            Err("must be a date as yyyy-mm-dd (or dd-mm-yyyy)")
+        );
+        assert_eq!(parse_any_date("31-02-2021"), Err("is not a calendar date"));
     }
 
     #[test]

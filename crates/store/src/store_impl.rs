@@ -21,16 +21,3 @@ impl Store for SqlStore {
         Arc::new(store)
     }
 }
-
-/// Transitional: code that holds a concrete `SqlStore` (the `sehat` binary's set-up, bench and
-/// resilience commands) and imports only [`Store`] calls the capability methods through this, as
-/// it did when they were all `Store`'s own. Remove it once those callers import the capability
-/// traits they use (`ReferenceStore`, `FacilityStore`, `AuditStore`, `OutboxStore`) or take a
-/// `&dyn Store`.
-impl std::ops::Deref for SqlStore {
-    type Target = dyn Store;
-
-    fn deref(&self) -> &Self::Target {
-        self
-    }
-}

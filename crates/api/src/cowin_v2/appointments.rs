@@ -1,19 +1,19 @@
 //! The v2 protected API (bearer token from the OTP login): the family's beneficiaries, booking by
-//! session and slot, rescheduling, cancelling, the appointment slip, and the captcha that a
-//! deployment may demand on booking. Every rule is the core's, shared with v1.
+//! session and slot, rescheduling and cancelling (the slip and the captcha are their own
+//! modules). Every rule is the core's, shared with v1.
 
+use super::captcha::check_captcha;
 use super::sessions::{CenterFields, SessionItem};
 use crate::AppState;
-use crate::captcha::Captcha;
-use crate::cowin_v1::{beneficiary_list, cancel_as, loose_i64, loose_text, reference_id};
+use crate::cowin_v1::appointments::cancel_as;
+use crate::cowin_v1::loose::{beneficiary_list, loose_i64, loose_text, reference_id};
 use crate::error::{ApiError, ErrorBody};
 use crate::http::auth::BeneficiaryToken;
-use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::extract::ApiJson;
 use crate::http::idempotency::idempotency_key;
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
 use sehat_domain::beneficiary::{
     Address, Beneficiary, BeneficiaryRef, BirthYear, GenderId, NewBeneficiary, PhotoId,
 };
@@ -22,12 +22,12 @@ use sehat_domain::ids::{CenterId, SessionId};
 use sehat_domain::master::{GENDERS, PHOTO_ID_TYPES};
 use sehat_domain::schedule::{DosePool, Session};
 use sehat_domain::store::{Registration, RescheduleRequest};
-use sehat_domain::values::{Name, SlotTimings, format_cowin_date};
+use sehat_domain::values::{Name, SlotTimings};
 use sehat_domain::{DomainError, Rule};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::HashMap;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -42,12 +42,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(schedule))
         .routes(routes!(reschedule))
         .routes(routes!(cancel))
-        .routes(routes!(download_slip))
-        .routes(routes!(get_recaptcha))
 }
-
-/// How long a captcha may be answered, in milliseconds.
-const CAPTCHA_TTL_MS: i64 = 5 * 60 * 1000;
 
 // ---------------------------------------------------------------- metadata
 
@@ -406,44 +401,6 @@ async fn session_slot(
     Ok((session, slot_id))
 }
 
-/// Checks (and uses up) the account's captcha when the deployment demands one. A retry of a
-/// request already made (same `Idempotency-Key`) replays its first answer instead, unchecked.
-async fn check_captcha(
-    state: &AppState,
-    auth: &BeneficiaryToken,
-    key: Option<&sehat_domain::store::IdempotencyKey>,
-    typed: Option<&str>,
-) -> Result<(), ApiError> {
-    if !state.config.captcha_required {
-        return Ok(());
-    }
-    if let Some(key) = key
-        && state.store.idempotency_key_seen(key).await?
-    {
-        return Ok(());
-    }
-    let typed = typed.map(str::trim).filter(|t| !t.is_empty());
-    let stored = state.store.take_captcha(&auth.account).await?;
-    let ok = match (typed, stored) {
-        (Some(t), Some(s)) => {
-            use subtle::ConstantTimeEq;
-            bool::from(
-                state
-                    .identity
-                    .captcha_hash(&auth.account, t)
-                    .as_bytes()
-                    .ct_eq(s.as_bytes()),
-            )
-        }
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(DomainError::Rule(Rule::CaptchaInvalid).into())
-    }
-}
-
 /// Book a session's slot for beneficiaries of the token's mobile, for a dose: all or none,
 /// never past the slot's seats for that dose (409 `APPOIN0040`), one active appointment per
 /// beneficiary and dose (409 `APPOIN0045`), the session's age limits apply. When the
@@ -530,7 +487,7 @@ async fn book_unless_sold_out(
     }
 }
 
-fn appointment_no(value: &Value) -> Result<AppointmentNo, ApiError> {
+pub(super) fn appointment_no(value: &Value) -> Result<AppointmentNo, ApiError> {
     AppointmentNo::new(loose_i64("appointment_id", value)?)
         .map_err(|e| ApiError::invalid("appointment_id", e))
 }
@@ -612,162 +569,6 @@ async fn cancel(
     let who = beneficiary_list(&body.beneficiaries_to_cancel)?;
     cancel_as(&state, &auth, number, &who).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-/// `appointment_id=`.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SlipQuery {
-    /// The appointment confirmation number.
-    #[param(pattern = r"^[1-9][0-9]{13}$", example = "12345678901234")]
-    appointment_id: String,
-}
-
-/// The appointment slip as a PDF, with a QR code the centre scans: `SEHAT-APPT`, the appointment
-/// number, centre, date, slot and reference ids, and a tag only sehat can make.
-#[utoipa::path(get, path = "/api/v2/appointment/appointmentslip/download", tag = "cowin-v2", params(SlipQuery),
-    security(("token" = [])),
-    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn download_slip(
-    auth: BeneficiaryToken,
-    State(state): State<AppState>,
-    ApiQuery(q): ApiQuery<SlipQuery>,
-) -> Result<Response, ApiError> {
-    let number = appointment_no(&Value::String(q.appointment_id))?;
-    let appointment = state.store.appointment(&auth.account, number).await?;
-    if !appointment
-        .beneficiaries
-        .iter()
-        .any(|b| auth.may_act_for(b.reference_id))
-    {
-        return Err(ApiError::not_found("appointment"));
-    }
-    let center = state.store.center(appointment.center_id).await?;
-    let people: HashMap<BeneficiaryRef, Beneficiary> = state
-        .store
-        .beneficiaries(&auth.account)
-        .await?
-        .into_iter()
-        .map(|b| (b.reference_id, b))
-        .collect();
-    let status = appointment.status();
-    let shown: Vec<&Beneficiary> = appointment
-        .beneficiaries
-        .iter()
-        .filter(|b| auth.may_act_for(b.reference_id))
-        .filter(|b| status == BookingStatus::Cancelled || b.status == BookingStatus::Active)
-        .filter_map(|b| people.get(&b.reference_id))
-        .collect();
-    let date = format_cowin_date(appointment.date);
-    let slot = appointment.slot.timings.to_cowin_v2();
-    let refs: Vec<String> = shown.iter().map(|b| b.reference_id.to_string()).collect();
-    let parts = [
-        appointment.number.to_string(),
-        center.id.0.to_string(),
-        date.clone(),
-        slot.clone(),
-        refs.join(","),
-    ];
-    let borrowed: Vec<&str> = parts.iter().map(String::as_str).collect();
-    let tag = state.identity.document_tag("appointment-slip", &borrowed);
-    let slip = crate::slip::Slip {
-        appointment_id: appointment.number.get(),
-        status: status.as_str().to_owned(),
-        center_id: center.id.0,
-        center_name: center.name.clone(),
-        center_address: center.address.clone(),
-        block_name: center.block_name.clone().unwrap_or_default(),
-        district_name: center.district_name.clone(),
-        state_name: center.state_name.clone(),
-        pincode: center.pincode.get(),
-        date,
-        slot,
-        vaccine: appointment.vaccine_code.clone(),
-        dose: appointment.dose,
-        people: shown
-            .iter()
-            .map(|b| crate::slip::SlipPerson {
-                reference_id: b.reference_id.get(),
-                name: b.name.clone(),
-                birth_year: b.birth_year,
-                gender: b.gender.name().to_owned(),
-                photo_id: format!(
-                    "{} {}",
-                    PHOTO_ID_TYPES
-                        .iter()
-                        .find(|t| t.id == b.photo_id_type)
-                        .map_or("", |t| t.name),
-                    b.masked_photo_id()
-                ),
-            })
-            .collect(),
-        issued_at: format!(
-            "{} IST",
-            state
-                .clock
-                .now()
-                .to_offset(sehat_domain::clock::IST)
-                .format(time::macros::format_description!(
-                    "[year]-[month]-[day] [hour]:[minute]"
-                ))
-                .unwrap_or_default()
-        ),
-        qr_payload: format!("SEHAT-APPT|{}|{tag}", parts.join("|")),
-    };
-    let pdf = crate::slip::render_pdf(&slip);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"appointment-slip-{}.pdf\"",
-                    appointment.number
-                ),
-            ),
-        ],
-        pdf,
-    )
-        .into_response())
-}
-
-// ---------------------------------------------------------------- captcha
-
-/// `{"captcha":"<svg…>"}`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CaptchaReply {
-    /// An SVG image of the text to type back as `captcha` when booking.
-    captcha: String,
-    /// The answer, in sandbox mode only (as OTPs are), so that test clients can book.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    answer: Option<String>,
-}
-
-/// A fresh captcha for the token's mobile: its answer, valid 5 minutes and once, is what
-/// `schedule` checks when the deployment demands captchas (`public_api.captcha_required`).
-#[utoipa::path(post, path = "/api/v2/auth/getRecaptcha", tag = "cowin-v2",
-    security(("token" = [])),
-    responses((status = 200, body = CaptchaReply), (status = 401, body = ErrorBody)))]
-async fn get_recaptcha(
-    auth: BeneficiaryToken,
-    State(state): State<AppState>,
-) -> Result<Json<CaptchaReply>, ApiError> {
-    let captcha = Captcha::generate(&mut rand::rng(), crate::captcha::DEFAULT_LEN);
-    let hash = state.identity.captcha_hash(&auth.account, captcha.answer());
-    state
-        .store
-        .put_captcha(
-            &auth.account,
-            &hash,
-            state.clock.now_millis() + CAPTCHA_TTL_MS,
-        )
-        .await?;
-    let sandbox = state.config.otp_delivery == crate::notify::OtpDelivery::Sandbox;
-    Ok(Json(CaptchaReply {
-        answer: sandbox.then(|| captcha.answer().to_owned()),
-        captcha: captcha.svg,
-    }))
 }
 
 /// This module's request bodies read and converted as the handlers do, for `fuzz/`.

@@ -3,9 +3,26 @@
 //! and the protected booking calls. Shapes follow the real responses in
 //! `specs/cowin-v2-samples/`; OTPs are confirmed with the SHA-256 hex of the code, as real v2
 //! clients send them. The public calls count against a per-address limit.
+//!
+//! Routes, by module:
+//! - here: `GET /api/v2/admin/location/{states,districts/{state_id}}`,
+//!   `GET /api/v2/appointment/centers/public/findByLatLong`,
+//!   `POST /api/v2/auth/public/{generateOTP,confirmOTP}`,
+//!   `POST /api/v2/auth/{generateMobileOTP,validateMobileOtp,logout}`;
+//! - [`sessions`]: `GET /api/v2/appointment/sessions/public/{findByPin,findByDistrict,
+//!   calendarByPin,calendarByDistrict,calendarByCenter}` and the same without `public/`
+//!   (token);
+//! - [`feed`]: `GET /api/v2/appointment/sessions/public/stream` (Server-Sent Events);
+//! - [`appointments`]: `GET /api/v2/registration/beneficiary/{genders,idTypes}`,
+//!   `POST /api/v2/registration/beneficiary/{new,delete}`,
+//!   `GET /api/v2/appointment/beneficiaries`,
+//!   `POST /api/v2/appointment/{schedule,reschedule,cancel}`;
+//! - [`slip`]: `GET /api/v2/appointment/appointmentslip/download`;
+//! - [`captcha`]: `POST /api/v2/auth/getRecaptcha`.
 
 use crate::AppState;
-use crate::cowin_v1::{DistrictBody, StateBody, district_list, otp_login, send_otp, state_list};
+use crate::cowin_v1::login::{otp_login, send_otp};
+use crate::cowin_v1::metadata::{DistrictBody, StateBody, district_list, state_list};
 use crate::error::{ApiError, ErrorBody};
 use crate::http::auth::AnyToken;
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
@@ -22,12 +39,16 @@ use utoipa_axum::routes;
 /// How long (hours) clients may cache location lists, as CoWIN's `ttl`.
 pub(crate) const LOCATION_TTL_HOURS: u32 = 24;
 
-/// The protected API: beneficiaries, booking, the slip and the captcha.
+/// The protected API: beneficiaries, booking, rescheduling, cancelling.
 pub mod appointments;
+/// The captcha a deployment may demand on booking: issuing one, checking the answer.
+pub mod captcha;
 /// The live availability feed (Server-Sent Events).
 pub mod feed;
 /// Availability search: sessions and calendars, public and protected.
 pub mod sessions;
+/// The appointment slip download (a PDF with a QR code).
+pub mod slip;
 
 /// The v2 routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -35,6 +56,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(sessions::router())
         .merge(feed::router())
         .merge(appointments::router())
+        .routes(routes!(slip::download_slip))
+        .routes(routes!(captcha::get_recaptcha))
         .routes(routes!(states))
         .routes(routes!(districts))
         .routes(routes!(generate_public_otp))

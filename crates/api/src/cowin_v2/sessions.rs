@@ -370,7 +370,7 @@ async fn answer(
             a,
             k,
             ticket,
-            std::sync::Arc::new(crate::search_cache::Rendered {
+            std::sync::Arc::new(crate::cache::searches::Rendered {
                 bytes: bytes.clone(),
                 etag: etag.clone(),
                 changed_at: found.changed_at,

@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use sehat_domain::gazetteer::Gazetteer;
 use sehat_domain::identity::IdentityKey;
 use sehat_domain::master::Locality;
-use sehat_domain::store::Store;
+use sehat_domain::master::ReferenceStore;
 use sehat_domain::values::{Mobile, SlotTimings};
 use sehat_store::SqlStore;
 use sehat_store::bulk::{

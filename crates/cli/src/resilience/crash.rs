@@ -16,7 +16,7 @@ use crate::keys;
 use hyper::StatusCode;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
-use sehat_domain::store::Store;
+use sehat_domain::outbox::OutboxStore;
 use sehat_store::Backend;
 use sehat_store::inspect::{AppointmentRow, OutboxRow};
 use serde_json::{Value, json};

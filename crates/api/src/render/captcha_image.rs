@@ -1,4 +1,5 @@
-//! Image captchas for the v2 schedule call: the SVG that `getRecaptcha` returns and the check of the typed answer.
+//! The captcha image: a random text in hand-drawn glyphs, as the SVG that `getRecaptcha`
+//! returns (the answer's checking is the family's, in `cowin_v2::captcha`).
 //!
 //! The image copies the shape of CoWIN v2's (see `getRecaptcha_sample.svg`): a 150×50 SVG whose
 //! characters are filled `<path>` outlines in varied colours, plus a few noise curves, with no
@@ -6,24 +7,15 @@
 //! alphabet below: each stroke is wobbled, thickened into filled bands with round joints, and the
 //! whole glyph is scaled, sheared and rotated at random.
 
-use std::fmt::Write as _;
-
+use super::svg::{self, Curve, Point, Shape};
 use rand::Rng;
 use rand::seq::SliceRandom;
-use subtle::ConstantTimeEq;
-
-/// How many characters a captcha has unless the caller has a reason to ask for another length.
-pub const DEFAULT_LEN: usize = 5;
 
 /// The most characters that still fit legibly in the 150 px wide image; longer requests get this many.
 pub const MAX_LEN: usize = 8;
 
 const WIDTH: f64 = 150.0;
 const HEIGHT: f64 = 50.0;
-
-/// The root element exactly as in CoWIN's sample, so clients that size the image from it keep working.
-const SVG_OPEN: &str =
-    r#"<svg xmlns="http://www.w3.org/2000/svg" width="150" height="50" viewBox="0,0,150,50">"#;
 
 /// Glyphs are drawn on a grid `GRID_W` wide and `GRID_H` tall, y pointing down.
 const GRID_W: f64 = 4.0;
@@ -90,70 +82,38 @@ const GLYPHS: &[(char, &[Stroke])] = &[
     ]),
 ];
 
-/// A fresh captcha: the SVG to show and the answer expected back (kept out of `Debug`).
-pub struct Captcha {
+/// A drawn captcha: the SVG to show and the text it shows (kept out of `Debug`).
+pub struct CaptchaImage {
     /// The image, a complete `<svg>` document in the shape of CoWIN's `getRecaptcha` sample.
     pub svg: String,
-    answer: String,
+    /// The characters drawn, uppercase, in reading order.
+    pub text: String,
 }
 
-impl std::fmt::Debug for Captcha {
+impl std::fmt::Debug for CaptchaImage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Captcha")
+        f.debug_struct("CaptchaImage")
             .field("svg_bytes", &self.svg.len())
             .finish_non_exhaustive()
     }
 }
 
-impl Captcha {
-    /// A new captcha with `len` characters ([`DEFAULT_LEN`] unless there is a reason for another
-    /// length; `len` is clamped to `1..=MAX_LEN`) from an alphabet without look-alikes (no 0/O,
-    /// 1/I/l, etc.), drawn with random jitter, rotation, colour and noise, using the given RNG.
-    pub fn generate(rng: &mut impl Rng, len: usize) -> Self {
-        let drawing = Drawing::new(rng, len);
-        let svg = drawing.to_svg(rng);
-        Self {
-            svg,
-            answer: drawing.answer,
-        }
+/// Draws `len` random characters (`len` clamped to `1..=MAX_LEN`) from an alphabet without
+/// look-alikes (no 0/O, 1/I/l, etc.), with random jitter, rotation, colour and noise, using the
+/// given RNG.
+pub fn draw(rng: &mut impl Rng, len: usize) -> CaptchaImage {
+    let drawing = Drawing::new(rng, len);
+    let svg = drawing.to_svg(rng);
+    CaptchaImage {
+        svg,
+        text: drawing.text,
     }
-
-    /// The expected answer (uppercase).
-    pub fn answer(&self) -> &str {
-        &self.answer
-    }
-}
-
-/// Whether a typed answer matches (case-insensitive, surrounding whitespace ignored), compared in
-/// constant time for answers of the same length. An empty answer never matches.
-pub fn answer_matches(expected: &str, typed: &str) -> bool {
-    let expected = expected.trim().to_ascii_uppercase();
-    let typed = typed.trim().to_ascii_uppercase();
-    !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(typed.as_bytes()))
-}
-
-type Point = (f64, f64);
-
-/// One filled piece of a glyph outline, in image pixels.
-#[derive(Debug, Clone, Copy)]
-enum Shape {
-    /// A round joint or end of a stroke.
-    Disc { centre: Point, radius: f64 },
-    /// A thickened segment of a stroke, corners clockwise on screen.
-    Band([Point; 4]),
-}
-
-/// A noise line: a cubic Bézier curve stroked thinly across the image.
-#[derive(Debug, Clone, Copy)]
-struct Curve {
-    points: [Point; 4],
-    width: f64,
 }
 
 /// The geometry of one captcha, before it is written out as SVG.
 #[derive(Debug)]
 struct Drawing {
-    answer: String,
+    text: String,
     glyphs: Vec<Vec<Shape>>,
     noise: Vec<Curve>,
 }
@@ -165,11 +125,11 @@ impl Drawing {
         let cell = (WIDTH - 2.0 * margin) / len as f64;
         // 4.4 px per grid unit gives glyphs about 27 px tall; narrow cells shrink them to fit.
         let scale = (cell / 5.6).min(4.4);
-        let mut answer = String::with_capacity(len);
+        let mut text = String::with_capacity(len);
         let mut glyphs = Vec::with_capacity(len);
         for i in 0..len {
             let (ch, strokes) = GLYPHS[rng.random_range(0..GLYPHS.len())];
-            answer.push(ch);
+            text.push(ch);
             let centre = (
                 margin + cell * (i as f64 + 0.5) + cell * rng.random_range(-0.08..=0.08),
                 HEIGHT / 2.0 + rng.random_range(-3.0..=3.0),
@@ -180,7 +140,7 @@ impl Drawing {
             .map(|_| noise_curve(rng))
             .collect();
         Self {
-            answer,
+            text,
             glyphs,
             noise,
         }
@@ -191,38 +151,14 @@ impl Drawing {
     fn to_svg(&self, rng: &mut impl Rng) -> String {
         let mut elements: Vec<String> = Vec::with_capacity(self.glyphs.len() + self.noise.len());
         for shapes in &self.glyphs {
-            let mut d = String::new();
-            for shape in shapes {
-                push_shape(&mut d, shape);
-            }
-            elements.push(format!(r#"<path fill="{}" d="{d}"/>"#, dark_colour(rng)));
+            elements.push(svg::filled_path(&dark_colour(rng), shapes));
         }
         for curve in &self.noise {
-            let [a, b, c, e] = curve.points;
-            elements.push(format!(
-                r#"<path fill="none" stroke="{}" stroke-width="{:.1}" d="M{:.1} {:.1}C{:.1} {:.1} {:.1} {:.1} {:.1} {:.1}"/>"#,
-                dark_colour(rng),
-                curve.width,
-                a.0,
-                a.1,
-                b.0,
-                b.1,
-                c.0,
-                c.1,
-                e.0,
-                e.1
-            ));
+            elements.push(svg::stroked_curve(&dark_colour(rng), curve));
         }
         elements.shuffle(rng);
-        let mut svg = String::with_capacity(
-            SVG_OPEN.len() + elements.iter().map(String::len).sum::<usize>() + 6,
-        );
-        svg.push_str(SVG_OPEN);
-        for element in &elements {
-            svg.push_str(element);
-        }
-        svg.push_str("</svg>");
-        svg
+        // The root element as in CoWIN's sample: 150×50.
+        svg::document(WIDTH as u32, HEIGHT as u32, &elements)
     }
 }
 
@@ -248,7 +184,11 @@ fn glyph_shapes(rng: &mut impl Rng, strokes: &[Stroke], centre: Point, scale: f6
         for &(centre, radius) in &joints {
             shapes.push(Shape::Disc { centre, radius });
         }
-        shapes.extend(joints.windows(2).filter_map(|pair| band(pair[0], pair[1])));
+        shapes.extend(
+            joints
+                .windows(2)
+                .filter_map(|pair| Shape::band(pair[0], pair[1])),
+        );
     }
     // Shuffled so the order of the pieces does not trace the strokes.
     shapes.shuffle(rng);
@@ -289,60 +229,6 @@ fn wobble(rng: &mut impl Rng, stroke: &[Point]) -> Vec<Point> {
     points
 }
 
-/// The segment from `a` to `b` thickened to each end's half-width, or `None` if it has no length.
-fn band((a, wa): (Point, f64), (b, wb): (Point, f64)) -> Option<Shape> {
-    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
-    let length = dx.hypot(dy);
-    if length < 0.01 {
-        return None;
-    }
-    let (nx, ny) = (-dy / length, dx / length);
-    let mut corners = [
-        (a.0 + nx * wa, a.1 + ny * wa),
-        (b.0 + nx * wb, b.1 + ny * wb),
-        (b.0 - nx * wb, b.1 - ny * wb),
-        (a.0 - nx * wa, a.1 - ny * wa),
-    ];
-    // All pieces of a glyph share one path under the default nonzero fill rule; where two
-    // overlap they must wind the same way, or the overlap would be cut out as a hole.
-    if signed_area(&corners) < 0.0 {
-        corners.reverse();
-    }
-    Some(Shape::Band(corners))
-}
-
-/// Twice the signed area of a polygon; positive when its corners run clockwise on screen (y down).
-fn signed_area(corners: &[Point]) -> f64 {
-    corners
-        .iter()
-        .zip(corners.iter().cycle().skip(1))
-        .map(|(p, q)| p.0 * q.1 - q.0 * p.1)
-        .sum()
-}
-
-/// Appends one shape as a closed subpath, with one decimal to keep the document small.
-fn push_shape(d: &mut String, shape: &Shape) {
-    // Writing to a `String` cannot fail.
-    let _ = match *shape {
-        // Two half-circle arcs with sweep-flag 1, so clockwise like the bands.
-        Shape::Disc {
-            centre: (x, y),
-            radius: r,
-        } => write!(
-            d,
-            "M{:.1} {y:.1}a{r:.1} {r:.1} 0 1 1 {:.1} 0a{r:.1} {r:.1} 0 1 1 {:.1} 0Z",
-            x - r,
-            2.0 * r,
-            -2.0 * r
-        ),
-        Shape::Band([a, b, c, e]) => write!(
-            d,
-            "M{:.1} {:.1}L{:.1} {:.1}L{:.1} {:.1}L{:.1} {:.1}Z",
-            a.0, a.1, b.0, b.1, c.0, c.1, e.0, e.1
-        ),
-    };
-}
-
 /// A thin curve from the left edge to the right edge, wandering up and down on the way.
 fn noise_curve(rng: &mut impl Rng) -> Curve {
     let mut y = || rng.random_range(6.0..=HEIGHT - 6.0);
@@ -369,101 +255,27 @@ fn dark_colour(rng: &mut impl Rng) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cowin_v2::captcha::DEFAULT_LEN;
+    use crate::render::svg::signed_area;
     use rand::SeedableRng;
     use rand::rngs::StdRng;
-
-    fn captcha(seed: u64, len: usize) -> Captcha {
-        Captcha::generate(&mut StdRng::seed_from_u64(seed), len)
-    }
-
-    #[test]
-    fn svg_is_well_formed_with_the_sample_root_attributes() {
-        for seed in 0..50 {
-            let captcha = captcha(seed, DEFAULT_LEN);
-            let doc = roxmltree::Document::parse(&captcha.svg).expect("well-formed XML");
-            let root = doc.root_element();
-            assert_eq!(root.tag_name().name(), "svg");
-            assert_eq!(
-                root.tag_name().namespace(),
-                Some("http://www.w3.org/2000/svg")
-            );
-            assert_eq!(root.attribute("width"), Some("150"));
-            assert_eq!(root.attribute("height"), Some("50"));
-            assert_eq!(root.attribute("viewBox"), Some("0,0,150,50"));
-            let paths: Vec<_> = root.children().filter(|n| n.is_element()).collect();
-            assert!(paths.iter().all(|n| n.tag_name().name() == "path"));
-            assert!(
-                paths
-                    .iter()
-                    .all(|n| n.attribute("d").is_some_and(|d| !d.is_empty()))
-            );
-            let filled = paths
-                .iter()
-                .filter(|n| n.attribute("fill") != Some("none"))
-                .count();
-            assert_eq!(filled, DEFAULT_LEN, "one filled path per character");
-            assert!(paths.len() > filled, "noise curves are drawn too");
-        }
-    }
-
-    #[test]
-    fn svg_does_not_give_the_answer_away() {
-        for seed in 0..200 {
-            let captcha = captcha(seed, DEFAULT_LEN);
-            let svg = captcha.svg.to_ascii_uppercase();
-            assert!(!svg.contains("<TEXT"), "seed {seed}");
-            assert!(
-                !svg.contains(captcha.answer()),
-                "seed {seed}: {}",
-                captcha.answer()
-            );
-        }
-    }
-
-    #[test]
-    fn svg_stays_small() {
-        for seed in 0..200 {
-            assert!(captcha(seed, DEFAULT_LEN).svg.len() < 12_000, "seed {seed}");
-            assert!(captcha(seed, MAX_LEN).svg.len() < 15_000, "seed {seed}");
-        }
-    }
 
     #[test]
     fn answer_has_the_requested_length_and_only_alphabet_characters() {
         for len in 1..=MAX_LEN {
             for seed in 0..20 {
-                let captcha = captcha(seed, len);
-                assert_eq!(captcha.answer().chars().count(), len);
+                let image = draw(&mut StdRng::seed_from_u64(seed), len);
+                assert_eq!(image.text.chars().count(), len);
                 assert!(
-                    captcha
-                        .answer()
+                    image
+                        .text
                         .chars()
                         .all(|c| GLYPHS.iter().any(|(g, _)| *g == c)),
                     "{}",
-                    captcha.answer()
+                    image.text
                 );
             }
         }
-    }
-
-    #[test]
-    fn length_is_clamped_to_what_fits() {
-        assert_eq!(captcha(1, 0).answer().len(), 1);
-        assert_eq!(captcha(1, 100).answer().len(), MAX_LEN);
-    }
-
-    #[test]
-    fn captchas_from_different_seeds_differ() {
-        let (a, b) = (captcha(1, DEFAULT_LEN), captcha(2, DEFAULT_LEN));
-        assert_ne!(a.svg, b.svg);
-        assert_ne!(a.answer(), b.answer());
-    }
-
-    #[test]
-    fn the_same_seed_draws_the_same_captcha() {
-        let (a, b) = (captcha(7, DEFAULT_LEN), captcha(7, DEFAULT_LEN));
-        assert_eq!(a.svg, b.svg);
-        assert_eq!(a.answer(), b.answer());
     }
 
     #[test]
@@ -541,33 +353,5 @@ mod tests {
             let present = group.chars().filter(|c| chars.contains(c)).count();
             assert!(present <= 1, "{group}");
         }
-    }
-
-    #[test]
-    fn answer_matches_ignores_case_and_surrounding_whitespace() {
-        assert!(answer_matches("AB3K7", "AB3K7"));
-        assert!(answer_matches("AB3K7", "ab3k7"));
-        assert!(answer_matches("AB3K7", "  aB3k7\n"));
-        assert!(answer_matches(" ab3k7 ", "AB3K7"));
-    }
-
-    #[test]
-    fn answer_matches_rejects_wrong_and_empty_answers() {
-        assert!(!answer_matches("AB3K7", "AB3K8"));
-        assert!(!answer_matches("AB3K7", "AB3K"));
-        assert!(!answer_matches("AB3K7", "AB3K77"));
-        assert!(!answer_matches("AB3K7", "A B3K7"));
-        assert!(!answer_matches("AB3K7", ""));
-        assert!(!answer_matches("AB3K7", "   "));
-        assert!(!answer_matches("", ""));
-    }
-
-    #[test]
-    fn a_generated_answer_matches_itself_typed_in_lowercase() {
-        let captcha = captcha(5, DEFAULT_LEN);
-        assert!(answer_matches(
-            captcha.answer(),
-            &captcha.answer().to_lowercase()
-        ));
     }
 }
