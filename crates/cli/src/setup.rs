@@ -486,7 +486,10 @@ pub async fn serve(config: &Config, demo: bool, reset: bool) -> anyhow::Result<(
         tracing::warn!("the outbox worker did not finish in time; its messages will be retried");
     }
     sealer_stop.cancel();
-    if tokio::time::timeout(Duration::from_secs(5), sealer).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(5), sealer)
+        .await
+        .is_err()
+    {
         tracing::warn!("the audit sealer did not finish in time; the next start seals the rest");
     }
     store.close().await;
