@@ -42,10 +42,6 @@ pub mod outbox;
 /// The documents sehat renders: PDF pages, QR codes, SVG; the slip and the captcha image.
 pub mod render;
 
-/// The middleware module under its former path, which the CLI's process tests use to check logs
-/// for personal data ([`http::telemetry::personal_data_in`]).
-pub use http::telemetry;
-
 use http::auth::SecurityAddon;
 use http::{auth, error_responses, rate_limit, wire_formats};
 use sehat_domain::clock::Clock;

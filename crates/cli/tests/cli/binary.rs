@@ -322,7 +322,7 @@ async fn run_guide(script: &str) -> Vec<String> {
             log.contains("sehat::access"),
             "{backend}: the log was captured"
         );
-        let leaks = sehat_api::telemetry::personal_data_in(&log, &stdout);
+        let leaks = sehat_api::http::telemetry::personal_data_in(&log, &stdout);
         assert!(
             leaks.is_empty(),
             "{backend}: {} logged {leaks:?}",
@@ -582,7 +582,7 @@ async fn two_processes_on_one_postgresql_share_the_otp_limits_and_the_revocation
     assert_eq!(family(&b).await.unwrap().status(), 401);
 
     for server in [a, b] {
-        let leaks = sehat_api::telemetry::personal_data_in(&server.log(), "");
+        let leaks = sehat_api::http::telemetry::personal_data_in(&server.log(), "");
         assert!(leaks.is_empty(), "{leaks:?}");
         assert!(server.stop().success());
     }
