@@ -224,8 +224,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The whole application: routes, docs and middleware.
 pub fn app(state: AppState) -> axum::Router {
-    telemetry::metrics_handle();
+    http::telemetry::metrics_handle();
     let (router, doc) = routes_and_doc();
     let router = ops::with_docs(router, doc);
-    telemetry::layers(router, &state.config).with_state(state)
+    http::telemetry::layers(router, &state.config).with_state(state)
 }
