@@ -249,10 +249,15 @@ async fn demo_partner_key(
         let now = store.clock.now_millis();
         match sehat_domain::credentials::check_partner_key(store, identity, &kept, now).await {
             Ok(_) => return Ok(()),
-            Err(DomainError::Rule(_)) => tracing::info!(
-                path = %path.display(),
-                "the demo partner API key on file is not this database's: issuing a new one"
-            ),
+            Err(DomainError::Rule(_)) => {
+                tracing::info!(
+                    path = %path.display(),
+                    "the demo partner API key on file is not this database's: issuing a new one"
+                );
+                // Key files are written only where none is (write_private never overwrites).
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("removing the stale {}", path.display()))?;
+            }
             Err(e) => return Err(e.into()),
         }
     }

@@ -71,7 +71,17 @@ impl Server {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 
+    /// Stops it (SIGTERM) and hands back its directory: database, keys and log stay.
+    fn stop_keeping_dir(mut self) -> (std::process::ExitStatus, tempfile::TempDir) {
+        let status = self.terminate();
+        (status, self.dir)
+    }
+
     fn stop(mut self) -> std::process::ExitStatus {
+        self.terminate()
+    }
+
+    fn terminate(&mut self) -> std::process::ExitStatus {
         let pid = self.child.id().to_string();
         Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         for _ in 0..100 {
@@ -83,6 +93,82 @@ impl Server {
         self.child.kill().unwrap();
         panic!("sehat did not stop on SIGTERM");
     }
+}
+
+/// Guest login with the demo partner key on file, as the guides do.
+async fn guest_login_status(base: &str, dir: &std::path::Path) -> u16 {
+    let key = std::fs::read_to_string(dir.join("data/demo-partner.key")).unwrap();
+    reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/guest/login"))
+        .header("x-api-key", key.trim())
+        .json(&serde_json::json!({"user_name": "guide"}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// `serve --demo --reset` starts the demo over (no centre created since survives), stops
+/// without an audit-sealing error, and the demo partner key on file always belongs to the
+/// database: after the reset, and after the database file is deleted, guest login still works.
+#[tokio::test]
+async fn the_demo_resets_and_its_partner_key_follows_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("sehat.db").display());
+    let small = [("SEHAT__DEMO__CENTERS", "20")];
+    let server = Server::start_on(dir, &db, &small, &[], &[]);
+    assert_eq!(
+        guest_login_status(&server.base, server.dir.path()).await,
+        200
+    );
+    let created = reqwest::Client::new()
+        .post(format!("{}/admin/v1/centers", server.base))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({"name": "Reset Probe Clinic", "district_id": 376, "pincode": "415501"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let (status, dir) = server.stop_keeping_dir();
+    assert!(status.success());
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    assert!(!log.contains("sealing the audit log failed"), "{log}");
+
+    let server = Server::start_on(dir, &db, &small, &[], &["--reset"]);
+    assert_eq!(
+        guest_login_status(&server.base, server.dir.path()).await,
+        200
+    );
+    let found: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{}/admin/v1/centers?name=Reset%20Probe&limit=5",
+            server.base
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        found["centers"],
+        serde_json::json!([]),
+        "the reset emptied the database"
+    );
+    let (status, dir) = server.stop_keeping_dir();
+    assert!(status.success());
+
+    for file in ["sehat.db", "sehat.db-wal", "sehat.db-shm"] {
+        let _ = std::fs::remove_file(dir.path().join(file));
+    }
+    let server = Server::start_on(dir, &db, &small, &[], &[]);
+    assert_eq!(
+        guest_login_status(&server.base, server.dir.path()).await,
+        200
+    );
+    assert!(server.stop().success());
 }
 
 #[tokio::test]
