@@ -17,10 +17,35 @@ pub const POSTGRES_ENV: &str = "SEHAT_TEST_POSTGRES_URL";
 /// Which backends the tests of this run cover: SQLite, and PostgreSQL when configured.
 pub fn backends() -> Vec<&'static str> {
     let mut out = vec!["sqlite"];
-    if std::env::var(POSTGRES_ENV).is_ok_and(|u| !u.is_empty()) {
+    if postgres_url().is_some() {
         out.push("postgres");
     }
     out
+}
+
+/// The PostgreSQL server tests use, from `SEHAT_TEST_POSTGRES_URL`.
+///
+/// Without it the PostgreSQL side of a test is skipped and the run says so once on standard
+/// error; under CI (`CI` set), where PostgreSQL must be tested, the test fails instead of passing
+/// on half its backends.
+pub fn postgres_url() -> Option<String> {
+    let url = std::env::var(POSTGRES_ENV).ok().filter(|u| !u.is_empty());
+    if url.is_none() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must test PostgreSQL: set {POSTGRES_ENV} (.ci/run does)"
+        );
+        // Once per test binary, written past the harness's capture (which takes `eprintln!`).
+        static SAID: std::sync::Once = std::sync::Once::new();
+        SAID.call_once(|| {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED the PostgreSQL side of the storage tests: set {POSTGRES_ENV} to run it"
+            );
+        });
+    }
+    url
 }
 
 /// A database of its own for one test, migrated and holding the master data.

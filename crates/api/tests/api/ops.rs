@@ -7,7 +7,7 @@ use crate::common;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::TestApp;
-use sehat_store::testing::{POSTGRES_ENV, backends};
+use sehat_store::testing::{backends, postgres_url};
 use serde_json::json;
 
 #[tokio::test]
@@ -151,14 +151,11 @@ async fn the_openapi_document_is_served_and_matches_the_snapshot() {
 /// A database outage answers 503 with a clear body, and the server recovers by itself.
 #[tokio::test]
 async fn a_database_outage_gives_503_and_recovers() {
-    if std::env::var(POSTGRES_ENV).is_err() {
-        return; // needs a server whose connections can be cut; SQLite is in-process
-    }
+    // Needs a server whose connections can be cut; SQLite is in-process.
+    let Some(url) = postgres_url() else { return };
     let app = TestApp::new("postgres").await;
     let name = app.db.url.rsplit('/').next().unwrap().to_owned();
-    let admin = sqlx::PgPool::connect(&std::env::var(POSTGRES_ENV).unwrap())
-        .await
-        .unwrap();
+    let admin = sqlx::PgPool::connect(&url).await.unwrap();
     let cut = |allow: bool| {
         let sql = format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {allow}");
         let admin = admin.clone();

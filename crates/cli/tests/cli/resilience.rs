@@ -11,9 +11,7 @@ use std::process::Command;
 #[test]
 fn the_fast_resilience_suites_hold_every_gate() {
     let dir = tempfile::tempdir().unwrap();
-    let postgres = std::env::var("SEHAT_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty());
+    let postgres = sehat_store::testing::postgres_url();
     let mut command = Command::new(env!("CARGO_BIN_EXE_sehat"));
     command
         .args(["resilience", "all", "--fast", "--database"])
