@@ -10,6 +10,7 @@ use crate::facilities::{
 use crate::feed::note_changes;
 use crate::outbox::enqueue;
 use crate::people::beneficiaries_of_in;
+use crate::rows::row;
 use async_trait::async_trait;
 use sehat_domain::beneficiary::BeneficiaryRef;
 use sehat_domain::booking::{
@@ -217,13 +218,15 @@ async fn insert_rows(
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
-struct AppointmentRow {
-    number: i64,
-    slot_id: i64,
-    appointment_dose: i64,
-    #[sqlx(flatten)]
-    session: SessionRow,
+row! {
+    struct AppointmentRow {
+        number: i64,
+        slot_id: i64,
+        appointment_dose: i64,
+    }
+    flatten {
+        session: SessionRow,
+    }
 }
 
 async fn appointments_where(

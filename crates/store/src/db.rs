@@ -12,9 +12,6 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
 /// Which database a store runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -256,11 +253,11 @@ impl SqlStore {
 
     /// Applies pending migrations.
     pub async fn migrate(&self) -> Result<(), DomainError> {
-        match &self.pool {
-            Pool::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await,
-            Pool::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
-        }
-        .map_err(|e| DomainError::Internal(e.into()))
+        let migrator = crate::migrations::migrator(self.backend())
+            .await
+            .map_err(|e| DomainError::Internal(e.into()))?;
+        on_pool!(&self.pool, p => migrator.run(p).await)
+            .map_err(|e| DomainError::Internal(e.into()))
     }
 
     /// Closes every connection.
@@ -356,9 +353,9 @@ pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
 
 /// Checksums of the migrations compiled in, for naming test templates.
 pub(crate) fn migration_checksums() -> Vec<String> {
-    SQLITE_MIGRATIONS
-        .iter()
-        .chain(POSTGRES_MIGRATIONS.iter())
+    let all = [Backend::Sqlite, Backend::Postgres].map(crate::migrations::migrations);
+    all.iter()
+        .flatten()
         .map(|m| {
             format!(
                 "{}:{:x?}",

@@ -3,6 +3,7 @@
 //! the other readers of centres and sessions share.
 
 use crate::db::{SqlStore, Tx, db_error, is_unique_violation, on_pool, on_tx};
+use crate::rows::row;
 use async_trait::async_trait;
 use sehat_domain::DomainError;
 use sehat_domain::facility::{
@@ -24,27 +25,28 @@ pub(crate) const CENTER_COLUMNS: &str = "c.id, c.name, c.state_id, s.name AS sta
     FROM centers c JOIN states s ON s.id = c.state_id JOIN districts d ON d.id = c.district_id \
     LEFT JOIN blocks b ON b.id = c.block_id";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct CenterRow {
-    id: i64,
-    name: String,
-    state_id: i64,
-    state_name: String,
-    district_id: i64,
-    district_name: String,
-    block_id: Option<i64>,
-    block_name: Option<String>,
-    pincode: i64,
-    address: String,
-    incharge_name: Option<String>,
-    incharge_mobile: Option<String>,
-    lat: Option<f64>,
-    lon: Option<f64>,
-    centre_type: String,
-    area: String,
-    fee_type: String,
-    vaccine_codes: String,
-    active: bool,
+row! {
+    pub(crate) struct CenterRow {
+        id: i64,
+        name: String,
+        state_id: i64,
+        state_name: String,
+        district_id: i64,
+        district_name: String,
+        block_id: Option<i64>,
+        block_name: Option<String>,
+        pincode: i64,
+        address: String,
+        incharge_name: Option<String>,
+        incharge_mobile: Option<String>,
+        lat: Option<f64>,
+        lon: Option<f64>,
+        centre_type: String,
+        area: String,
+        fee_type: String,
+        vaccine_codes: String,
+        active: bool,
+    }
 }
 
 impl TryFrom<CenterRow> for Center {
@@ -86,21 +88,23 @@ fn split_codes(stored: &str) -> Vec<String> {
         .collect()
 }
 
-/// The stored fields of a centre that an upsert compares and writes.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-struct CenterFields {
-    name: String,
-    state_id: i64,
-    block_id: Option<i64>,
-    address: String,
-    incharge_name: Option<String>,
-    incharge_mobile: Option<String>,
-    lat: Option<f64>,
-    lon: Option<f64>,
-    centre_type: String,
-    area: String,
-    fee_type: String,
-    vaccine_codes: String,
+row! {
+    /// The stored fields of a centre that an upsert compares and writes.
+    #[derive(Debug, Clone, PartialEq)]
+    struct CenterFields {
+        name: String,
+        state_id: i64,
+        block_id: Option<i64>,
+        address: String,
+        incharge_name: Option<String>,
+        incharge_mobile: Option<String>,
+        lat: Option<f64>,
+        lon: Option<f64>,
+        centre_type: String,
+        area: String,
+        fee_type: String,
+        vaccine_codes: String,
+    }
 }
 
 impl CenterFields {
@@ -147,11 +151,13 @@ async fn find_center(
     tx: &mut Tx,
     key: &CenterKey,
 ) -> Result<Option<(i64, CenterFields)>, DomainError> {
-    #[derive(sqlx::FromRow)]
-    struct Found {
-        id: i64,
-        #[sqlx(flatten)]
-        fields: CenterFields,
+    row! {
+        struct Found {
+            id: i64,
+        }
+        flatten {
+            fields: CenterFields,
+        }
     }
     let sql = format!(
         "SELECT id, {CENTER_FIELD_COLUMNS} FROM centers WHERE district_id = $1 AND name_key = $2 AND pincode = $3"
@@ -274,35 +280,38 @@ async fn upsert_center(
     ))
 }
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct SessionRow {
-    id: Uuid,
-    center_id: i64,
-    date: Date,
-    vaccine_code: String,
-    min_age: i64,
-    max_age: Option<i64>,
-    dose: Option<i64>,
-    capacity_online: i64,
-    capacity_walkin: i64,
-    fee: i64,
-    status: String,
-    updated_at: i64,
+row! {
+    pub(crate) struct SessionRow {
+        id: Uuid,
+        center_id: i64,
+        date: Date,
+        vaccine_code: String,
+        min_age: i64,
+        max_age: Option<i64>,
+        dose: Option<i64>,
+        capacity_online: i64,
+        capacity_walkin: i64,
+        fee: i64,
+        status: String,
+        updated_at: i64,
+    }
 }
 
-#[derive(Clone, sqlx::FromRow)]
-pub(crate) struct SlotRow {
-    pub(crate) id: i64,
-    session_id: Uuid,
-    name: String,
-    name_key: String,
-    start_minute: i64,
-    end_minute: i64,
-    capacity: i64,
-    booked: i64,
-    capacity_dose1: i64,
-    booked_dose1: i64,
-    changed_at: i64,
+row! {
+    #[derive(Clone)]
+    pub(crate) struct SlotRow {
+        pub(crate) id: i64,
+        session_id: Uuid,
+        name: String,
+        name_key: String,
+        start_minute: i64,
+        end_minute: i64,
+        capacity: i64,
+        booked: i64,
+        capacity_dose1: i64,
+        booked_dose1: i64,
+        changed_at: i64,
+    }
 }
 
 pub(crate) const SESSION_COLUMNS: &str = "se.id, se.center_id, se.date, se.vaccine_code, se.min_age, se.max_age, \

@@ -3,6 +3,7 @@
 //! by one sequencer at a time, read back by version, and pruned when old.
 
 use crate::db::{SqlStore, Tx, db_error, on_pool, on_tx};
+use crate::rows::row;
 use async_trait::async_trait;
 use sehat_domain::DomainError;
 use sehat_domain::availability::CenterArea;
@@ -49,13 +50,14 @@ pub(crate) async fn note_changes(
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
-struct ChangeRow {
-    version: i64,
-    session_id: Uuid,
-    center_id: i64,
-    district_id: i64,
-    pincode: i64,
+row! {
+    struct ChangeRow {
+        version: i64,
+        session_id: Uuid,
+        center_id: i64,
+        district_id: i64,
+        pincode: i64,
+    }
 }
 
 impl TryFrom<ChangeRow> for FeedChange {

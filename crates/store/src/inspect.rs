@@ -3,34 +3,39 @@
 //! PostgreSQL's `amcheck` on every B-tree index). Nothing here is on a request path.
 
 use crate::db::{Pool, SqlStore, db_error, on_pool};
+use crate::rows::row;
 use sehat_domain::DomainError;
 
-/// One beneficiary's place in one appointment.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct AppointmentRow {
-    /// The appointment's confirmation number.
-    pub appointment_no: i64,
-    /// The beneficiary's reference id.
-    pub beneficiary_id: i64,
-    /// The dose booked.
-    pub dose: i64,
-    /// `ACTIVE`, `CANCELLED` or `RESCHEDULED`.
-    pub status: String,
-    /// The appointment's slot now.
-    pub slot_id: i64,
+row! {
+    /// One beneficiary's place in one appointment.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct AppointmentRow {
+        /// The appointment's confirmation number.
+        pub appointment_no: i64,
+        /// The beneficiary's reference id.
+        pub beneficiary_id: i64,
+        /// The dose booked.
+        pub dose: i64,
+        /// `ACTIVE`, `CANCELLED` or `RESCHEDULED`.
+        pub status: String,
+        /// The appointment's slot now.
+        pub slot_id: i64,
+    }
 }
 
-/// One outbox job, as the crash suite compares it with what its gateway received.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct OutboxRow {
-    /// The key every delivery of the job carries.
-    pub job_key: String,
-    /// What it sends.
-    pub payload: String,
-    /// Leases taken.
-    pub attempts: i64,
-    /// `SENT`, `FAILED`, or `None` while pending.
-    pub outcome: Option<String>,
+row! {
+    /// One outbox job, as the crash suite compares it with what its gateway received.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct OutboxRow {
+        /// The key every delivery of the job carries.
+        pub job_key: String,
+        /// What it sends.
+        pub payload: String,
+        /// Leases taken.
+        pub attempts: i64,
+        /// `SENT`, `FAILED`, or `None` while pending.
+        pub outcome: Option<String>,
+    }
 }
 
 /// What the database's own check said.

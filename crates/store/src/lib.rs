@@ -19,10 +19,12 @@ mod identity;
 pub mod inspect;
 /// Reading the master data compiled into the binary.
 pub mod master_data;
+mod migrations;
 mod outbox;
 mod people;
 mod reference;
 mod reset;
+mod rows;
 mod store_impl;
 
 /// Fresh databases for tests.

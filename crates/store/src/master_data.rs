@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader};
 
 const COWIN_DISTRICTS_CSV: &[u8] = include_bytes!("../../../data/cowin_states_districts.csv");
-const POST_OFFICES_JSONL_BZ2: &[u8] =
-    include_bytes!("../../../data/india_post_offices_2025-01.jsonl.bz2");
+const POST_OFFICES_JSONL_GZ: &[u8] =
+    include_bytes!("../../../data/india_post_offices_2025-01.jsonl.gz");
 const SCHEDULE_JSON: &str = include_str!("../../../data/national_immunization_schedule.json");
 
 /// Postal district names that are renamed, respelt or carved out of the district CoWIN knows,
@@ -96,7 +96,7 @@ pub fn shipped_version() -> String {
     format!(
         "cowin:{}+po:{}+nis:{}",
         fingerprint(COWIN_DISTRICTS_CSV),
-        fingerprint(POST_OFFICES_JSONL_BZ2),
+        fingerprint(POST_OFFICES_JSONL_GZ),
         fingerprint(SCHEDULE_JSON.as_bytes())
     )
 }
@@ -104,7 +104,7 @@ pub fn shipped_version() -> String {
 /// Master data read from the shipped files, with the district-matching report.
 pub fn shipped() -> Result<(MasterData, MatchReport), String> {
     let (states, districts) = read_cowin_districts(COWIN_DISTRICTS_CSV)?;
-    let offices = read_post_offices(POST_OFFICES_JSONL_BZ2)?;
+    let offices = read_post_offices(POST_OFFICES_JSONL_GZ)?;
     let (blocks, localities, report) = place_post_offices(&states, &districts, offices);
     let vaccines = read_vaccines(SCHEDULE_JSON)?;
     let version = shipped_version();
@@ -169,8 +169,8 @@ struct PostOffice {
     location: Option<GeoPoint>,
 }
 
-fn read_post_offices(bz2: &[u8]) -> Result<Vec<PostOffice>, String> {
-    let reader = BufReader::new(bzip2::read::BzDecoder::new(bz2));
+fn read_post_offices(gz: &[u8]) -> Result<Vec<PostOffice>, String> {
+    let reader = BufReader::new(flate2::read::GzDecoder::new(gz));
     let mut out = Vec::with_capacity(160_000);
     for (n, line) in reader.lines().enumerate() {
         let line = line.map_err(|e| format!("post offices: {e}"))?;

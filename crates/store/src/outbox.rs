@@ -3,6 +3,7 @@
 //! jobs; SQLite has one writer), finished once, and pruned when old ([`OutboxStore`]).
 
 use crate::db::{Backend, SqlStore, Tx, db_error, on_pool, on_tx};
+use crate::rows::row;
 use async_trait::async_trait;
 use sehat_domain::DomainError;
 use sehat_domain::identity::{MobileHash, Sealed};
@@ -20,15 +21,16 @@ pub(crate) async fn enqueue(tx: &mut Tx, job: &NewJob) -> Result<(), DomainError
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
-struct LeasedRow {
-    id: i64,
-    job_key: String,
-    kind: String,
-    recipient: String,
-    payload: String,
-    attempts: i64,
-    mobile_sealed: Option<String>,
+row! {
+    struct LeasedRow {
+        id: i64,
+        job_key: String,
+        kind: String,
+        recipient: String,
+        payload: String,
+        attempts: i64,
+        mobile_sealed: Option<String>,
+    }
 }
 
 impl From<LeasedRow> for Job {

@@ -1,6 +1,7 @@
 //! Accounts and beneficiaries ([`BeneficiaryStore`]): the people registered under a mobile.
 
 use crate::db::{SqlStore, Tx, db_error, is_unique_violation, on_pool, on_tx};
+use crate::rows::row;
 use async_trait::async_trait;
 use sehat_domain::beneficiary::{
     Beneficiary, BeneficiaryRef, BeneficiaryStore, GenderId, Registration,
@@ -19,27 +20,28 @@ pub(crate) const BENEFICIARY_COLUMNS: &str = "b.reference_id, b.name, b.birth_ye
     LEFT JOIN states s ON s.id = b.state_id LEFT JOIN districts d ON d.id = b.district_id \
     LEFT JOIN blocks bl ON bl.id = b.block_id LEFT JOIN localities l ON l.id = b.locality_id";
 
-#[derive(sqlx::FromRow)]
-pub(crate) struct BeneficiaryRow {
-    reference_id: i64,
-    name: String,
-    birth_year: i64,
-    gender_id: i64,
-    mobile_last4: String,
-    photo_id_type: i64,
-    photo_id_last4: String,
-    state_id: Option<i64>,
-    state_name: Option<String>,
-    district_id: Option<i64>,
-    district_name: Option<String>,
-    block_id: Option<i64>,
-    block_name: Option<String>,
-    locality_id: Option<i64>,
-    locality_name: Option<String>,
-    pincode: Option<i64>,
-    address: String,
-    comorbidity: bool,
-    pub(crate) account: String,
+row! {
+    pub(crate) struct BeneficiaryRow {
+        reference_id: i64,
+        name: String,
+        birth_year: i64,
+        gender_id: i64,
+        mobile_last4: String,
+        photo_id_type: i64,
+        photo_id_last4: String,
+        state_id: Option<i64>,
+        state_name: Option<String>,
+        district_id: Option<i64>,
+        district_name: Option<String>,
+        block_id: Option<i64>,
+        block_name: Option<String>,
+        locality_id: Option<i64>,
+        locality_name: Option<String>,
+        pincode: Option<i64>,
+        address: String,
+        comorbidity: bool,
+        pub(crate) account: String,
+    }
 }
 
 impl TryFrom<BeneficiaryRow> for Beneficiary {
