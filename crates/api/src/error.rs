@@ -235,6 +235,10 @@ impl ApiError {
             Rule::CredentialsMismatch => (StatusCode::UNAUTHORIZED, "USRAUT0006"),
             Rule::TooManyAttempts { .. } => (StatusCode::TOO_MANY_REQUESTS, "USRAUT0007"),
             Rule::BadApiKey => (StatusCode::UNAUTHORIZED, "USRAUT0008"),
+            Rule::DoseOutOfOrder { .. } => (StatusCode::BAD_REQUEST, "VACCIN0001"),
+            Rule::DoseTooEarly { .. } => (StatusCode::BAD_REQUEST, "VACCIN0002"),
+            Rule::DoseAlreadyRecorded { .. } => (StatusCode::CONFLICT, "VACCIN0003"),
+            Rule::VaccineMismatch { .. } => (StatusCode::BAD_REQUEST, "VACCIN0004"),
         };
         let mut error = Self::new(status, code, rule.to_string());
         if let Rule::OtpRateLimited { retry_after_secs }

@@ -4,7 +4,7 @@
 use crate::beneficiary::{Beneficiary, BeneficiaryRef};
 use crate::facility::Center;
 use crate::identity::MobileHash;
-use crate::ids::{CenterId, SessionId, SlotId};
+use crate::ids::{AppointmentId, CenterId, SessionId, SlotId};
 use crate::schedule::{Session, SessionStatus, Slot};
 use crate::{DomainError, Rule};
 use async_trait::async_trait;
@@ -180,8 +180,10 @@ pub struct BookedBeneficiary {
 /// An appointment as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Appointment {
-    /// Confirmation number.
+    /// Confirmation number (v1's name for it).
     pub number: AppointmentNo,
+    /// Its UUID (v2's name for it).
+    pub id: AppointmentId,
     /// Centre.
     pub center_id: CenterId,
     /// Session.
@@ -284,6 +286,13 @@ pub trait BookingStore: Send + Sync {
         account: &MobileHash,
         number: AppointmentNo,
     ) -> Result<Appointment, DomainError>;
+    /// The confirmation number of an account's appointment named by its UUID (another account's
+    /// is not found).
+    async fn appointment_number(
+        &self,
+        account: &MobileHash,
+        id: AppointmentId,
+    ) -> Result<AppointmentNo, DomainError>;
     /// The appointments of an account, newest first.
     async fn appointments(&self, account: &MobileHash) -> Result<Vec<Appointment>, DomainError>;
     /// A slot with its session (for checks and wire formats).

@@ -108,4 +108,28 @@ pub enum Rule {
     /// Reference id, mobile and year of birth do not match a beneficiary.
     #[error("The beneficiary details do not match.")]
     CredentialsMismatch,
+    /// The dose does not follow the last dose recorded in its series.
+    #[error("Dose {expected} is the next dose for this beneficiary.")]
+    DoseOutOfOrder {
+        /// The dose that would come next.
+        expected: u8,
+    },
+    /// The series' interval has not passed since the previous dose.
+    #[error("It is too early for this dose: it can be given from {earliest}.")]
+    DoseTooEarly {
+        /// The first day the dose may be given (India time).
+        earliest: time::Date,
+    },
+    /// This dose is already recorded.
+    #[error("Dose {dose} is already recorded for this beneficiary.")]
+    DoseAlreadyRecorded {
+        /// The dose.
+        dose: u8,
+    },
+    /// The series was started with another vaccine.
+    #[error("This beneficiary's earlier doses are of {previous}; the series continues with it.")]
+    VaccineMismatch {
+        /// The vaccine of the earlier doses.
+        previous: String,
+    },
 }

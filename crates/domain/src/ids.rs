@@ -32,6 +32,25 @@ int_id! {
     SlotId,
 }
 
+/// An appointment as CoWIN v2 names it: a random UUID (v1 names the same appointment by its
+/// 14-digit confirmation number, [`crate::booking::AppointmentNo`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AppointmentId(pub uuid::Uuid);
+
+impl AppointmentId {
+    /// A fresh random id.
+    pub fn new_random() -> Self {
+        Self(uuid::Uuid::new_v4())
+    }
+}
+
+impl std::fmt::Display for AppointmentId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// A session (one centre, one date, one vaccine); a UUID as the v2 API shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]

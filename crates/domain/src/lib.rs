@@ -34,6 +34,8 @@ pub mod gazetteer;
 pub mod identity;
 /// Typed ids for every entity.
 pub mod ids;
+/// Immunization records and the rules a next dose must meet.
+pub mod immunization;
 /// Reference data: states, districts, blocks, localities, genders, photo-ID types, vaccines.
 pub mod master;
 /// The outbox: jobs that follow a committed change (messages, later callbacks), with retries.

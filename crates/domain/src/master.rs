@@ -233,6 +233,8 @@ pub struct MasterData {
     pub localities: Vec<Locality>,
     /// Vaccines.
     pub vaccines: Vec<Vaccine>,
+    /// How each vaccine's doses follow each other.
+    pub dose_schedules: Vec<crate::immunization::DoseSchedule>,
     /// The national immunization schedule, as its JSON text.
     pub schedule_json: String,
     /// A fingerprint of the source files, so an unchanged import is skipped.
@@ -261,6 +263,8 @@ pub trait ReferenceStore: Send + Sync {
     async fn located_localities(&self) -> Result<Vec<Locality>, DomainError>;
     /// All vaccines.
     async fn vaccines(&self) -> Result<Vec<Vaccine>, DomainError>;
+    /// How each vaccine's doses follow each other.
+    async fn dose_schedules(&self) -> Result<Vec<crate::immunization::DoseSchedule>, DomainError>;
 }
 
 #[cfg(test)]

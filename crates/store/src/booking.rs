@@ -19,12 +19,13 @@ use sehat_domain::booking::{
 };
 use sehat_domain::facility::Center;
 use sehat_domain::identity::MobileHash;
-use sehat_domain::ids::{CenterId, SlotId};
+use sehat_domain::ids::{AppointmentId, CenterId, SlotId};
 use sehat_domain::outbox::{AppointmentEvent, AppointmentNotice};
 use sehat_domain::schedule::{DosePool, Session, Slot};
 use sehat_domain::{DomainError, Rule};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
+use uuid::Uuid;
 
 async fn slot_in(tx: &mut Tx, id: SlotId) -> Result<(Session, Slot), DomainError> {
     let sessions: Vec<SessionRow> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -180,13 +181,15 @@ async fn insert_appointment(
     dose: u8,
     who: &[BeneficiaryRef],
     now: i64,
-) -> Result<AppointmentNo, DomainError> {
+) -> Result<(AppointmentNo, AppointmentId), DomainError> {
     let mut number = AppointmentNo::random();
+    // A random UUID does not collide; the 14-digit number may, and is drawn again.
+    let id = AppointmentId::new_random();
     for attempt in 0..8 {
         let inserted: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
-            "INSERT INTO appointments (number, account, center_id, session_id, slot_id, dose, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (number) DO NOTHING RETURNING number")
-            .bind(number.get()).bind(account.as_str()).bind(session.center_id.0).bind(session.id.0)
+            "INSERT INTO appointments (number, public_id, account, center_id, session_id, slot_id, dose, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (number) DO NOTHING RETURNING number")
+            .bind(number.get()).bind(id.0).bind(account.as_str()).bind(session.center_id.0).bind(session.id.0)
             .bind(slot.id.0).bind(i64::from(dose)).bind(now)
             .fetch_optional(c).await.map_err(db_error))?;
         if inserted.is_some() {
@@ -198,7 +201,7 @@ async fn insert_appointment(
         number = AppointmentNo::random();
     }
     insert_rows(tx, number, who, dose, now).await?;
-    Ok(number)
+    Ok((number, id))
 }
 
 async fn insert_rows(
@@ -221,6 +224,7 @@ async fn insert_rows(
 row! {
     struct AppointmentRow {
         number: i64,
+        public_id: Uuid,
         slot_id: i64,
         appointment_dose: i64,
     }
@@ -240,7 +244,7 @@ async fn appointments_where(
         "AND $2 = $2"
     };
     let sql = format!(
-        "SELECT a.number, a.slot_id, a.dose AS appointment_dose, {SESSION_COLUMNS} \
+        "SELECT a.number, a.public_id, a.slot_id, a.dose AS appointment_dose, {SESSION_COLUMNS} \
          FROM appointments a JOIN sessions se ON se.id = a.session_id \
          WHERE a.account = $1 {filter} ORDER BY a.created_at DESC, a.number"
     );
@@ -291,6 +295,7 @@ async fn appointments_where(
         let (session, slot) = split_slot(assemble(vec![r.session], vec![slot_row.clone()])?)?;
         out.push(Appointment {
             number: AppointmentNo::new(r.number).map_err(|e| DomainError::Internal(e.into()))?,
+            id: AppointmentId(r.public_id),
             center_id: session.center_id,
             session_id: session.id,
             date: session.date,
@@ -527,6 +532,18 @@ impl BookingStore for SqlStore {
         Ok(found)
     }
 
+    async fn appointment_number(
+        &self,
+        account: &MobileHash,
+        id: AppointmentId,
+    ) -> Result<AppointmentNo, DomainError> {
+        let found: Option<i64> = on_pool!(&self.pool, p => sqlx::query_scalar(
+            "SELECT number FROM appointments WHERE public_id = $1 AND account = $2")
+            .bind(id.0).bind(account.as_str()).fetch_optional(p).await.map_err(db_error))?;
+        let number = found.ok_or(DomainError::NotFound("appointment"))?;
+        AppointmentNo::new(number).map_err(|e| DomainError::Internal(e.into()))
+    }
+
     async fn appointments(&self, account: &MobileHash) -> Result<Vec<Appointment>, DomainError> {
         let found = self.read_appointments(account).await?;
         let detail = format!("{{\"appointments\":{}}}", found.len());
@@ -701,7 +718,7 @@ impl SqlStore {
             return Err(DomainError::Rule(Rule::AlreadyBooked));
         }
         let n = i64::try_from(r.beneficiaries.len()).unwrap_or(i64::MAX);
-        let number =
+        let (number, id) =
             insert_appointment(tx, &r.account, &session, &slot, dose, &r.beneficiaries, now)
                 .await?;
         note_changes(tx, &[session.id], now, false).await?;
@@ -723,6 +740,7 @@ impl SqlStore {
         let booked = u32::try_from(n).unwrap_or(u32::MAX);
         Ok(Appointment {
             number,
+            id,
             center_id: session.center_id,
             session_id: session.id,
             date: session.date,
@@ -839,7 +857,8 @@ impl SqlStore {
             q.push(")");
             q.build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error)
         })?;
-        let number = insert_appointment(tx, account, &session, &slot, dose, &movers, now).await?;
+        let (number, _) =
+            insert_appointment(tx, account, &session, &slot, dose, &movers, now).await?;
         enqueue(tx, &moved(number)).await?;
         one_appointment(tx, account, number).await
     }

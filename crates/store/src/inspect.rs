@@ -12,6 +12,8 @@ row! {
     pub struct AppointmentRow {
         /// The appointment's confirmation number.
         pub appointment_no: i64,
+        /// Its UUID (v2's name for it).
+        pub appointment_id: uuid::Uuid,
         /// The beneficiary's reference id.
         pub beneficiary_id: i64,
         /// The dose booked.
@@ -60,7 +62,7 @@ impl SqlStore {
     /// Every appointment row, in appointment and beneficiary order.
     pub async fn appointment_rows(&self) -> Result<Vec<AppointmentRow>, DomainError> {
         on_pool!(&self.pool, p => sqlx::query_as(
-            "SELECT ab.appointment_no, ab.beneficiary_id, ab.dose, ab.status, a.slot_id \
+            "SELECT ab.appointment_no, a.public_id AS appointment_id, ab.beneficiary_id, ab.dose, ab.status, a.slot_id \
              FROM appointment_beneficiaries ab JOIN appointments a ON a.number = ab.appointment_no \
              ORDER BY ab.appointment_no, ab.beneficiary_id")
             .fetch_all(p).await.map_err(db_error))

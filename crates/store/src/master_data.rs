@@ -3,6 +3,7 @@
 //! `data/README.md` explains how the post-office directory is mapped onto CoWIN districts.
 
 use sehat_domain::ids::{BlockId, DistrictId, LocalityId, StateId};
+use sehat_domain::immunization::{COVID_SERIES, DoseSchedule};
 use sehat_domain::master::{
     Block, COVID_VACCINES, District, Locality, MasterData, State, Vaccine, VaccineProgramme,
     place_key, post_office_place_name,
@@ -15,6 +16,7 @@ const COWIN_DISTRICTS_CSV: &[u8] = include_bytes!("../../../data/cowin_states_di
 const POST_OFFICES_JSONL_GZ: &[u8] =
     include_bytes!("../../../data/india_post_offices_2025-01.jsonl.gz");
 const SCHEDULE_JSON: &str = include_str!("../../../data/national_immunization_schedule.json");
+const COVID_DOSES_JSON: &str = include_str!("../../../data/covid_vaccine_doses.json");
 
 /// Postal district names that are renamed, respelt or carved out of the district CoWIN knows,
 /// as (state key, postal district key, CoWIN district name). New districts map to their parent.
@@ -97,8 +99,8 @@ pub fn shipped_version() -> String {
         "cowin:{}+po:{}+nis:{}",
         fingerprint(COWIN_DISTRICTS_CSV),
         fingerprint(POST_OFFICES_JSONL_GZ),
-        fingerprint(SCHEDULE_JSON.as_bytes())
-    )
+        fingerprint(SCHEDULE_JSON.as_bytes()),
+    ) + &format!("+doses:{}", fingerprint(COVID_DOSES_JSON.as_bytes()))
 }
 
 /// Master data read from the shipped files, with the district-matching report.
@@ -107,6 +109,7 @@ pub fn shipped() -> Result<(MasterData, MatchReport), String> {
     let offices = read_post_offices(POST_OFFICES_JSONL_GZ)?;
     let (blocks, localities, report) = place_post_offices(&states, &districts, offices);
     let vaccines = read_vaccines(SCHEDULE_JSON)?;
+    let dose_schedules = read_dose_schedules(SCHEDULE_JSON, COVID_DOSES_JSON)?;
     let version = shipped_version();
     Ok((
         MasterData {
@@ -115,6 +118,7 @@ pub fn shipped() -> Result<(MasterData, MatchReport), String> {
             blocks,
             localities,
             vaccines,
+            dose_schedules,
             schedule_json: SCHEDULE_JSON.to_owned(),
             version,
         },
@@ -461,6 +465,110 @@ fn read_vaccines(schedule_json: &str) -> Result<Vec<Vaccine>, String> {
     Ok(vaccines.into_values().collect())
 }
 
+/// The least interval the national schedule allows between doses of one vaccine when a child
+/// catches up on missed doses: four weeks.
+const CATCH_UP_DAYS: u16 = 28;
+
+/// Days in a schedule age such as `P6W` or `P9M` (months of 30 days, years of 365); `None` for the
+/// chart's words ("early pregnancy").
+fn schedule_age_days(text: &str) -> Option<u32> {
+    let body = text.strip_prefix('P')?;
+    let unit = body.chars().last()?;
+    let n: u32 = body.get(..body.len() - 1)?.parse().ok()?;
+    let per = match unit {
+        'D' => 1,
+        'W' => 7,
+        'M' => 30,
+        'Y' => 365,
+        _ => return None,
+    };
+    n.checked_mul(per)
+}
+
+/// How each vaccine's doses follow each other: the COVID vaccines from their file, the national
+/// schedule's vaccines from its chart — the doses of a vaccine in the chart's order, each at
+/// least the chart's spacing after the previous one, but never more than the four weeks a
+/// catch-up dose needs (a late dose is better than none), four weeks where the chart gives no age.
+fn read_dose_schedules(schedule_json: &str, covid_json: &str) -> Result<Vec<DoseSchedule>, String> {
+    #[derive(serde::Deserialize)]
+    struct Schedule {
+        schedule: Vec<Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        vaccine: String,
+        due_from: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Covid {
+        vaccines: Vec<CovidVaccine>,
+    }
+    #[derive(serde::Deserialize)]
+    struct CovidVaccine {
+        code: String,
+        manufacturer: String,
+        total_doses: u8,
+        min_days_between: Vec<u16>,
+        precaution_after_days: Option<u16>,
+    }
+    let schedule: Schedule = serde_json::from_str(schedule_json)
+        .map_err(|e| format!("national_immunization_schedule.json: {e}"))?;
+    let mut by_code: BTreeMap<String, Vec<Option<u32>>> = BTreeMap::new();
+    for entry in schedule.schedule {
+        by_code
+            .entry(vaccine_code(&entry.vaccine))
+            .or_default()
+            .push(entry.due_from.as_deref().and_then(schedule_age_days));
+    }
+    let mut out: Vec<DoseSchedule> = by_code
+        .into_iter()
+        .map(|(code, ages)| {
+            let min_days_between = ages
+                .windows(2)
+                .map(|pair| match (pair[0], pair[1]) {
+                    (Some(a), Some(b)) => u16::try_from(b.saturating_sub(a))
+                        .unwrap_or(u16::MAX)
+                        .min(CATCH_UP_DAYS),
+                    _ => CATCH_UP_DAYS,
+                })
+                .collect();
+            DoseSchedule {
+                series: code.clone(),
+                vaccine_code: code,
+                manufacturer: String::new(),
+                total_doses: u8::try_from(ages.len()).unwrap_or(u8::MAX).min(9),
+                min_days_between,
+                precaution_after_days: None,
+            }
+        })
+        .collect();
+    let covid: Covid =
+        serde_json::from_str(covid_json).map_err(|e| format!("covid_vaccine_doses.json: {e}"))?;
+    for v in covid.vaccines {
+        if !COVID_VACCINES.iter().any(|(code, _)| *code == v.code) {
+            return Err(format!(
+                "covid_vaccine_doses.json: unknown vaccine {}",
+                v.code
+            ));
+        }
+        if v.total_doses == 0 || usize::from(v.total_doses) != v.min_days_between.len() + 1 {
+            return Err(format!(
+                "covid_vaccine_doses.json: {} needs one interval between each two of its doses",
+                v.code
+            ));
+        }
+        out.push(DoseSchedule {
+            vaccine_code: v.code,
+            series: COVID_SERIES.to_owned(),
+            manufacturer: v.manufacturer,
+            total_doses: v.total_doses,
+            min_days_between: v.min_days_between,
+            precaution_after_days: v.precaution_after_days,
+        });
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -543,5 +651,47 @@ mod tests {
             .find(|l| l.pincode.get() == 411005)
             .and_then(|l| l.district_id);
         assert_eq!(pune, Some(DistrictId(363)));
+    }
+
+    #[test]
+    fn every_vaccine_has_a_dose_schedule_and_the_intervals_are_the_charts() {
+        let vaccines = read_vaccines(SCHEDULE_JSON).unwrap();
+        let schedules = read_dose_schedules(SCHEDULE_JSON, COVID_DOSES_JSON).unwrap();
+        let codes: Vec<&str> = schedules.iter().map(|s| s.vaccine_code.as_str()).collect();
+        for v in &vaccines {
+            assert!(
+                codes.contains(&v.code.as_str()),
+                "{} has no schedule",
+                v.code
+            );
+        }
+        let of = |code: &str| schedules.iter().find(|s| s.vaccine_code == code).unwrap();
+        let covishield = of("COVISHIELD");
+        assert_eq!(
+            (
+                covishield.series.as_str(),
+                covishield.total_doses,
+                covishield.min_days_between.as_slice()
+            ),
+            (COVID_SERIES, 2, &[56_u16][..])
+        );
+        assert_eq!(covishield.precaution_after_days, Some(182));
+        assert_eq!(of("ZYCOVD").total_doses, 3);
+        // Pentavalent at 6, 10 and 14 weeks: four weeks apart.
+        let penta = of("PENTA");
+        assert_eq!(
+            (penta.total_doses, penta.min_days_between.as_slice()),
+            (3, &[28_u16, 28][..])
+        );
+        // OPV at birth, 6, 10, 14 weeks and 16 months: the six weeks after birth are capped at
+        // the four-week catch-up interval.
+        let opv = of("OPV");
+        assert_eq!(
+            (opv.total_doses, opv.min_days_between.as_slice()),
+            (5, &[28_u16, 28, 28, 28][..])
+        );
+        assert_eq!(opv.series, "OPV");
+        assert_eq!(schedule_age_days("P16M"), Some(480));
+        assert_eq!(schedule_age_days("early pregnancy"), None);
     }
 }

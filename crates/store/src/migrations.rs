@@ -44,6 +44,14 @@ const SQLITE: &[(&str, &str)] = &[
         "0008_outbox.sql",
         include_str!("../migrations/sqlite/0008_outbox.sql"),
     ),
+    (
+        "0009_appointment_ids.sql",
+        include_str!("../migrations/sqlite/0009_appointment_ids.sql"),
+    ),
+    (
+        "0010_dose_schedules.sql",
+        include_str!("../migrations/sqlite/0010_dose_schedules.sql"),
+    ),
 ];
 
 /// `(file name, SQL)` of each PostgreSQL migration, in order.
@@ -79,6 +87,14 @@ const POSTGRES: &[(&str, &str)] = &[
     (
         "0008_outbox.sql",
         include_str!("../migrations/postgres/0008_outbox.sql"),
+    ),
+    (
+        "0009_appointment_ids.sql",
+        include_str!("../migrations/postgres/0009_appointment_ids.sql"),
+    ),
+    (
+        "0010_dose_schedules.sql",
+        include_str!("../migrations/postgres/0010_dose_schedules.sql"),
     ),
 ];
 
@@ -181,5 +197,42 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[tokio::test]
+    async fn appointments_made_before_uuids_get_a_version_4_uuid_each() {
+        let dir = tempfile::tempdir().expect("dir");
+        // Rows made up without their centres and sessions: no foreign keys on this connection.
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.path().join("old.db"))
+            .create_if_missing(true)
+            .foreign_keys(false);
+        let pool = sqlx::SqlitePool::connect_with(options)
+            .await
+            .expect("connect");
+        let migrator = migrator(Backend::Sqlite).await.expect("migrator");
+        migrator.run_to(8, &pool).await.expect("up to 8");
+        for number in [12_345_678_901_234_i64, 22_345_678_901_234] {
+            sqlx::query(
+                "INSERT INTO appointments (number, account, center_id, session_id, slot_id, dose, created_at, updated_at) \
+                 VALUES ($1, 'a', 1, x'00', 1, 1, 0, 0)",
+            )
+            .bind(number)
+            .execute(&pool)
+            .await
+            .expect("old appointment");
+        }
+        migrator.run(&pool).await.expect("the rest");
+        let ids: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT public_id FROM appointments")
+            .fetch_all(&pool)
+            .await
+            .expect("ids");
+        assert_eq!(ids.len(), 2);
+        assert_ne!(ids[0], ids[1]);
+        for id in ids {
+            assert_eq!(id.get_version_num(), 4, "{id}");
+            assert_eq!(id.get_variant(), uuid::Variant::RFC4122, "{id}");
+        }
+        pool.close().await;
     }
 }

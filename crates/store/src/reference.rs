@@ -4,6 +4,7 @@ use crate::db::{SqlStore, db_error, on_pool, on_tx};
 use async_trait::async_trait;
 use sehat_domain::DomainError;
 use sehat_domain::ids::{BlockId, DistrictId, LocalityId, StateId};
+use sehat_domain::immunization::DoseSchedule;
 use sehat_domain::master::{
     Block, District, Locality, MasterData, PincodeArea, ReferenceStore, State, Vaccine,
     VaccineProgramme,
@@ -133,6 +134,19 @@ impl ReferenceStore for SqlStore {
                 })
                 .push(" ON CONFLICT (code) DO UPDATE SET name = excluded.name, programme = excluded.programme")
                 .build().execute(&mut *c).await.map_err(db_error)?;
+            if !data.dose_schedules.is_empty() {
+                QueryBuilder::new("INSERT INTO dose_schedules (vaccine_code, series, manufacturer, total_doses, min_days_between, precaution_after_days) ")
+                    .push_values(&data.dose_schedules, |mut b, d| {
+                        b.push_bind(d.vaccine_code.clone()).push_bind(d.series.clone()).push_bind(d.manufacturer.clone())
+                            .push_bind(i64::from(d.total_doses))
+                            .push_bind(serde_json::to_string(&d.min_days_between).unwrap_or_else(|_| "[]".into()))
+                            .push_bind(d.precaution_after_days.map(i64::from));
+                    })
+                    .push(" ON CONFLICT (vaccine_code) DO UPDATE SET series = excluded.series, manufacturer = excluded.manufacturer, \
+                           total_doses = excluded.total_doses, min_days_between = excluded.min_days_between, \
+                           precaution_after_days = excluded.precaution_after_days")
+                    .build().execute(&mut *c).await.map_err(db_error)?;
+            }
             for (key, value) in [("version", data.version.as_str()), ("immunization_schedule", data.schedule_json.as_str())] {
                 sqlx::query("INSERT INTO master_data (key, value) VALUES ($1, $2) \
                              ON CONFLICT (key) DO UPDATE SET value = excluded.value")
@@ -222,6 +236,37 @@ impl ReferenceStore for SqlStore {
                  WHERE lat IS NOT NULL AND district_id IS NOT NULL ORDER BY id")
                 .fetch_all(p).await.map_err(db_error))?;
         Ok(rows.into_iter().filter_map(locality_from_row).collect())
+    }
+
+    async fn dose_schedules(&self) -> Result<Vec<DoseSchedule>, DomainError> {
+        type Row = (String, String, String, i64, String, Option<i64>);
+        let rows: Vec<Row> = on_pool!(&self.pool, p => sqlx::query_as(
+            "SELECT vaccine_code, series, manufacturer, total_doses, min_days_between, precaution_after_days \
+             FROM dose_schedules ORDER BY vaccine_code")
+            .fetch_all(p).await.map_err(db_error))?;
+        rows.into_iter()
+            .map(
+                |(vaccine_code, series, manufacturer, total, between, precaution)| {
+                    let corrupt = |what: &str| {
+                        DomainError::Internal(
+                            format!("dose_schedules.{what} of {vaccine_code}").into(),
+                        )
+                    };
+                    Ok(DoseSchedule {
+                        series,
+                        manufacturer,
+                        total_doses: u8::try_from(total).map_err(|_| corrupt("total_doses"))?,
+                        min_days_between: serde_json::from_str(&between)
+                            .map_err(|_| corrupt("min_days_between"))?,
+                        precaution_after_days: precaution
+                            .map(u16::try_from)
+                            .transpose()
+                            .map_err(|_| corrupt("precaution_after_days"))?,
+                        vaccine_code,
+                    })
+                },
+            )
+            .collect()
     }
 
     async fn vaccines(&self) -> Result<Vec<Vaccine>, DomainError> {

@@ -5,12 +5,12 @@
 use super::loose::{loose_i64, mobile, reference_id};
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
+use crate::http::auth::PartnerApp;
 use crate::http::extract::ApiJson;
 use crate::http::rate_limit::ClientAddress;
 use crate::notify::OtpDelivery;
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use sehat_domain::identity::{self, MobileHash, Otp, OtpProof};
 use sehat_domain::values::Mobile;
@@ -37,7 +37,7 @@ pub struct GuestLogin {
         (status = 401, description = "USRAUT0008: no valid partner API key", body = ErrorBody)))]
 pub(super) async fn guest_login(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    partner: Result<PartnerApp, ApiError>,
     ApiJson(body): ApiJson<GuestLogin>,
 ) -> Result<Response, ApiError> {
     let name = body.user_name.trim();
@@ -52,21 +52,13 @@ pub(super) async fn guest_login(
             "must be 1-64 letters, digits or . _ - @",
         ));
     }
-    let presented = headers
-        .get("x-api-key")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let now_ms = state.clock.now_millis();
-    let key = sehat_domain::credentials::check_partner_key(
-        state.store.as_ref(),
-        &state.identity,
-        presented,
-        now_ms,
-    )
-    .await?;
-    let token = state
-        .tokens
-        .guest(now_ms.div_euclid(1000), &key.partner, &key.id)?;
+    // The body is checked first: a malformed request is a 400 whatever key it carries.
+    let key = partner?.key;
+    let token = state.tokens.guest(
+        state.clock.now_millis().div_euclid(1000),
+        &key.partner,
+        &key.id,
+    )?;
     Ok((
         [(
             axum::http::header::CONTENT_TYPE,

@@ -11,6 +11,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::http::auth::BeneficiaryToken;
 use crate::http::extract::ApiJson;
 use crate::http::idempotency::idempotency_key;
+use crate::http::rate_limit::PublicCaller;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -18,7 +19,8 @@ use sehat_domain::beneficiary::{
     Address, Beneficiary, BeneficiaryRef, BirthYear, GenderId, NewBeneficiary, PhotoId,
 };
 use sehat_domain::booking::{Appointment, AppointmentNo, BookingRequest, BookingStatus};
-use sehat_domain::ids::{CenterId, SessionId};
+use sehat_domain::identity::MobileHash;
+use sehat_domain::ids::{AppointmentId, CenterId, SessionId};
 use sehat_domain::master::{GENDERS, PHOTO_ID_TYPES};
 use sehat_domain::schedule::{DosePool, Session};
 use sehat_domain::store::{Registration, RescheduleRequest};
@@ -61,10 +63,10 @@ pub struct GenderList {
     ttl: u32,
 }
 
-/// The genders.
+/// The genders (public: no personal data, and clients call it before login).
 #[utoipa::path(get, path = "/api/v2/registration/beneficiary/genders", tag = "cowin-v2",
-    security(("token" = [])), responses((status = 200, body = GenderList), (status = 401, body = ErrorBody)))]
-async fn genders(_: BeneficiaryToken) -> Json<GenderList> {
+    responses((status = 200, body = GenderList), (status = 429, body = ErrorBody)))]
+async fn genders(_: PublicCaller) -> Json<GenderList> {
     Json(GenderList {
         genders: GENDERS
             .iter()
@@ -93,10 +95,10 @@ pub struct IdTypeList {
     ttl: u32,
 }
 
-/// The photo-ID types.
+/// The photo-ID types (public: no personal data, and clients call it before login).
 #[utoipa::path(get, path = "/api/v2/registration/beneficiary/idTypes", tag = "cowin-v2",
-    security(("token" = [])), responses((status = 200, body = IdTypeList), (status = 401, body = ErrorBody)))]
-async fn id_types(_: BeneficiaryToken) -> Json<IdTypeList> {
+    responses((status = 200, body = IdTypeList), (status = 429, body = ErrorBody)))]
+async fn id_types(_: PublicCaller) -> Json<IdTypeList> {
     Json(IdTypeList {
         types: PHOTO_ID_TYPES
             .iter()
@@ -238,7 +240,8 @@ pub struct AppointmentItem {
     fee: String,
     #[serde(flatten)]
     session: SessionItem,
-    #[schema(example = "12345678901234")]
+    /// The appointment's UUID.
+    #[schema(example = "3fa85f64-5717-4562-b3fc-2c963f66afa6")]
     appointment_id: String,
     dose: u8,
     #[schema(example = "09:00AM-11:00AM")]
@@ -309,7 +312,7 @@ async fn list_beneficiaries(
             center: CenterFields::of(center, &[session]),
             fee: center.fee_for(session).to_string(),
             session: SessionItem::of(session, now),
-            appointment_id: a.number.to_string(),
+            appointment_id: a.id.to_string(),
             dose: a.dose,
             slot: a.slot.timings.to_cowin_v2(),
         })
@@ -362,6 +365,7 @@ fn beneficiary_item(b: &Beneficiary) -> BeneficiaryItem {
 #[serde(deny_unknown_fields)]
 pub struct ScheduleBody {
     #[schema(example = 1)]
+    #[serde(deserialize_with = "crate::http::wire_formats::whole::number")]
     dose: u8,
     #[schema(example = "3fa85f64-5717-4562-b3fc-2c963f66afa6")]
     session_id: String,
@@ -375,10 +379,11 @@ pub struct ScheduleBody {
     captcha: Option<String>,
 }
 
-/// `{"appointment_confirmation_no"}` (a string, as v2 writes it).
+/// `{"appointment_confirmation_no"}`: the new appointment's UUID, the `appointment_id` that
+/// `beneficiaries`, `reschedule`, `cancel` and the slip take.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConfirmationReply {
-    #[schema(example = "12345678901234")]
+    #[schema(example = "3fa85f64-5717-4562-b3fc-2c963f66afa6")]
     appointment_confirmation_no: String,
 }
 
@@ -441,7 +446,7 @@ async fn schedule(
     request.validate()?;
     let appointment = book_unless_sold_out(&state, &auth, &session, &request, key.as_ref()).await?;
     Ok(Json(ConfirmationReply {
-        appointment_confirmation_no: appointment.number.to_string(),
+        appointment_confirmation_no: appointment.id.to_string(),
     }))
 }
 
@@ -487,9 +492,40 @@ async fn book_unless_sold_out(
     }
 }
 
-pub(super) fn appointment_no(value: &Value) -> Result<AppointmentNo, ApiError> {
-    AppointmentNo::new(loose_i64("appointment_id", value)?)
-        .map_err(|e| ApiError::invalid("appointment_id", e))
+/// An appointment as a v2 request names it: by its UUID, as the published schema has it, or by
+/// the 14-digit confirmation number that sehat's v2 showed before appointments had UUIDs (and
+/// that v1 shows), so that a client holding one keeps working.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum AppointmentRef {
+    Id(AppointmentId),
+    Number(AppointmentNo),
+}
+
+impl AppointmentRef {
+    pub(super) fn parse(value: &Value) -> Result<Self, ApiError> {
+        if let Value::String(text) = value
+            && let Ok(id) = uuid::Uuid::parse_str(text.trim())
+        {
+            return Ok(Self::Id(AppointmentId(id)));
+        }
+        let refused = || ApiError::invalid("appointment_id", "must be an appointment id (a UUID)");
+        let number = loose_i64("appointment_id", value).map_err(|_| refused())?;
+        AppointmentNo::new(number)
+            .map(Self::Number)
+            .map_err(|_| refused())
+    }
+
+    /// The confirmation number, if the appointment is the account's (else 404).
+    pub(super) async fn number(
+        self,
+        store: &dyn sehat_domain::store::Store,
+        account: &MobileHash,
+    ) -> Result<AppointmentNo, ApiError> {
+        match self {
+            Self::Number(n) => Ok(n),
+            Self::Id(id) => Ok(store.appointment_number(account, id).await?),
+        }
+    }
 }
 
 /// `{"appointment_id","session_id","slot"}`, and `captcha` when the deployment demands one.
@@ -497,7 +533,8 @@ pub(super) fn appointment_no(value: &Value) -> Result<AppointmentNo, ApiError> {
 #[schema(as = V2RescheduleBody)]
 #[serde(deny_unknown_fields)]
 pub struct RescheduleBody {
-    #[schema(value_type = String, pattern = r"^[1-9][0-9]{13}$", example = "12345678901234")]
+    /// The appointment's UUID (its 14-digit confirmation number is accepted too).
+    #[schema(value_type = String, format = Uuid, example = "3fa85f64-5717-4562-b3fc-2c963f66afa6")]
     appointment_id: Value,
     session_id: String,
     #[schema(example = "01:00PM-03:00PM")]
@@ -523,7 +560,9 @@ async fn reschedule(
     let key = idempotency_key(&headers, &auth.account, "v2/reschedule", &body)?;
     let form: RescheduleBody = crate::http::extract::from_json_value(body)?;
     check_captcha(&state, &auth, key.as_ref(), form.captcha.as_deref()).await?;
-    let number = appointment_no(&form.appointment_id)?;
+    let number = AppointmentRef::parse(&form.appointment_id)?
+        .number(auth.store.as_ref(), &auth.account)
+        .await?;
     let movers = match auth.only {
         Some(only) => vec![only],
         None => Vec::new(),
@@ -548,7 +587,8 @@ async fn reschedule(
 #[schema(as = V2CancelBody)]
 #[serde(deny_unknown_fields)]
 pub struct CancelBody {
-    #[schema(value_type = String, pattern = r"^[1-9][0-9]{13}$", example = "12345678901234")]
+    /// The appointment's UUID (its 14-digit confirmation number is accepted too).
+    #[schema(value_type = String, format = Uuid, example = "3fa85f64-5717-4562-b3fc-2c963f66afa6")]
     appointment_id: Value,
     /// Who to cancel; everyone in the appointment when empty.
     #[serde(rename = "beneficiariesToCancel", default)]
@@ -565,7 +605,9 @@ async fn cancel(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<CancelBody>,
 ) -> Result<StatusCode, ApiError> {
-    let number = appointment_no(&body.appointment_id)?;
+    let number = AppointmentRef::parse(&body.appointment_id)?
+        .number(auth.store.as_ref(), &auth.account)
+        .await?;
     let who = beneficiary_list(&body.beneficiaries_to_cancel)?;
     cancel_as(&state, &auth, number, &who).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -600,12 +642,12 @@ pub(crate) mod fuzzing {
             }
             3 => {
                 let form: RescheduleBody = from_json_slice(json)?;
-                appointment_no(&form.appointment_id)?;
+                AppointmentRef::parse(&form.appointment_id)?;
                 SlotTimings::parse(&form.slot).map_err(|e| ApiError::invalid("slot", e))?;
             }
             _ => {
                 let body: CancelBody = from_json_slice(json)?;
-                appointment_no(&body.appointment_id)?;
+                AppointmentRef::parse(&body.appointment_id)?;
                 beneficiary_list(&body.beneficiaries_to_cancel)?;
             }
         }

@@ -468,11 +468,19 @@ async fn snapshot(
 #[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// CoWIN district id.
+    #[serde(
+        default,
+        deserialize_with = "crate::http::wire_formats::whole::optional"
+    )]
     district_id: Option<i64>,
     /// Six-digit pincode.
     #[param(value_type = Option<crate::http::wire_formats::PincodeText>)]
     pincode: Option<String>,
     /// Resume after this version (the `Last-Event-ID` header wins).
+    #[serde(
+        default,
+        deserialize_with = "crate::http::wire_formats::whole::optional"
+    )]
     last_event_id: Option<u64>,
 }
 

@@ -8,7 +8,9 @@
 //! - here: `GET /api/v2/admin/location/{states,districts/{state_id}}`,
 //!   `GET /api/v2/appointment/centers/public/findByLatLong`,
 //!   `POST /api/v2/auth/public/{generateOTP,confirmOTP}`,
-//!   `POST /api/v2/auth/{generateMobileOTP,validateMobileOtp,logout}`;
+//!   `POST /api/v2/auth/{generateMobileOTP,validateMobileOtp,logout}`,
+//!   `POST /api/v2/auth/{generateOTP,confirmOTP}` (a partner app's `x-api-key`),
+//!   `GET /api/v2/appointment/centers/findByLatLong` (token);
 //! - [`sessions`]: `GET /api/v2/appointment/sessions/public/{findByPin,findByDistrict,
 //!   calendarByPin,calendarByDistrict,calendarByCenter}` and the same without `public/`
 //!   (token);
@@ -24,7 +26,7 @@ use crate::AppState;
 use crate::cowin_v1::login::{otp_login, send_otp};
 use crate::cowin_v1::metadata::{DistrictBody, StateBody, district_list, state_list};
 use crate::error::{ApiError, ErrorBody};
-use crate::http::auth::AnyToken;
+use crate::http::auth::{AnyToken, PartnerApp};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::http::rate_limit::PublicCaller;
 use axum::Json;
@@ -64,8 +66,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(confirm_public_otp))
         .routes(routes!(generate_mobile_otp))
         .routes(routes!(validate_mobile_otp))
+        .routes(routes!(generate_partner_otp))
+        .routes(routes!(confirm_partner_otp))
         .routes(routes!(logout))
         .routes(routes!(centers_by_lat_long))
+        .routes(routes!(centers_by_lat_long_protected))
 }
 
 /// Log out: the token is refused from now on, on every node, until it would have expired.
@@ -127,12 +132,28 @@ async fn centers_by_lat_long(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<LatLongQuery>,
 ) -> Result<Json<NearbyList>, ApiError> {
+    nearby(&state, &q).await.map(Json)
+}
+
+/// The same as `public/findByLatLong`, for the protected API (a guest's or a citizen's token).
+#[utoipa::path(get, path = "/api/v2/appointment/centers/findByLatLong", tag = "cowin-v2", params(LatLongQuery),
+    security(("token" = [])),
+    responses((status = 200, body = NearbyList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn centers_by_lat_long_protected(
+    _: AnyToken,
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<LatLongQuery>,
+) -> Result<Json<NearbyList>, ApiError> {
+    nearby(&state, &q).await.map(Json)
+}
+
+async fn nearby(state: &AppState, q: &LatLongQuery) -> Result<NearbyList, ApiError> {
     let point = GeoPoint::new(q.lat, q.long).map_err(|e| ApiError::invalid("lat", e))?;
     let near = state
         .search_cache
         .centers_near(&*state.store, point, NEAREST_CENTERS)
         .await?;
-    Ok(Json(NearbyList {
+    Ok(NearbyList {
         centers: near
             .iter()
             .map(|(c, _)| NearbyCenter {
@@ -148,7 +169,7 @@ async fn centers_by_lat_long(
             })
             .collect(),
         ttl: LOCATION_TTL_HOURS,
-    }))
+    })
 }
 
 /// `{"states":[…],"ttl":24}`.
@@ -178,6 +199,7 @@ pub struct DistrictList {
 /// `{state_id}` in a path.
 #[derive(Debug, Deserialize)]
 pub struct StatePath {
+    #[serde(deserialize_with = "crate::http::wire_formats::whole::number")]
     state_id: i64,
 }
 
@@ -241,12 +263,23 @@ pub struct TokenReply {
     token: String,
 }
 
-/// `{"token","isNewAccount"}`.
+/// `{"token","isNewAccount"}`: `isNewAccount` is `"Y"` when the mobile has no beneficiaries
+/// yet, else `"N"`, as the published schema types it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ValidatedReply {
     token: String,
     #[serde(rename = "isNewAccount")]
-    is_new_account: bool,
+    #[schema(example = "N", pattern = "^[YN]$")]
+    is_new_account: &'static str,
+}
+
+impl ValidatedReply {
+    fn new(token: String, is_new: bool) -> Self {
+        Self {
+            token,
+            is_new_account: if is_new { "Y" } else { "N" },
+        }
+    }
 }
 
 fn proof(raw: &str) -> Result<OtpProof, ApiError> {
@@ -319,11 +352,41 @@ async fn validate_mobile_otp(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<OtpConfirmation>,
 ) -> Result<Json<ValidatedReply>, ApiError> {
-    let (token, is_new_account) = redeem(&state, &body).await?;
-    Ok(Json(ValidatedReply {
-        token,
-        is_new_account,
-    }))
+    let (token, is_new) = redeem(&state, &body).await?;
+    Ok(Json(ValidatedReply::new(token, is_new)))
+}
+
+/// Send an OTP on a partner app's behalf (the protected API's login, as API Setu publishes it):
+/// the app proves itself with its `x-api-key`; the same limits as every OTP.
+#[utoipa::path(post, path = "/api/v2/auth/generateOTP", tag = "cowin-v2", request_body = PublicOtpRequest,
+    params(("x-api-key" = String, Header, description = "the partner's API key")),
+    responses((status = 200, body = TxnReply), (status = 400, body = ErrorBody),
+        (status = 401, description = "USRAUT0008: no valid partner API key", body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn generate_partner_otp(
+    PublicCaller(from): PublicCaller,
+    State(state): State<AppState>,
+    partner: Result<PartnerApp, ApiError>,
+    ApiJson(body): ApiJson<PublicOtpRequest>,
+) -> Result<Json<TxnReply>, ApiError> {
+    partner?;
+    txn(&state, from, &body.mobile).await
+}
+
+/// Confirm the OTP with its SHA-256 on a partner app's behalf: the family's token, and whether
+/// the mobile has no beneficiaries yet.
+#[utoipa::path(post, path = "/api/v2/auth/confirmOTP", tag = "cowin-v2", request_body = OtpConfirmation,
+    params(("x-api-key" = String, Header, description = "the partner's API key")),
+    responses((status = 200, body = ValidatedReply), (status = 400, body = ErrorBody),
+        (status = 401, description = "USRAUT0008: no valid partner API key", body = ErrorBody), (status = 429, body = ErrorBody)))]
+async fn confirm_partner_otp(
+    _: PublicCaller,
+    State(state): State<AppState>,
+    partner: Result<PartnerApp, ApiError>,
+    ApiJson(body): ApiJson<OtpConfirmation>,
+) -> Result<Json<ValidatedReply>, ApiError> {
+    partner?;
+    let (token, is_new) = redeem(&state, &body).await?;
+    Ok(Json(ValidatedReply::new(token, is_new)))
 }
 
 /// The login bodies read and converted as the handlers do, for `fuzz/`.

@@ -202,6 +202,7 @@ pub struct PinQuery {
 pub struct DistrictQuery {
     /// CoWIN district id.
     #[param(example = 363)]
+    #[serde(deserialize_with = "crate::http::wire_formats::whole::number")]
     district_id: i64,
     /// `dd-mm-yyyy`.
     #[param(value_type = crate::http::wire_formats::CowinDate)]
@@ -215,6 +216,7 @@ pub struct DistrictQuery {
 #[into_params(parameter_in = Query)]
 pub struct CenterQuery {
     /// Centre id.
+    #[serde(deserialize_with = "crate::http::wire_formats::whole::number")]
     center_id: i64,
     /// `dd-mm-yyyy`.
     #[param(value_type = crate::http::wire_formats::CowinDate)]

@@ -1,7 +1,7 @@
 //! The appointment slip download: the appointment as the token may see it, a QR payload with a
 //! tag only sehat can make, and the PDF from [`crate::render::slip`].
 
-use super::appointments::appointment_no;
+use super::appointments::AppointmentRef;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::http::auth::BeneficiaryToken;
@@ -23,8 +23,8 @@ use utoipa::IntoParams;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SlipQuery {
-    /// The appointment confirmation number.
-    #[param(pattern = r"^[1-9][0-9]{13}$", example = "12345678901234")]
+    /// The appointment's UUID (its 14-digit confirmation number is accepted too).
+    #[param(format = Uuid, example = "3fa85f64-5717-4562-b3fc-2c963f66afa6")]
     appointment_id: String,
 }
 
@@ -39,7 +39,9 @@ pub(super) async fn download_slip(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<SlipQuery>,
 ) -> Result<Response, ApiError> {
-    let number = appointment_no(&Value::String(q.appointment_id))?;
+    let number = AppointmentRef::parse(&Value::String(q.appointment_id))?
+        .number(state.store.as_ref(), &auth.account)
+        .await?;
     let appointment = state.store.appointment(&auth.account, number).await?;
     if !appointment
         .beneficiaries

@@ -250,6 +250,35 @@ impl FromRequestParts<AppState> for BeneficiaryToken {
     }
 }
 
+/// A partner app, proved by the API key in its `x-api-key` header (issued by an admin:
+/// `POST /admin/v1/partners/{partner}/keys`): 401 `USRAUT0008` without an active one. Partner
+/// apps present it to log in, as guests (v1) or on behalf of a citizen's OTP (v2).
+#[derive(Debug, Clone)]
+pub struct PartnerApp {
+    /// The key presented (never its secret).
+    pub key: sehat_domain::credentials::PartnerKey,
+}
+
+impl FromRequestParts<AppState> for PartnerApp {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let presented = parts
+            .headers
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let key = sehat_domain::credentials::check_partner_key(
+            state.store.as_ref(),
+            &state.identity,
+            presented,
+            state.clock.now_millis(),
+        )
+        .await?;
+        Ok(Self { key })
+    }
+}
+
 /// Proof that the request carried the admin bearer token, with the store acting for the admin
 /// (its writes are audited as the admin's, from the request's address).
 #[derive(Debug, Clone)]

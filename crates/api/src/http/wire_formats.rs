@@ -110,6 +110,97 @@ impl PartialSchema for ReferenceText {
 
 impl ToSchema for ReferenceText {}
 
+/// Whole numbers as a JSON schema types them: `integer` is a JSON number, so `1` and `1.0` are
+/// the same value, and clients generated from the published schemas send either. Used with
+/// `#[serde(deserialize_with = "whole::number")]` (or `whole::optional`) on the integer fields
+/// of request bodies and query strings (where the number comes as text: `294`, `294.0`).
+pub mod whole {
+    use serde::de::{Deserializer, Error, Unexpected, Visitor};
+    use std::fmt;
+    use std::marker::PhantomData;
+
+    struct Whole<T>(PhantomData<T>);
+
+    impl<T: TryFrom<i64>> Whole<T> {
+        fn fit<E: Error>(value: i64) -> Result<T, E> {
+            T::try_from(value)
+                .map_err(|_| E::invalid_value(Unexpected::Signed(value), &"a number in range"))
+        }
+    }
+
+    impl<T: TryFrom<i64>> Visitor<'_> for Whole<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a whole number")
+        }
+
+        fn visit_i64<E: Error>(self, v: i64) -> Result<T, E> {
+            Self::fit(v)
+        }
+
+        fn visit_u64<E: Error>(self, v: u64) -> Result<T, E> {
+            let v = i64::try_from(v)
+                .map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &"a number in range"))?;
+            Self::fit(v)
+        }
+
+        fn visit_f64<E: Error>(self, v: f64) -> Result<T, E> {
+            // Below 2^53 every whole float is exact.
+            if v.is_finite() && v.fract() == 0.0 && v.abs() < 9.0e15 {
+                #[allow(clippy::cast_possible_truncation)]
+                return Self::fit(v as i64);
+            }
+            Err(E::invalid_value(Unexpected::Float(v), &self))
+        }
+
+        fn visit_str<E: Error>(self, v: &str) -> Result<T, E> {
+            let t = v.trim();
+            match t.parse::<i64>() {
+                Ok(n) => Self::fit(n),
+                Err(_) => match t.parse::<f64>() {
+                    Ok(f) if !t.contains(['e', 'E', 'n', 'N', 'i', 'I']) => self.visit_f64(f),
+                    _ => Err(E::invalid_value(Unexpected::Str(v), &self)),
+                },
+            }
+        }
+    }
+
+    /// A whole number, from a JSON integer, a whole JSON float or their text.
+    pub fn number<'de, D: Deserializer<'de>, T: TryFrom<i64>>(d: D) -> Result<T, D::Error> {
+        d.deserialize_any(Whole(PhantomData))
+    }
+
+    struct Maybe<T>(PhantomData<T>);
+
+    impl<'de, T: TryFrom<i64>> Visitor<'de> for Maybe<T> {
+        type Value = Option<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a whole number or null")
+        }
+
+        fn visit_none<E: Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: Error>(self) -> Result<Option<T>, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<T>, D::Error> {
+            number(d).map(Some)
+        }
+    }
+
+    /// An optional whole number (absent or `null`: none).
+    pub fn optional<'de, D: Deserializer<'de>, T: TryFrom<i64>>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        d.deserialize_option(Maybe(PhantomData))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,6 +270,36 @@ mod tests {
                 Pincode::parse(text).is_ok(),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn whole_numbers_come_as_integers_whole_floats_or_their_text() {
+        #[derive(serde::Deserialize)]
+        struct Body {
+            #[serde(deserialize_with = "super::whole::number")]
+            dose: u8,
+            #[serde(default, deserialize_with = "super::whole::optional")]
+            center_id: Option<i64>,
+        }
+        let read = |json: &str| serde_json::from_str::<Body>(json).map(|b| (b.dose, b.center_id));
+        assert_eq!(read(r#"{"dose":1}"#).unwrap(), (1, None));
+        assert_eq!(
+            read(r#"{"dose":2.0,"center_id":1234.0}"#).unwrap(),
+            (2, Some(1234))
+        );
+        assert_eq!(read(r#"{"dose":"1","center_id":null}"#).unwrap(), (1, None));
+        assert_eq!(read(r#"{"dose":" 3.0 "}"#).unwrap(), (3, None));
+        for bad in [
+            r#"{"dose":1.5}"#,
+            r#"{"dose":-1}"#,
+            r#"{"dose":256}"#,
+            r#"{"dose":"1e0"}"#,
+            r#"{"dose":"NaN"}"#,
+            r#"{"dose":true}"#,
+            r#"{"dose":1e300}"#,
+        ] {
+            assert!(read(bad).is_err(), "{bad}");
         }
     }
 }

@@ -9,6 +9,7 @@ mod booking_contention;
 mod cowin_v1;
 mod cowin_v2;
 mod cowin_v2_flow;
+mod cowin_v2_schema;
 mod ops;
 mod outbox;
 mod security;

@@ -856,6 +856,27 @@ async fn one_family_never_reads_or_changes_another_familys_objects_on_any_route(
             .await;
         assert_eq!(booked.status, StatusCode::OK, "{}", booked.json);
         let appointment = booked.json["appointment_confirmation_no"].as_i64().unwrap();
+        // v2 names the same appointment by its UUID.
+        let listed = app
+            .call(
+                "GET",
+                "/api/v2/appointment/beneficiaries",
+                Some(&victim_token),
+                None,
+            )
+            .await;
+        let appointment_uuid = listed.json["beneficiaries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|b| b["appointments"].as_array().unwrap().clone())
+            .next()
+            .unwrap()["appointment_id"]
+            .clone();
+        assert!(
+            uuid::Uuid::parse_str(appointment_uuid.as_str().unwrap()).is_ok(),
+            "{appointment_uuid}"
+        );
         let values = json!({
             "beneficiary_reference_id": people[1], "beneficiaries": [people[1]],
             "beneficiariesToCancel": [people[0]],
@@ -863,7 +884,7 @@ async fn one_family_never_reads_or_changes_another_familys_objects_on_any_route(
             "/api/v1/appointment/cancel:beneficiaries": [people[0]],
             // v1 moved the appointment to the noon slot: v2 moves it back.
             "/api/v2/appointment/reschedule:slot": "09:00AM-11:00AM",
-            "appointment_confirmation_no": appointment, "appointment_id": appointment,
+            "appointment_confirmation_no": appointment, "appointment_id": appointment_uuid,
             "center_id": centre, "date": "02-03-2026", "slot_id": slots[1],
             "session_id": session_id, "slot": "11:00AM-01:00PM", "v2:beneficiaries": [people[1]], "dose": 1,
             "name": "Person 1", "birth_year": "1980", "gender": "Female", "mobile_number": "8796561405",

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::StatusCode;
 use hyper::client::conn::http1::SendRequest;
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -64,13 +65,59 @@ pub fn error_code(status: StatusCode, body: &[u8]) -> String {
         .unwrap_or_else(|| status.as_u16().to_string())
 }
 
-/// The appointment number of a schedule or v1 reschedule answer (a number in v1, a string in
-/// v2).
-pub fn appointment_number(body: &[u8]) -> Option<i64> {
+/// An appointment as an answer named it: v1 by its 14-digit confirmation number, v2 by its UUID
+/// (a v2 call takes either; a v1 call only the number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Named {
+    /// v1's confirmation number.
+    Number(i64),
+    /// v2's UUID.
+    Id(uuid::Uuid),
+}
+
+impl Named {
+    /// As a v2 `appointment_id`.
+    pub fn text(self) -> String {
+        match self {
+            Self::Number(n) => n.to_string(),
+            Self::Id(id) => id.to_string(),
+        }
+    }
+
+    /// The confirmation number, looking a UUID up in `numbers` (the database's, read back).
+    pub fn number(self, numbers: &HashMap<uuid::Uuid, i64>) -> Option<i64> {
+        match self {
+            Self::Number(n) => Some(n),
+            Self::Id(id) => numbers.get(&id).copied(),
+        }
+    }
+}
+
+impl std::fmt::Display for Named {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+/// Each appointment's confirmation number by its UUID, from the rows read back.
+pub fn numbers_by_id(rows: &[sehat_store::inspect::AppointmentRow]) -> HashMap<uuid::Uuid, i64> {
+    rows.iter()
+        .map(|r| (r.appointment_id, r.appointment_no))
+        .collect()
+}
+
+/// The appointment a schedule or v1 reschedule answer names (a number in v1, a UUID in v2).
+pub fn appointment_number(body: &[u8]) -> Option<Named> {
     let v: serde_json::Value = serde_json::from_slice(body).ok()?;
     let n = &v["appointment_confirmation_no"];
+    if let Some(text) = n.as_str()
+        && let Ok(id) = uuid::Uuid::parse_str(text)
+    {
+        return Some(Named::Id(id));
+    }
     n.as_i64()
         .or_else(|| n.as_str().and_then(|s| s.parse().ok()))
+        .map(Named::Number)
 }
 
 #[cfg(test)]
@@ -81,11 +128,16 @@ mod tests {
     fn appointment_numbers_are_read_from_both_families() {
         assert_eq!(
             appointment_number(br#"{"appointment_confirmation_no":12345678901234}"#),
-            Some(12_345_678_901_234)
+            Some(Named::Number(12_345_678_901_234))
         );
         assert_eq!(
             appointment_number(br#"{"appointment_confirmation_no":"12345678901234"}"#),
-            Some(12_345_678_901_234)
+            Some(Named::Number(12_345_678_901_234))
+        );
+        let id = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+        assert_eq!(
+            appointment_number(format!(r#"{{"appointment_confirmation_no":"{id}"}}"#).as_bytes()),
+            Some(Named::Id(uuid::Uuid::parse_str(id).unwrap()))
         );
         assert_eq!(appointment_number(b"{}"), None);
         assert_eq!(

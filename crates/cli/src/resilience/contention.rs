@@ -6,7 +6,7 @@
 //! every retry answered exactly as the first time, and what each client was told matches what
 //! the database holds.
 
-use super::client::{Client, Outcome, appointment_number, error_code};
+use super::client::{Client, Named, Outcome, appointment_number, error_code, numbers_by_id};
 use super::{Prepared, free_addr, gate, round, say};
 use crate::bench::dataset::SlotRef;
 use crate::bench::load::Call;
@@ -104,7 +104,7 @@ impl Tally {
 /// A person's booking as the client was told it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Told {
-    number: i64,
+    number: Named,
     slot: i64,
 }
 
@@ -157,20 +157,20 @@ impl Actor {
     }
 
     fn reschedule(&mut self, person: usize, told: Told, to: &SlotRef) -> Call {
-        let mut call = if self.rng.random_bool(0.5) {
-            Call::post(
-                "v2 reschedule",
-                "/api/v2/appointment/reschedule".into(),
-                &json!({"appointment_id": told.number.to_string(),
-                        "session_id": to.session_id.to_string(), "slot": to.window}),
-            )
-        } else {
-            Call::post(
+        // v1 names appointments by number only; v2 takes the number or the UUID.
+        let mut call = match told.number {
+            Named::Number(number) if self.rng.random_bool(0.5) => Call::post(
                 "v1 reschedule",
                 "/api/v1/appointment/rescheduleAppointment".into(),
-                &json!({"appointment_confirmation_no": told.number, "center_id": to.center_id,
+                &json!({"appointment_confirmation_no": number, "center_id": to.center_id,
                         "date": self.date, "slot_id": to.id}),
-            )
+            ),
+            named => Call::post(
+                "v2 reschedule",
+                "/api/v2/appointment/reschedule".into(),
+                &json!({"appointment_id": named.text(),
+                        "session_id": to.session_id.to_string(), "slot": to.window}),
+            ),
         };
         call.token = self.shared.token(person);
         call.idempotency_key = Some(self.key(person));
@@ -179,19 +179,18 @@ impl Actor {
 
     fn cancel(&mut self, person: usize, told: Told) -> Call {
         let reference = self.shared.data.reference(person);
-        let mut call = if self.rng.random_bool(0.5) {
-            Call::post(
-                "v2 cancel",
-                "/api/v2/appointment/cancel".into(),
-                &json!({"appointment_id": told.number.to_string(),
-                        "beneficiariesToCancel": [reference.to_string()]}),
-            )
-        } else {
-            Call::post(
+        let mut call = match told.number {
+            Named::Number(number) if self.rng.random_bool(0.5) => Call::post(
                 "v1 cancel",
                 "/api/v1/appointment/cancel".into(),
-                &json!({"appointment_confirmation_no": told.number, "beneficiaries": [reference]}),
-            )
+                &json!({"appointment_confirmation_no": number, "beneficiaries": [reference]}),
+            ),
+            named => Call::post(
+                "v2 cancel",
+                "/api/v2/appointment/cancel".into(),
+                &json!({"appointment_id": named.text(),
+                        "beneficiariesToCancel": [reference.to_string()]}),
+            ),
         };
         call.token = self.shared.token(person);
         call
@@ -436,6 +435,7 @@ pub async fn run(
 
     let audit = prepared.store.audit_bookings().await?;
     let rows = prepared.store.appointment_rows().await?;
+    let numbers = numbers_by_id(&rows);
     let mut active: HashMap<i64, Vec<(i64, i64)>> = HashMap::new();
     for r in rows.iter().filter(|r| r.status == "ACTIVE") {
         active
@@ -455,7 +455,11 @@ pub async fn run(
                     "{reference}: told booked {t:?}, database holds nothing"
                 ));
             }
-            Some(t) if held != [(t.number, t.slot)] => {
+            Some(t)
+                if t.number
+                    .number(&numbers)
+                    .is_none_or(|n| held != [(n, t.slot)]) =>
+            {
                 wrong_place += 1;
                 examples.push(format!("{reference}: told {t:?}, database holds {held:?}"));
             }

@@ -6,7 +6,7 @@
 //! were acknowledged (2xx with an appointment number) is compared with what the database
 //! holds, the booking counters with the rows, and the database's own integrity check is run.
 
-use super::client::{Client, Outcome, appointment_number, error_code};
+use super::client::{Client, Named, Outcome, appointment_number, error_code, numbers_by_id};
 use super::cluster::{self, PrivateCluster};
 use super::gateway::{Deliveries, Gateway};
 use super::{Prepared, free_addr, gate, round, say};
@@ -43,17 +43,17 @@ type KindCounts = BTreeMap<&'static str, (u64, BTreeMap<String, u64>)>;
 #[derive(Default)]
 struct Ledger {
     /// Acknowledged bookings not (acknowledged) cancelled since: person → appointment.
-    booked: Mutex<HashMap<i64, i64>>,
+    booked: Mutex<HashMap<i64, Named>>,
     /// Appointments a cancel was sent for (answered or not).
-    cancels_sent: Mutex<HashSet<i64>>,
+    cancels_sent: Mutex<HashSet<Named>>,
     /// People whose last answer was a refusal (or an acknowledged cancel).
     not_booked: Mutex<HashSet<i64>>,
     /// Acknowledged bookings, ever.
     acknowledged: AtomicU64,
     /// Their appointment numbers (with the family's mobile), and those of acknowledged
     /// cancels: each owes a message to that mobile.
-    booked_numbers: Mutex<HashMap<i64, String>>,
-    cancelled_numbers: Mutex<HashMap<i64, String>>,
+    booked_numbers: Mutex<HashMap<Named, String>>,
+    cancelled_numbers: Mutex<HashMap<Named, String>>,
     /// Requests sent, resends included.
     requests: AtomicU64,
     /// Resends of a request that got no answer (killed server, broken connection, 5xx).
@@ -105,9 +105,9 @@ async fn resolve(
 /// (lost), and — when `exact` (no call in flight) — people told "not booked" who hold a
 /// booking.
 fn compare(
-    booked: &HashMap<i64, i64>,
+    booked: &HashMap<i64, Named>,
     not_booked: &HashSet<i64>,
-    cancels_sent: &HashSet<i64>,
+    cancels_sent: &HashSet<Named>,
     rows: &[AppointmentRow],
     exact: bool,
 ) -> (u64, u64, Vec<String>) {
@@ -115,19 +115,22 @@ fn compare(
         .iter()
         .map(|r| ((r.appointment_no, r.beneficiary_id), r.status.as_str()))
         .collect();
+    let numbers = numbers_by_id(rows);
     let mut lost = 0;
     let mut examples = Vec::new();
-    for (person, number) in booked {
-        let ok = match by_key.get(&(*number, *person)) {
+    for (person, named) in booked {
+        let state = named
+            .number(&numbers)
+            .and_then(|n| by_key.get(&(n, *person)));
+        let ok = match state {
             Some(&"ACTIVE") => true,
-            Some(&"CANCELLED") => cancels_sent.contains(number),
+            Some(&"CANCELLED") => cancels_sent.contains(named),
             _ => false,
         };
         if !ok {
             lost += 1;
             examples.push(format!(
-                "{person}: acknowledged {number}, database: {:?}",
-                by_key.get(&(*number, *person))
+                "{person}: acknowledged {named}, database: {state:?}"
             ));
         }
     }
@@ -181,7 +184,12 @@ struct OutboxCheck {
     examples: Vec<String>,
 }
 
-fn check_outbox(ledger: &Ledger, jobs: &[OutboxRow], deliveries: &Deliveries) -> OutboxCheck {
+fn check_outbox(
+    ledger: &Ledger,
+    jobs: &[OutboxRow],
+    deliveries: &Deliveries,
+    numbers: &HashMap<uuid::Uuid, i64>,
+) -> OutboxCheck {
     let mut check = OutboxCheck::default();
     let accepted = |key: &str| deliveries.by_key.contains_key(key);
     let mut by_payload: HashMap<&str, u64> = HashMap::new();
@@ -216,14 +224,19 @@ fn check_outbox(ledger: &Ledger, jobs: &[OutboxRow], deliveries: &Deliveries) ->
         .lock()
         .map(|n| n.clone())
         .unwrap_or_default();
+    // Messages name the appointment by its confirmation number (an unknown UUID owes one that
+    // cannot be found: it counts as lost).
+    let number = |named: &Named| named.number(numbers).unwrap_or(0);
     let owed: Vec<(i64, String, String)> = booked
         .iter()
-        .map(|(n, to)| (*n, format!("Appointment {n} confirmed"), to.clone()))
-        .chain(
-            cancelled
-                .iter()
-                .map(|(n, to)| (*n, format!("Appointment {n} at "), to.clone())),
-        )
+        .map(|(n, to)| {
+            let n = number(n);
+            (n, format!("Appointment {n} confirmed"), to.clone())
+        })
+        .chain(cancelled.iter().map(|(n, to)| {
+            let n = number(n);
+            (n, format!("Appointment {n} at "), to.clone())
+        }))
         .collect();
     check.owed = owed.len();
     // "Appointment N confirmed: …" or "Appointment N at … cancelled …", by where it went.
@@ -330,7 +343,7 @@ async fn client_loop(
             let mut cancel = Call::post(
                 "v2 cancel",
                 "/api/v2/appointment/cancel".into(),
-                &json!({"appointment_id": number.to_string(), "beneficiariesToCancel": [reference.to_string()]}),
+                &json!({"appointment_id": number.text(), "beneficiariesToCancel": [reference.to_string()]}),
             );
             cancel.token = prepared_shared.token(person);
             if let Some((status, body)) = resolve(&mut client, &cancel, &ledger, patience).await {
@@ -525,8 +538,8 @@ async fn run_mode(
     let drained_in = drain_started.elapsed().as_secs_f64();
     let jobs = prepared.store.outbox_rows().await?;
     let deliveries = gateway.deliveries();
-    let outbox = check_outbox(&ledger, &jobs, &deliveries);
     let rows = prepared.store.appointment_rows().await?;
+    let outbox = check_outbox(&ledger, &jobs, &deliveries, &numbers_by_id(&rows));
     let booked = ledger.booked.lock().map(|b| b.clone()).unwrap_or_default();
     let not_booked = ledger
         .not_booked

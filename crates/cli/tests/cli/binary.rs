@@ -449,7 +449,7 @@ async fn the_cowin_v2_guide_runs_as_written() {
             "\"district_name\":\"Pune\"",
             "unchanged: 304",
             "event: availability",
-            "isNewAccount: true",
+            "isNewAccount: Y",
             "\"available_capacity_dose1\":",
             "slip: %PDF-",
             "cancel: 204",
