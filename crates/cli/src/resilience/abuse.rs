@@ -61,7 +61,7 @@ impl Plan {
                 slow_connections: 300,
                 csv_bytes: 16 * 1024 * 1024,
                 citizen_rate: 60.0,
-                phase: Duration::from_secs(4),
+                phase: Duration::from_secs(3),
                 admin_token,
                 citizen_token,
             }
