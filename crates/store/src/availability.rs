@@ -3,9 +3,8 @@
 //! centres' offer), and the statements an area search runs, shared with the benchmark's baseline.
 
 use crate::db::{SqlStore, db_error, on_pool};
-use crate::facilities::{
-    CENTER_COLUMNS, CenterRow, SESSION_COLUMNS, SLOT_COLUMNS, SessionRow, SlotRow, assemble, count,
-};
+use crate::facilities::{CENTER_COLUMNS, CenterRow};
+use crate::sessions::{SESSION_COLUMNS, SLOT_COLUMNS, SessionRow, SlotRow, assemble, count};
 use async_trait::async_trait;
 use sehat_domain::DomainError;
 use sehat_domain::availability::{AreaAvailability, AvailabilityStore, CenterArea, CenterSummary};

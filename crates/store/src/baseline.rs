@@ -20,8 +20,9 @@ macro_rules! on_conn {
         }
     };
 }
-use crate::facilities::{CENTER_COLUMNS, SESSION_COLUMNS, SLOT_COLUMNS};
+use crate::facilities::CENTER_COLUMNS;
 use crate::people::BENEFICIARY_COLUMNS;
+use crate::sessions::{SESSION_COLUMNS, SLOT_COLUMNS};
 use sehat_domain::DomainError;
 use sqlx::Row;
 use std::collections::HashMap;
@@ -124,6 +125,11 @@ pub fn booking_script(backend: Backend) -> Script {
         Backend::Postgres => "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
         Backend::Sqlite => "CAST(unixepoch('subsec') * 1000 AS INTEGER)",
     };
+    // The appointment's v2 UUID (the server draws it; the baseline lets the database draw it).
+    let public_id = match backend {
+        Backend::Postgres => "gen_random_uuid()",
+        Backend::Sqlite => "randomblob(16)",
+    };
     let before = vec![
         Step::plain("SELECT account AS acct FROM beneficiaries WHERE reference_id = :ben")
             .capture(&["acct"]),
@@ -156,8 +162,8 @@ pub fn booking_script(backend: Backend) -> Script {
              WHERE ab.status = 'ACTIVE' AND (ab.dose = 1 OR se.date >= :today) AND ab.beneficiary_id IN (:ben) LIMIT 1",
         ),
         Step::plain(format!(
-            "INSERT INTO appointments (number, account, center_id, session_id, slot_id, dose, created_at, updated_at) \
-             VALUES (:num, :acct, :center_id, :sid, :slot, 1, {now}, {now}) ON CONFLICT (number) DO NOTHING RETURNING number"
+            "INSERT INTO appointments (number, public_id, account, center_id, session_id, slot_id, dose, created_at, updated_at) \
+             VALUES (:num, {public_id}, :acct, :center_id, :sid, :slot, 1, {now}, {now}) ON CONFLICT (number) DO NOTHING RETURNING number"
         )),
         // The baseline draws people at random, so one may already hold a seat: skipped, not failed.
         Step::plain(format!(

@@ -3,14 +3,13 @@
 //! concurrency and on any number of nodes; the idempotency keys that make retries safe; and the
 //! captcha a booking answers ([`BookingStore`]).
 
+use crate::appointments::one_appointment;
 use crate::db::{SqlStore, Tx, db_error, is_unique_violation, on_pool, on_tx};
-use crate::facilities::{
-    CENTER_COLUMNS, CenterRow, SESSION_COLUMNS, SLOT_COLUMNS, SessionRow, SlotRow, assemble,
-};
+use crate::facilities::{CENTER_COLUMNS, CenterRow};
 use crate::feed::note_changes;
 use crate::outbox::enqueue;
 use crate::people::beneficiaries_of_in;
-use crate::rows::row;
+use crate::sessions::{SESSION_COLUMNS, SLOT_COLUMNS, SessionRow, SlotRow, assemble};
 use async_trait::async_trait;
 use sehat_domain::beneficiary::BeneficiaryRef;
 use sehat_domain::booking::{
@@ -24,8 +23,6 @@ use sehat_domain::outbox::{AppointmentEvent, AppointmentNotice};
 use sehat_domain::schedule::{DosePool, Session, Slot};
 use sehat_domain::{DomainError, Rule};
 use sqlx::QueryBuilder;
-use std::collections::HashMap;
-use uuid::Uuid;
 
 async fn slot_in(tx: &mut Tx, id: SlotId) -> Result<(Session, Slot), DomainError> {
     let sessions: Vec<SessionRow> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -37,7 +34,7 @@ async fn slot_in(tx: &mut Tx, id: SlotId) -> Result<(Session, Slot), DomainError
     split_slot(assemble(sessions, slots)?)
 }
 
-fn split_slot(mut sessions: Vec<Session>) -> Result<(Session, Slot), DomainError> {
+pub(crate) fn split_slot(mut sessions: Vec<Session>) -> Result<(Session, Slot), DomainError> {
     let session = sessions.pop().ok_or(DomainError::NotFound("slot"))?;
     let slot = session
         .slots
@@ -219,104 +216,6 @@ async fn insert_rows(
         .build().execute(c).await.map(|r| r.rows_affected())
         .map_err(|e| if is_unique_violation(&e) { DomainError::Rule(Rule::AlreadyBooked) } else { db_error(e) }))?;
     Ok(())
-}
-
-row! {
-    struct AppointmentRow {
-        number: i64,
-        public_id: Uuid,
-        slot_id: i64,
-        appointment_dose: i64,
-    }
-    flatten {
-        session: SessionRow,
-    }
-}
-
-async fn appointments_where(
-    tx: &mut Tx,
-    account: &MobileHash,
-    number: Option<AppointmentNo>,
-) -> Result<Vec<Appointment>, DomainError> {
-    let filter = if number.is_some() {
-        "AND a.number = $2"
-    } else {
-        "AND $2 = $2"
-    };
-    let sql = format!(
-        "SELECT a.number, a.public_id, a.slot_id, a.dose AS appointment_dose, {SESSION_COLUMNS} \
-         FROM appointments a JOIN sessions se ON se.id = a.session_id \
-         WHERE a.account = $1 {filter} ORDER BY a.created_at DESC, a.number"
-    );
-    let rows: Vec<AppointmentRow> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-        .bind(account.as_str()).bind(number.map_or(0, AppointmentNo::get))
-        .fetch_all(c).await.map_err(db_error))?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let numbers: Vec<i64> = rows.iter().map(|r| r.number).collect();
-    let slot_ids: Vec<i64> = rows.iter().map(|r| r.slot_id).collect();
-    let people: Vec<(i64, i64, String)> = on_tx!(tx, c => {
-        let mut q = QueryBuilder::new(
-            "SELECT appointment_no, beneficiary_id, status FROM appointment_beneficiaries \
-             WHERE status <> 'RESCHEDULED' AND appointment_no IN (");
-        let mut list = q.separated(", ");
-        for n in &numbers {
-            list.push_bind(*n);
-        }
-        q.push(") ORDER BY beneficiary_id");
-        q.build_query_as().fetch_all(c).await.map_err(db_error)
-    })?;
-    let slots: Vec<SlotRow> = on_tx!(tx, c => {
-        let mut q = QueryBuilder::new(format!("SELECT {SLOT_COLUMNS} FROM slots sl WHERE sl.id IN ("));
-        let mut list = q.separated(", ");
-        for id in &slot_ids {
-            list.push_bind(*id);
-        }
-        q.push(")");
-        q.build_query_as().fetch_all(c).await.map_err(db_error)
-    })?;
-    let mut by_number: HashMap<i64, Vec<BookedBeneficiary>> = HashMap::new();
-    for (n, id, status) in people {
-        by_number.entry(n).or_default().push(BookedBeneficiary {
-            reference_id: BeneficiaryRef::new(id).map_err(|e| DomainError::Internal(e.into()))?,
-            status: BookingStatus::from_stored(&status),
-        });
-    }
-    let slots_by_id: HashMap<i64, SlotRow> = slots.into_iter().map(|s| (s.id, s)).collect();
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let Some(beneficiaries) = by_number.remove(&r.number) else {
-            continue; // every beneficiary moved to another appointment
-        };
-        let slot_row = slots_by_id
-            .get(&r.slot_id)
-            .ok_or(DomainError::NotFound("slot"))?;
-        let (session, slot) = split_slot(assemble(vec![r.session], vec![slot_row.clone()])?)?;
-        out.push(Appointment {
-            number: AppointmentNo::new(r.number).map_err(|e| DomainError::Internal(e.into()))?,
-            id: AppointmentId(r.public_id),
-            center_id: session.center_id,
-            session_id: session.id,
-            date: session.date,
-            slot,
-            dose: u8::try_from(r.appointment_dose).unwrap_or(1),
-            vaccine_code: session.vaccine_code,
-            beneficiaries,
-        });
-    }
-    Ok(out)
-}
-
-async fn one_appointment(
-    tx: &mut Tx,
-    account: &MobileHash,
-    number: AppointmentNo,
-) -> Result<Appointment, DomainError> {
-    appointments_where(tx, account, Some(number))
-        .await?
-        .pop()
-        .ok_or(DomainError::NotFound("appointment"))
 }
 
 /// What claiming an idempotency key found.
@@ -861,24 +760,5 @@ impl SqlStore {
             insert_appointment(tx, account, &session, &slot, dose, &movers, now).await?;
         enqueue(tx, &moved(number)).await?;
         one_appointment(tx, account, number).await
-    }
-
-    /// One appointment of an account, without an audit record.
-    async fn read_appointment(
-        &self,
-        account: &MobileHash,
-        number: AppointmentNo,
-    ) -> Result<Appointment, DomainError> {
-        let mut tx = self.begin_read().await?;
-        one_appointment(&mut tx, account, number).await
-    }
-
-    /// The appointments of an account, without an audit record.
-    async fn read_appointments(
-        &self,
-        account: &MobileHash,
-    ) -> Result<Vec<Appointment>, DomainError> {
-        let mut tx = self.begin_read().await?;
-        appointments_where(&mut tx, account, None).await
     }
 }

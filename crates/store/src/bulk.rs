@@ -238,11 +238,11 @@ impl SqlStore {
     /// Records first-dose appointments and takes their seats.
     pub async fn bulk_bookings(&self, rows: &[BulkBooking], now: i64) -> Result<(), DomainError> {
         let mut tx = self.begin_write().await?;
-        for chunk in rows.chunks(rows_per_insert(8)) {
+        for chunk in rows.chunks(rows_per_insert(9)) {
             on_tx!(&mut tx, c => QueryBuilder::new(
-                "INSERT INTO appointments (number, account, center_id, session_id, slot_id, dose, created_at, updated_at) ")
+                "INSERT INTO appointments (number, public_id, account, center_id, session_id, slot_id, dose, created_at, updated_at) ")
                 .push_values(chunk, |mut b, r| {
-                    b.push_bind(r.number).push_bind(&r.account).push_bind(r.center_id).push_bind(r.session_id)
+                    b.push_bind(r.number).push_bind(uuid::Uuid::new_v4()).push_bind(&r.account).push_bind(r.center_id).push_bind(r.session_id)
                         .push_bind(r.slot_id).push_bind(1_i64).push_bind(now).push_bind(now);
                 })
                 .build().execute(c).await.map(|_| ()).map_err(db_error))?;

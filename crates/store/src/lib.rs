@@ -2,6 +2,7 @@
 //! [`sehat_domain::store::Store`] (one module per capability trait, each with its SQL), its
 //! migrations, and the shipped master data.
 
+mod appointments;
 mod audit;
 mod availability;
 pub use availability::availability_statements;
@@ -25,6 +26,7 @@ mod people;
 mod reference;
 mod reset;
 mod rows;
+mod sessions;
 mod store_impl;
 
 /// Fresh databases for tests.

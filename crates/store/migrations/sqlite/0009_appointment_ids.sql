@@ -6,3 +6,8 @@ UPDATE appointments SET public_id = unhex(
     substr(hex(randomblob(6)), 1, 12) || '4' || substr(hex(randomblob(2)), 1, 3)
     || substr('89AB', 1 + abs(random()) % 4, 1) || substr(hex(randomblob(8)), 1, 15));
 CREATE UNIQUE INDEX appointments_public_id ON appointments (public_id);
+-- SQLite cannot add NOT NULL to a column: these triggers hold the rule PostgreSQL's constraint does.
+CREATE TRIGGER appointments_public_id_on_insert BEFORE INSERT ON appointments
+    WHEN NEW.public_id IS NULL BEGIN SELECT RAISE(ABORT, 'appointments.public_id is required'); END;
+CREATE TRIGGER appointments_public_id_on_update BEFORE UPDATE OF public_id ON appointments
+    WHEN NEW.public_id IS NULL BEGIN SELECT RAISE(ABORT, 'appointments.public_id is required'); END;
