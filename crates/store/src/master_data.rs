@@ -432,19 +432,27 @@ fn vaccine_code(name: &str) -> String {
         )
 }
 
-fn read_vaccines(schedule_json: &str) -> Result<Vec<Vaccine>, String> {
+/// One dose of the national schedule's chart, as far as sehat reads it.
+#[derive(serde::Deserialize)]
+struct ScheduleEntry {
+    vaccine: String,
+    due_from: Option<String>,
+}
+
+/// The chart's doses, in its order.
+fn schedule_entries(schedule_json: &str) -> Result<Vec<ScheduleEntry>, String> {
     #[derive(serde::Deserialize)]
     struct Schedule {
-        schedule: Vec<Entry>,
+        schedule: Vec<ScheduleEntry>,
     }
-    #[derive(serde::Deserialize)]
-    struct Entry {
-        vaccine: String,
-    }
-    let schedule: Schedule = serde_json::from_str(schedule_json)
-        .map_err(|e| format!("national_immunization_schedule.json: {e}"))?;
+    serde_json::from_str::<Schedule>(schedule_json)
+        .map(|s| s.schedule)
+        .map_err(|e| format!("national_immunization_schedule.json: {e}"))
+}
+
+fn read_vaccines(schedule_json: &str) -> Result<Vec<Vaccine>, String> {
     let mut vaccines: BTreeMap<String, Vaccine> = BTreeMap::new();
-    for entry in schedule.schedule {
+    for entry in schedule_entries(schedule_json)? {
         let code = vaccine_code(&entry.vaccine);
         vaccines.entry(code.clone()).or_insert(Vaccine {
             code,
@@ -491,15 +499,6 @@ fn schedule_age_days(text: &str) -> Option<u32> {
 /// catch-up dose needs (a late dose is better than none), four weeks where the chart gives no age.
 fn read_dose_schedules(schedule_json: &str, covid_json: &str) -> Result<Vec<DoseSchedule>, String> {
     #[derive(serde::Deserialize)]
-    struct Schedule {
-        schedule: Vec<Entry>,
-    }
-    #[derive(serde::Deserialize)]
-    struct Entry {
-        vaccine: String,
-        due_from: Option<String>,
-    }
-    #[derive(serde::Deserialize)]
     struct Covid {
         vaccines: Vec<CovidVaccine>,
     }
@@ -511,10 +510,8 @@ fn read_dose_schedules(schedule_json: &str, covid_json: &str) -> Result<Vec<Dose
         min_days_between: Vec<u16>,
         precaution_after_days: Option<u16>,
     }
-    let schedule: Schedule = serde_json::from_str(schedule_json)
-        .map_err(|e| format!("national_immunization_schedule.json: {e}"))?;
     let mut by_code: BTreeMap<String, Vec<Option<u32>>> = BTreeMap::new();
-    for entry in schedule.schedule {
+    for entry in schedule_entries(schedule_json)? {
         by_code
             .entry(vaccine_code(&entry.vaccine))
             .or_default()

@@ -338,3 +338,12 @@ impl TestApp {
 }
 
 pub const HEADER: &str = "State,District,Block,Pincode,Facilityname,InchargeName,Mobile,Lat,Lang,vaccinationtypeID,Startdate,Enddate,onlineAppointmentVaccancy,slots,Vaccancy";
+
+/// The lowercase SHA-256 hex of an OTP, as v2 clients confirm it.
+pub fn sha256_hex(code: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(code.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

@@ -5,7 +5,7 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::TestApp;
+use common::{TestApp, sha256_hex};
 use sehat_store::testing::backends;
 use serde_json::{Value, json};
 
@@ -14,14 +14,6 @@ fn fixture(name: &str) -> Value {
         .join("tests/fixtures/cowin-v2")
         .join(name);
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-fn sha256_hex(code: &str) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(code.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 #[tokio::test]

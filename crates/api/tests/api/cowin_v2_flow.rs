@@ -4,18 +4,10 @@
 
 use crate::common;
 
-use common::TestApp;
+use common::{TestApp, sha256_hex};
 use sehat_store::testing::backends;
 use serde_json::{Value, json};
 use std::time::Duration;
-
-fn sha256_hex(code: &str) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(code.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 struct Client {
     http: reqwest::Client,

@@ -7,17 +7,9 @@
 use crate::common;
 
 use axum::http::StatusCode;
-use common::TestApp;
+use common::{TestApp, sha256_hex};
 use sehat_store::testing::backends;
 use serde_json::{Value, json};
-
-fn sha256_hex(code: &str) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(code.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// `generateOTP` → `confirmOTP` with the partner's key; returns (token, isNewAccount).
 async fn partner_login(app: &TestApp, key: &str, mobile: &str) -> (String, Value) {
