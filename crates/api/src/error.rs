@@ -82,6 +82,17 @@ impl ApiError {
         )
     }
 
+    /// 400 `APPOIN0006`: no centre has the given `center_id` (CoWIN's code).
+    pub fn unknown_center() -> Self {
+        let mut e = Self::new(
+            StatusCode::BAD_REQUEST,
+            "APPOIN0006",
+            "No vaccination centre has this center_id.",
+        );
+        e.body.field = Some("center_id".to_owned());
+        e
+    }
+
     /// 408: the request took longer than its route allows.
     pub fn timeout() -> Self {
         Self::new(
@@ -239,6 +250,12 @@ impl ApiError {
             Rule::DoseTooEarly { .. } => (StatusCode::BAD_REQUEST, "VACCIN0002"),
             Rule::DoseAlreadyRecorded { .. } => (StatusCode::CONFLICT, "VACCIN0003"),
             Rule::VaccineMismatch { .. } => (StatusCode::BAD_REQUEST, "VACCIN0004"),
+            Rule::NothingToFulfil => (StatusCode::BAD_REQUEST, "VACCIN0005"),
+            Rule::CertificateRevoked => (StatusCode::CONFLICT, "VACCIN0006"),
+            Rule::NotYourCenter => (StatusCode::FORBIDDEN, "VACCIN0007"),
+            Rule::NotAVaccinator => (StatusCode::FORBIDDEN, "USRAUT0009"),
+            Rule::WalkInFull => (StatusCode::CONFLICT, "APPOIN0048"),
+            Rule::NoSessionToday => (StatusCode::BAD_REQUEST, "APPOIN0015"),
         };
         let mut error = Self::new(status, code, rule.to_string());
         if let Rule::OtpRateLimited { retry_after_secs }

@@ -3,7 +3,8 @@
 //!
 //! A tour, in the order a newcomer needs it:
 //! - the API families, each a folder whose `mod.rs` names its spec and lists its routes:
-//!   [`cowin_v1`], [`cowin_v2`] and sehat's own [`admin`] API;
+//!   [`cowin_v1`], [`cowin_v2`], the [`vaccinator`] desk, [`certificates`] and sehat's own
+//!   [`admin`] API;
 //! - [`http`]: what every family shares for HTTP — the server loop, telemetry, extractors,
 //!   tokens, rate limits, idempotency keys, and what the OpenAPI document says once for all;
 //! - [`error`]: the CoWIN-family error body, which the admin API and the shared layers use too;
@@ -19,6 +20,8 @@
 
 /// The admin API: centres, sessions, utilization, the bulk facility upload, partner keys.
 pub mod admin;
+/// Vaccination certificates: the issuer, downloads, verification, revocation.
+pub mod certificates;
 /// What a node keeps in memory about seats: area searches and sold-out slots.
 pub mod cache;
 /// The CoWIN v1 registration and appointment API (spec 000).
@@ -41,6 +44,8 @@ pub mod ops;
 pub mod outbox;
 /// The documents sehat renders: PDF pages, QR codes, SVG; the slip and the captcha image.
 pub mod render;
+/// The vaccinator API: OTP login, the desk's searches, walk-ins, recording doses.
+pub mod vaccinator;
 
 use http::auth::SecurityAddon;
 use http::{auth, error_responses, rate_limit, wire_formats};
@@ -80,6 +85,9 @@ pub struct ApiConfig {
     pub captcha_required: bool,
     /// How the availability feed polls and how long it keeps changes.
     pub feed: cowin_v2::feed::FeedConfig,
+    /// Where clients reach this deployment (`https://sehat.example.org`): the certificates'
+    /// issuer is `did:web` of its host, and their links point there.
+    pub public_url: String,
 }
 
 impl std::fmt::Debug for ApiConfig {
@@ -112,6 +120,7 @@ impl Default for ApiConfig {
             public_limit: rate_limit::PublicLimit::default(),
             captcha_required: false,
             feed: cowin_v2::feed::FeedConfig::default(),
+            public_url: "http://localhost:8080".to_owned(),
         }
     }
 }
@@ -141,6 +150,8 @@ pub struct AppState {
     pub search_cache: Arc<cache::searches::SearchCache>,
     /// Slots found sold out, until seats may have come free.
     pub sold_out: Arc<cache::sold_out::SoldOut>,
+    /// Signs, checks and draws vaccination certificates.
+    pub certificates: Arc<certificates::Issuer>,
 }
 
 impl AppState {
@@ -161,7 +172,9 @@ impl AppState {
             cache.invalidate(touched);
             sold.forget(touched);
         }));
+        let certificates = Arc::new(certificates::Issuer::ephemeral(&config.public_url));
         Self {
+            certificates,
             search_cache,
             sold_out,
             limiter: Arc::new(rate_limit::PublicLimiter::new(config.public_limit)),
@@ -174,6 +187,14 @@ impl AppState {
             identity: Arc::new(identity),
             notifier,
         }
+    }
+
+    /// The same state with the deployment's certificate keys (the state starts with a key
+    /// made for this process alone, which suits tests and nothing else).
+    #[must_use]
+    pub fn with_certificates(mut self, issuer: certificates::Issuer) -> Self {
+        self.certificates = Arc::new(issuer);
+        self
     }
 }
 
@@ -195,6 +216,8 @@ impl AppState {
     )),
     modifiers(&SecurityAddon),
     tags(
+        (name = "vaccinator", description = "The vaccinator API at CoWIN's paths: OTP login with the desk system's x-api-key, find, register on the spot, walk-ins, record a dose, certificates."),
+        (name = "certificates", description = "Vaccination certificates (DIVOC's W3C credential): download, verify, revocation, the issuer's DID document."),
         (name = "admin", description = "Administration: centres, sessions, utilization, bulk facility upload. Bearer admin token."),
         (name = "ops", description = "Health, readiness, metrics and this document.")
     )
@@ -207,6 +230,8 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(admin::router())
         .merge(cowin_v1::router())
         .merge(cowin_v2::router())
+        .merge(vaccinator::router())
+        .merge(certificates::router())
         .merge(ops::router())
 }
 

@@ -74,6 +74,20 @@ pub struct ServerConfig {
     /// empty: none (no CORS headers are sent, so browsers refuse cross-origin calls).
     #[serde(default)]
     pub cors_allowed_origins: Vec<String>,
+    /// Where clients reach this deployment (`https://sehat.example.org`): certificates are
+    /// issued by `did:web` of its host and link there. Default: `http://` + `listen`.
+    #[serde(default)]
+    pub public_url: Option<String>,
+}
+
+impl ServerConfig {
+    /// The public URL, or `http://` + the listen address.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .filter(|u| !u.trim().is_empty())
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+    }
 }
 
 /// `[database]`
@@ -186,6 +200,19 @@ pub struct KeysConfig {
     pub identity_key_path: Option<PathBuf>,
     /// An identifier encryption key file to use instead of the generated one.
     pub sealing_key_path: Option<PathBuf>,
+    /// The certificate signing keys' directory (default: `certificate-keys/` in `data_dir`).
+    /// Every node of a deployment needs the same keys: share it, or copy it to each.
+    #[serde(default)]
+    pub certificate_keys_dir: Option<PathBuf>,
+}
+
+impl KeysConfig {
+    /// Where the certificate keys live.
+    pub fn certificate_keys_dir(&self) -> PathBuf {
+        self.certificate_keys_dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("certificate-keys"))
+    }
 }
 
 /// `[outbox]`
@@ -239,6 +266,7 @@ impl Default for Config {
                 max_connections_per_address: 256,
                 header_timeout_secs: 10,
                 cors_allowed_origins: Vec::new(),
+                public_url: None,
             },
             database: DatabaseConfig {
                 url: "sqlite://sehat.db".into(),
@@ -273,6 +301,7 @@ impl Default for Config {
                 jwt_key_path: None,
                 identity_key_path: None,
                 sealing_key_path: None,
+                certificate_keys_dir: None,
             },
             outbox: OutboxConfig {
                 poll_ms: 500,

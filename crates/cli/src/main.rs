@@ -1,6 +1,7 @@
 //! The `sehat` binary: `serve | migrate | import | seed-demo | bench | resilience`.
 
 mod bench;
+mod certificate;
 mod config;
 mod keys;
 mod resilience;
@@ -73,6 +74,17 @@ enum Command {
         #[command(subcommand)]
         what: PartnerKeyWhat,
     },
+    /// The certificate signing keys (in the data directory's certificate-keys/): list them,
+    /// rotate (a new key signs; the old ones still verify), retire one (it no longer verifies).
+    CertificateKey {
+        #[command(subcommand)]
+        what: CertificateKeyWhat,
+    },
+    /// Vaccination certificates offline.
+    Certificate {
+        #[command(subcommand)]
+        what: CertificateWhat,
+    },
     /// Create the demo dataset: centres at real post offices with 14 days of sessions.
     SeedDemo {
         /// Database URL: sqlite://FILE or postgres://… [default: sqlite://sehat.db].
@@ -115,6 +127,30 @@ enum PartnerKeyWhat {
         /// Database URL: sqlite://FILE or postgres://… [default: sqlite://sehat.db].
         #[arg(long, value_name = "URL")]
         database: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CertificateKeyWhat {
+    /// List the keys: id, state (signing, verifying, retired), created.
+    List,
+    /// Make a new key the signer; the others keep verifying until retired.
+    Rotate,
+    /// Retire a key: certificates it signed no longer verify (not the signing key).
+    Retire {
+        /// The key's id (from `list`).
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CertificateWhat {
+    /// Verify a certificate offline with this deployment's keys: the signed JSON, a PNG of its
+    /// QR code, or the certificate PDF. Exits 1 unless it is VALID (revocations need the
+    /// server: POST /api/v2/certificate/verify).
+    Verify {
+        /// The file (.json, .png or .pdf).
+        file: PathBuf,
     },
 }
 
@@ -168,7 +204,10 @@ fn main() -> anyhow::Result<()> {
         } => {
             overrides.set("database", "url", database.clone());
         }
-        Command::Bench(_) | Command::Resilience(_) => {}
+        Command::Bench(_)
+        | Command::Resilience(_)
+        | Command::CertificateKey { .. }
+        | Command::Certificate { .. } => {}
         Command::SeedDemo {
             database,
             seed,
@@ -212,6 +251,14 @@ fn main() -> anyhow::Result<()> {
             Command::PartnerKey {
                 what: PartnerKeyWhat::Issue { partner, .. },
             } => setup::issue_partner_key_command(&config, &partner).await,
+            Command::CertificateKey { what } => match what {
+                CertificateKeyWhat::List => certificate::list_keys(&config),
+                CertificateKeyWhat::Rotate => certificate::rotate_key(&config),
+                CertificateKeyWhat::Retire { id } => certificate::retire_key(&config, &id),
+            },
+            Command::Certificate {
+                what: CertificateWhat::Verify { file },
+            } => certificate::verify_file(&config, &file),
             Command::Bench(args) => bench::run(args).await,
             Command::Resilience(args) => resilience::run(args).await,
         }
@@ -264,5 +311,8 @@ mod tests {
             Cli::try_parse_from(["sehat", "audit", "verify", "--database", "sqlite://x"]).is_ok()
         );
         assert!(Cli::try_parse_from(["sehat", "partner-key", "issue", "acme"]).is_ok());
+        assert!(Cli::try_parse_from(["sehat", "certificate-key", "rotate"]).is_ok());
+        assert!(Cli::try_parse_from(["sehat", "certificate-key", "retire", "ab12cd34"]).is_ok());
+        assert!(Cli::try_parse_from(["sehat", "certificate", "verify", "c.pdf"]).is_ok());
     }
 }

@@ -420,6 +420,7 @@ pub async fn serve(config: &Config, demo: bool, reset: bool) -> anyhow::Result<(
                 poll: Duration::from_millis(public.feed_poll_ms.clamp(10, 10_000)),
                 retention: Duration::from_secs(public.feed_retention_hours.max(1) * 3600),
             },
+            public_url: config.server.public_url(),
         },
         TokenKeys::new(
             &keys.jwt_secret,
@@ -428,7 +429,8 @@ pub async fn serve(config: &Config, demo: bool, reset: bool) -> anyhow::Result<(
         ),
         identity,
         notifier,
-    );
+    )
+    .with_certificates(crate::certificate::issuer(config)?);
     Feed::start(&state, true);
     let feed = state.feed.clone();
     let stopping = tokio_util::sync::CancellationToken::new();

@@ -69,6 +69,16 @@ impl Actor {
             privileged: false,
         }
     }
+
+    /// A vaccinator, by a prefix of their mobile's keyed hash. Privileged: their reads of
+    /// people's records are audited.
+    pub fn vaccinator(mobile_hash: &str, origin: String) -> Self {
+        Self {
+            who: format!("vaccinator:{}", mobile_hash.get(..12).unwrap_or(mobile_hash)),
+            origin,
+            privileged: true,
+        }
+    }
 }
 
 /// One record as written: what was done to what. `detail` holds ids and counts only.

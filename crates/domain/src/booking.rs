@@ -55,6 +55,8 @@ pub enum BookingStatus {
     Active,
     /// Cancelled (the seat was returned).
     Cancelled,
+    /// The dose was given (the seat was used; it can no longer be moved or cancelled).
+    Completed,
 }
 
 impl BookingStatus {
@@ -63,15 +65,16 @@ impl BookingStatus {
         match self {
             Self::Active => "ACTIVE",
             Self::Cancelled => "CANCELLED",
+            Self::Completed => "COMPLETED",
         }
     }
 
     /// Reads the stored spelling.
     pub fn from_stored(s: &str) -> Self {
-        if s == "ACTIVE" {
-            Self::Active
-        } else {
-            Self::Cancelled
+        match s {
+            "ACTIVE" => Self::Active,
+            "COMPLETED" => Self::Completed,
+            _ => Self::Cancelled,
         }
     }
 }
@@ -201,14 +204,14 @@ pub struct Appointment {
 }
 
 impl Appointment {
-    /// ACTIVE while anyone's booking stands, else CANCELLED.
+    /// ACTIVE while anyone's booking stands, else COMPLETED when someone was vaccinated on it,
+    /// else CANCELLED.
     pub fn status(&self) -> BookingStatus {
-        if self
-            .beneficiaries
-            .iter()
-            .any(|b| b.status == BookingStatus::Active)
-        {
+        let has = |status| self.beneficiaries.iter().any(|b| b.status == status);
+        if has(BookingStatus::Active) {
             BookingStatus::Active
+        } else if has(BookingStatus::Completed) {
+            BookingStatus::Completed
         } else {
             BookingStatus::Cancelled
         }

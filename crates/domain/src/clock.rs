@@ -9,6 +9,17 @@ pub const IST: UtcOffset = match UtcOffset::from_hms(5, 30, 0) {
     Err(_) => UtcOffset::UTC,
 };
 
+/// The instant of a stored timestamp (ms since the epoch); the epoch for one out of range.
+pub fn from_millis(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Milliseconds since the epoch of an instant, the form timestamps are stored in.
+pub fn to_millis(at: OffsetDateTime) -> i64 {
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
 /// Where the current time comes from. Injected so tests and benchmarks control it.
 pub trait Clock: Send + Sync + std::fmt::Debug {
     /// The current instant.

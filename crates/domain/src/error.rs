@@ -126,6 +126,26 @@ pub enum Rule {
         /// The dose.
         dose: u8,
     },
+    /// The vaccinator has no active post at this centre.
+    #[error("You are not a vaccinator of this centre.")]
+    NotYourCenter,
+    /// The person has no appointment or walk-in seat for this dose at this centre today.
+    #[error(
+        "This beneficiary has no appointment or walk-in seat for this vaccine and dose at this centre today. Schedule an on-spot seat first."
+    )]
+    NothingToFulfil,
+    /// No walk-in seat is left in today's session.
+    #[error("No walk-in seats are left in today's session.")]
+    WalkInFull,
+    /// The centre has no open session today (for that vaccine).
+    #[error("This centre has no open session today.")]
+    NoSessionToday,
+    /// The certificate was revoked (a correction replaced it).
+    #[error("This certificate was revoked; a corrected certificate replaced it.")]
+    CertificateRevoked,
+    /// The mobile holds no active vaccinator post.
+    #[error("This mobile is not registered as an active vaccinator.")]
+    NotAVaccinator,
     /// The series was started with another vaccine.
     #[error("This beneficiary's earlier doses are of {previous}; the series continues with it.")]
     VaccineMismatch {

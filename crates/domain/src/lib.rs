@@ -44,6 +44,8 @@ pub mod outbox;
 pub mod schedule;
 /// The storage contract as a whole: the umbrella over each capability's storage trait.
 pub mod store;
+/// Vaccinators, walk-in seats, recording a dose, and the certificate each dose issues.
+pub mod vaccination;
 /// Small value types with rules: pincode, mobile, coordinates, dates, slot timings.
 pub mod values;
 

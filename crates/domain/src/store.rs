@@ -13,6 +13,7 @@
 //! | [`PartnerKeyStore`] | [`crate::credentials`] | partner API keys |
 //! | [`OutboxStore`] | [`crate::outbox`] | leasing and finishing outbox jobs |
 //! | [`AuditStore`] | [`crate::audit`] | sealing and reading the audit chain |
+//! | [`VaccinationStore`] | [`crate::vaccination`] | vaccinators, walk-in seats, doses, certificates |
 //!
 //! A use case asks for the narrowest of these it needs (`&dyn IdentityStore`), so its reader sees
 //! only its own contract; a `&dyn Store` coerces to any of them. A new capability adds its own
@@ -34,6 +35,7 @@ use crate::feed::FeedStore;
 use crate::identity::IdentityStore;
 use crate::master::ReferenceStore;
 use crate::outbox::OutboxStore;
+use crate::vaccination::VaccinationStore;
 use async_trait::async_trait;
 use std::sync::Arc;
 
@@ -57,6 +59,7 @@ pub trait Store:
     + PartnerKeyStore
     + OutboxStore
     + AuditStore
+    + VaccinationStore
     + Send
     + Sync
     + std::fmt::Debug

@@ -51,7 +51,8 @@ pub(crate) async fn appointments_where(
     let slot_ids: Vec<i64> = rows.iter().map(|r| r.slot_id).collect();
     let people: Vec<(i64, i64, String)> = on_tx!(tx, c => {
         let mut q = QueryBuilder::new(
-            "SELECT appointment_no, beneficiary_id, status FROM appointment_beneficiaries \
+            "SELECT appointment_no, beneficiary_id, \
+               CASE WHEN completed_at IS NOT NULL THEN 'COMPLETED' ELSE status END AS status FROM appointment_beneficiaries \
              WHERE status <> 'RESCHEDULED' AND appointment_no IN (");
         let mut list = q.separated(", ");
         for n in &numbers {

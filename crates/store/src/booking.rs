@@ -4,6 +4,7 @@
 //! captcha a booking answers ([`BookingStore`]).
 
 use crate::appointments::one_appointment;
+use crate::vaccination::check_booking_doses;
 use crate::db::{SqlStore, Tx, db_error, is_unique_violation, on_pool, on_tx};
 use crate::facilities::{CENTER_COLUMNS, CenterRow};
 use crate::feed::note_changes;
@@ -144,7 +145,7 @@ async fn any_active(
         let mut q = QueryBuilder::new(
             "SELECT ab.beneficiary_id FROM appointment_beneficiaries ab \
              JOIN appointments a ON a.number = ab.appointment_no JOIN sessions se ON se.id = a.session_id \
-             WHERE ab.status = 'ACTIVE' AND (ab.dose = ");
+             WHERE ab.status = 'ACTIVE' AND ab.completed_at IS NULL AND (ab.dose = ");
         q.push_bind(i64::from(dose)).push(" OR se.date >= ").push_bind(today);
         q.push(") AND ab.beneficiary_id IN (");
         let mut list = q.separated(", ");
@@ -157,7 +158,7 @@ async fn any_active(
     Ok(found.is_some())
 }
 
-async fn lock_beneficiaries(tx: &mut Tx, ids: &[BeneficiaryRef]) -> Result<(), DomainError> {
+pub(crate) async fn lock_beneficiaries(tx: &mut Tx, ids: &[BeneficiaryRef]) -> Result<(), DomainError> {
     on_tx!(tx, c => {
         let mut q = QueryBuilder::new("UPDATE beneficiaries SET updated_at = updated_at WHERE reference_id IN (");
         let mut list = q.separated(", ");
@@ -375,7 +376,7 @@ impl BookingStore for SqlStore {
         // cancel returns nothing twice.
         let cancelled = on_tx!(&mut tx, c => {
             let mut q = QueryBuilder::new("UPDATE appointment_beneficiaries SET status = 'CANCELLED', updated_at = ");
-            q.push_bind(now).push(" WHERE status = 'ACTIVE' AND appointment_no = ").push_bind(number.get());
+            q.push_bind(now).push(" WHERE status = 'ACTIVE' AND completed_at IS NULL AND appointment_no = ").push_bind(number.get());
             q.push(" AND beneficiary_id IN (");
             let mut list = q.separated(", ");
             for t in &targets {
@@ -616,6 +617,9 @@ impl SqlStore {
         if any_active(tx, &r.beneficiaries, dose, self.clock.today()).await? {
             return Err(DomainError::Rule(Rule::AlreadyBooked));
         }
+        // Dose 2 and later follow the records, never the client's word.
+        check_booking_doses(tx, &r.beneficiaries, &session.vaccine_code, dose, session.date)
+            .await?;
         let n = i64::try_from(r.beneficiaries.len()).unwrap_or(i64::MAX);
         let (number, id) =
             insert_appointment(tx, &r.account, &session, &slot, dose, &r.beneficiaries, now)

@@ -27,6 +27,7 @@ mod reference;
 mod reset;
 mod rows;
 mod sessions;
+mod vaccination;
 mod store_impl;
 
 /// Fresh databases for tests.

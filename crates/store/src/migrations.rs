@@ -52,6 +52,10 @@ const SQLITE: &[(&str, &str)] = &[
         "0010_dose_schedules.sql",
         include_str!("../migrations/sqlite/0010_dose_schedules.sql"),
     ),
+    (
+        "0011_vaccination.sql",
+        include_str!("../migrations/sqlite/0011_vaccination.sql"),
+    ),
 ];
 
 /// `(file name, SQL)` of each PostgreSQL migration, in order.
@@ -95,6 +99,10 @@ const POSTGRES: &[(&str, &str)] = &[
     (
         "0010_dose_schedules.sql",
         include_str!("../migrations/postgres/0010_dose_schedules.sql"),
+    ),
+    (
+        "0011_vaccination.sql",
+        include_str!("../migrations/postgres/0011_vaccination.sql"),
     ),
 ];
 

@@ -11,7 +11,10 @@
 //! - [`upload`]: `POST /admin/v1/facilities/upload` (the rows are read by [`facility_import`],
 //!   which `sehat import` uses too);
 //! - [`partners`]: `POST`/`GET /admin/v1/partners/{partner}/keys` (issue or rotate, list),
-//!   `DELETE /admin/v1/partners/{partner}/keys/{key_id}` (revoke).
+//!   `DELETE /admin/v1/partners/{partner}/keys/{key_id}` (revoke);
+//! - [`vaccinators`]: `POST`/`GET /admin/v1/centers/{center_id}/vaccinators`,
+//!   `POST /admin/v1/centers/{center_id}/vaccinators/{vaccinator_id}/deactivate`,
+//!   `POST /admin/v1/certificates/{certificate_id}/correct`.
 
 use crate::AppState;
 use sehat_domain::DomainError;
@@ -28,6 +31,8 @@ pub mod partners;
 pub mod sessions;
 /// The HTTP upload of the facility CSV.
 pub mod upload;
+/// Vaccinators' posts at centres, and certificate corrections.
+pub mod vaccinators;
 
 /// The admin routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -39,6 +44,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sessions::get_utilization))
         .routes(routes!(upload::upload_facilities))
         .merge(partners::router())
+        .merge(vaccinators::router())
 }
 
 /// Names a domain error's field as this API's request calls it.

@@ -20,6 +20,7 @@ use sehat_domain::beneficiary::{
 };
 use sehat_domain::booking::{Appointment, AppointmentNo, BookingRequest, BookingStatus};
 use sehat_domain::identity::MobileHash;
+use sehat_domain::immunization::{CovidStatus, DoseRecord, covid_status};
 use sehat_domain::ids::{AppointmentId, CenterId, SessionId};
 use sehat_domain::master::{GENDERS, PHOTO_ID_TYPES};
 use sehat_domain::schedule::{DosePool, Session};
@@ -118,27 +119,27 @@ async fn id_types(_: PublicCaller) -> Json<IdTypeList> {
 #[serde(deny_unknown_fields)]
 pub struct NewBeneficiaryBody {
     #[schema(example = "Apparao")]
-    name: String,
+    pub(crate) name: String,
     #[schema(value_type = String, example = "1980")]
-    birth_year: Value,
+    pub(crate) birth_year: Value,
     /// 1 Male, 2 Female, 3 Others.
     #[schema(value_type = i64, example = 1)]
-    gender_id: Value,
+    pub(crate) gender_id: Value,
     /// 1–13, see `idTypes`.
     #[schema(value_type = i64, example = 1)]
-    photo_id_type: Value,
+    pub(crate) photo_id_type: Value,
     #[schema(value_type = String, example = "234123412346")]
-    photo_id_number: Value,
+    pub(crate) photo_id_number: Value,
     /// `Y` or `N`.
     #[schema(example = "N")]
-    comorbidity_ind: String,
+    pub(crate) comorbidity_ind: String,
     /// The consent text's version the person agreed to (required).
     #[schema(example = "V1")]
-    consent_version: String,
+    pub(crate) consent_version: String,
 }
 
 impl NewBeneficiaryBody {
-    fn person(&self, this_year: i32) -> Result<NewBeneficiary, ApiError> {
+    pub(crate) fn person(&self, this_year: i32) -> Result<NewBeneficiary, ApiError> {
         if self.consent_version.trim().is_empty() {
             return Err(ApiError::invalid(
                 "consent_version",
@@ -171,6 +172,15 @@ impl NewBeneficiaryBody {
 pub struct ReferenceReply {
     #[schema(example = "12345678901234")]
     beneficiary_reference_id: String,
+}
+
+impl ReferenceReply {
+    /// The reply naming `id`.
+    pub(crate) fn of(id: BeneficiaryRef) -> Self {
+        Self {
+            beneficiary_reference_id: id.to_string(),
+        }
+    }
 }
 
 /// Register a beneficiary under the token's mobile. The same rules as v1: consent, photo-ID
@@ -248,8 +258,9 @@ pub struct AppointmentItem {
     slot: String,
 }
 
-/// A beneficiary as v2 lists one. sehat holds no vaccination records yet, so every beneficiary
-/// is `Not Vaccinated` with empty dose dates.
+/// A beneficiary as v2 lists one: `vaccination_status` is `Not Vaccinated`, `Partially
+/// Vaccinated` or `Vaccinated` from the dose records, `vaccine` the first dose's, the dose dates
+/// `dd-mm-yyyy` (empty before the dose).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BeneficiaryItem {
     #[schema(example = "12345678901234")]
@@ -269,10 +280,13 @@ pub struct BeneficiaryItem {
     photo_id_number: String,
     #[schema(example = "N")]
     comorbidity_ind: &'static str,
-    #[schema(example = "Not Vaccinated")]
+    #[schema(example = "Partially Vaccinated")]
     vaccination_status: &'static str,
+    #[schema(example = "COVISHIELD")]
     vaccine: String,
+    #[schema(example = "12-05-2021")]
     dose1_date: String,
+    #[schema(example = "")]
     dose2_date: String,
     appointments: Vec<AppointmentItem>,
 }
@@ -281,18 +295,37 @@ pub struct BeneficiaryItem {
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = V2BeneficiaryList)]
 pub struct BeneficiaryList {
-    beneficiaries: Vec<BeneficiaryItem>,
+    pub(crate) beneficiaries: Vec<BeneficiaryItem>,
 }
 
-/// The beneficiaries of the token's mobile with their active appointments.
+/// The beneficiaries of the token's mobile with their active appointments and where they stand
+/// in the COVID-19 series, from their dose records.
 #[utoipa::path(get, path = "/api/v2/appointment/beneficiaries", tag = "cowin-v2",
     security(("token" = [])), responses((status = 200, body = BeneficiaryList), (status = 401, body = ErrorBody)))]
 async fn list_beneficiaries(
     auth: BeneficiaryToken,
     State(state): State<AppState>,
 ) -> Result<Json<BeneficiaryList>, ApiError> {
-    let people = state.store.beneficiaries(&auth.account).await?;
+    let people: Vec<Beneficiary> = state
+        .store
+        .beneficiaries(&auth.account)
+        .await?
+        .into_iter()
+        .filter(|b| auth.may_act_for(b.reference_id))
+        .collect();
     let appointments = state.store.appointments(&auth.account).await?;
+    let beneficiaries = beneficiary_items(&state, &people, &appointments).await?;
+    Ok(Json(BeneficiaryList { beneficiaries }))
+}
+
+/// `{"beneficiaries":[…]}` of these people: each with their active appointments among
+/// `appointments` and their COVID-19 status from the dose records (shared with the vaccinator
+/// API's searches).
+pub(crate) async fn beneficiary_items(
+    state: &AppState,
+    people: &[Beneficiary],
+    appointments: &[Appointment],
+) -> Result<Vec<BeneficiaryItem>, ApiError> {
     let now = state.clock.now();
     let mut centers = HashMap::new();
     let mut sessions: HashMap<SessionId, Session> = HashMap::new();
@@ -300,11 +333,13 @@ async fn list_beneficiaries(
     for s in state.store.sessions_by_id(&ids).await? {
         sessions.insert(s.id, s);
     }
-    for a in &appointments {
+    for a in appointments {
         if let std::collections::hash_map::Entry::Vacant(e) = centers.entry(a.center_id) {
             e.insert(state.store.center(a.center_id).await?);
         }
     }
+    let refs: Vec<BeneficiaryRef> = people.iter().map(|b| b.reference_id).collect();
+    let doses = state.store.doses(&refs).await?;
     let item = |a: &Appointment| -> Option<AppointmentItem> {
         let center = centers.get(&a.center_id)?;
         let session = sessions.get(&a.session_id)?;
@@ -317,26 +352,32 @@ async fn list_beneficiaries(
             slot: a.slot.timings.to_cowin_v2(),
         })
     };
-    let beneficiaries = people
+    Ok(people
         .iter()
-        .filter(|b| auth.may_act_for(b.reference_id))
-        .map(|b| BeneficiaryItem {
-            appointments: appointments
+        .map(|b| {
+            let own: Vec<DoseRecord> = doses
                 .iter()
-                .filter(|a| {
-                    a.beneficiaries.iter().any(|p| {
-                        p.reference_id == b.reference_id && p.status == BookingStatus::Active
+                .filter(|d| d.beneficiary == b.reference_id)
+                .cloned()
+                .collect();
+            BeneficiaryItem {
+                appointments: appointments
+                    .iter()
+                    .filter(|a| {
+                        a.beneficiaries.iter().any(|p| {
+                            p.reference_id == b.reference_id && p.status == BookingStatus::Active
+                        })
                     })
-                })
-                .filter_map(item)
-                .collect(),
-            ..beneficiary_item(b)
+                    .filter_map(item)
+                    .collect(),
+                ..beneficiary_item(b, &covid_status(&own))
+            }
         })
-        .collect();
-    Ok(Json(BeneficiaryList { beneficiaries }))
+        .collect())
 }
 
-fn beneficiary_item(b: &Beneficiary) -> BeneficiaryItem {
+fn beneficiary_item(b: &Beneficiary, status: &CovidStatus) -> BeneficiaryItem {
+    let day = |d: Option<time::Date>| d.map(sehat_domain::values::format_cowin_date).unwrap_or_default();
     BeneficiaryItem {
         beneficiary_reference_id: b.reference_id.to_string(),
         name: b.name.clone(),
@@ -349,10 +390,10 @@ fn beneficiary_item(b: &Beneficiary) -> BeneficiaryItem {
             .map_or("", |t| t.name),
         photo_id_number: b.masked_photo_id(),
         comorbidity_ind: if b.comorbidity { "Y" } else { "N" },
-        vaccination_status: "Not Vaccinated",
-        vaccine: String::new(),
-        dose1_date: String::new(),
-        dose2_date: String::new(),
+        vaccination_status: status.label,
+        vaccine: status.vaccine.clone(),
+        dose1_date: day(status.dose1),
+        dose2_date: day(status.dose2),
         appointments: Vec::new(),
     }
 }

@@ -225,6 +225,13 @@ pub struct PublicOtpRequest {
     mobile: String,
 }
 
+impl PublicOtpRequest {
+    /// The mobile as sent.
+    pub(crate) fn mobile(&self) -> &str {
+        &self.mobile
+    }
+}
+
 /// `{"mobile","secret"}`: the secret is a constant of the official web app; it is required
 /// for compatibility and carries no authority.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -246,6 +253,15 @@ pub struct TxnReply {
     otp: Option<String>,
 }
 
+impl TxnReply {
+    /// The transaction, with the code itself only in sandbox mode.
+    pub(crate) fn new(state: &AppState, txn_id: String, code: &Otp) -> Self {
+        let otp = (state.config.otp_delivery == crate::notify::OtpDelivery::Sandbox)
+            .then(|| code.expose().to_owned());
+        Self { txn_id, otp }
+    }
+}
+
 /// `{"otp": <SHA-256 hex of the code>, "txnId"}`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -255,6 +271,18 @@ pub struct OtpConfirmation {
     otp: String,
     #[serde(rename = "txnId")]
     txn_id: String,
+}
+
+impl OtpConfirmation {
+    /// The OTP as sent (hex or digits).
+    pub(crate) fn otp(&self) -> &str {
+        &self.otp
+    }
+
+    /// The transaction.
+    pub(crate) fn txn_id(&self) -> &str {
+        &self.txn_id
+    }
 }
 
 /// `{"token"}`.
@@ -282,7 +310,8 @@ impl ValidatedReply {
     }
 }
 
-fn proof(raw: &str) -> Result<OtpProof, ApiError> {
+/// The proof a client sent: the six digits, or their SHA-256 hex as v2 clients send it.
+pub(crate) fn otp_proof(raw: &str) -> Result<OtpProof, ApiError> {
     match Otp::parse(raw) {
         Ok(code) => Ok(OtpProof::Code(code)),
         Err(_) => OtpProof::parse_sha256(raw).map_err(|e| ApiError::invalid("otp", e)),
@@ -296,13 +325,11 @@ async fn txn(
 ) -> Result<Json<TxnReply>, ApiError> {
     let mobile = Mobile::parse(raw_mobile).map_err(|e| ApiError::invalid("mobile", e))?;
     let (txn_id, code) = send_otp(state, from, &mobile, "login").await?;
-    let echo = (state.config.otp_delivery == crate::notify::OtpDelivery::Sandbox)
-        .then(|| code.expose().to_owned());
-    Ok(Json(TxnReply { txn_id, otp: echo }))
+    Ok(Json(TxnReply::new(state, txn_id, &code)))
 }
 
 async fn redeem(state: &AppState, body: &OtpConfirmation) -> Result<(String, bool), ApiError> {
-    let (token, account) = otp_login(state, &body.txn_id, &proof(&body.otp)?).await?;
+    let (token, account) = otp_login(state, &body.txn_id, &otp_proof(&body.otp)?).await?;
     let is_new = state.store.beneficiaries(&account).await?.is_empty();
     Ok((token, is_new))
 }
@@ -408,7 +435,7 @@ pub(crate) mod fuzzing {
             }
             _ => {
                 let body: OtpConfirmation = from_json_slice(json)?;
-                proof(&body.otp)?;
+                otp_proof(&body.otp)?;
             }
         }
         Ok(())

@@ -30,6 +30,8 @@ pub enum Role {
     Guest,
     /// A beneficiary's family (one mobile): also appointments and linked beneficiaries.
     Beneficiary,
+    /// A vaccinator (one mobile) at the centres where they hold an active post.
+    Vaccinator,
 }
 
 /// The claims sehat signs.
@@ -51,6 +53,9 @@ pub struct Claims {
     /// For a guest token: the id of the partner API key it was issued under.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
+    /// For a vaccinator token: the centres of their active posts at login.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ctr: Vec<i64>,
     /// Issuer.
     pub iss: String,
 }
@@ -87,15 +92,15 @@ impl TokenKeys {
         }
     }
 
-    fn sign(
+    fn claims(
         &self,
         now: i64,
         sub: String,
         role: Role,
         (ben, kid): (Option<i64>, Option<String>),
         ttl: Duration,
-    ) -> Result<String, ApiError> {
-        let claims = Claims {
+    ) -> Claims {
+        Claims {
             sub,
             role,
             ben,
@@ -103,8 +108,20 @@ impl TokenKeys {
             exp: now + i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX / 2),
             jti: uuid::Uuid::new_v4().to_string(),
             kid,
+            ctr: Vec::new(),
             iss: ISSUER.to_owned(),
-        };
+        }
+    }
+
+    fn sign(
+        &self,
+        now: i64,
+        sub: String,
+        role: Role,
+        ids: (Option<i64>, Option<String>),
+        ttl: Duration,
+    ) -> Result<String, ApiError> {
+        let claims = self.claims(now, sub, role, ids, ttl);
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| sehat_domain::DomainError::Internal(e.into()).into())
     }
@@ -134,6 +151,26 @@ impl TokenKeys {
             (only.map(BeneficiaryRef::get), None),
             self.beneficiary_ttl,
         )
+    }
+
+    /// A vaccinator token for a mobile holding posts at `centers` (the token names them for
+    /// clients; every request reads the active posts again).
+    pub fn vaccinator(
+        &self,
+        now: i64,
+        mobile: &MobileHash,
+        centers: Vec<i64>,
+    ) -> Result<String, ApiError> {
+        let mut claims = self.claims(
+            now,
+            format!("vaccinator:{}", mobile.as_str()),
+            Role::Vaccinator,
+            (None, None),
+            self.beneficiary_ttl,
+        );
+        claims.ctr = centers;
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map_err(|e| sehat_domain::DomainError::Internal(e.into()).into())
     }
 
     /// Checks signature, algorithm (HS256 only), issuer and expiry against `now`.
@@ -189,6 +226,10 @@ fn actor_of(claims: &Claims, parts: &Parts, state: &AppState) -> Actor {
             origin,
         ),
         Role::Beneficiary => Actor::account(&claims.sub, origin),
+        Role::Vaccinator => Actor::vaccinator(
+            claims.sub.strip_prefix("vaccinator:").unwrap_or(&claims.sub),
+            origin,
+        ),
     }
 }
 
@@ -244,6 +285,61 @@ impl FromRequestParts<AppState> for BeneficiaryToken {
         Ok(Self {
             account: MobileHash::from_stored(claims.sub.clone()),
             only: claims.ben.and_then(|b| BeneficiaryRef::new(b).ok()),
+            store,
+            claims,
+        })
+    }
+}
+
+/// A vaccinator's token: the mobile it speaks for and its active posts, read again on every
+/// request (a deactivated post stops acting at once). A citizen's or a partner's token is not a
+/// vaccinator's, nor is a vaccinator's theirs.
+#[derive(Debug, Clone)]
+pub struct VaccinatorToken {
+    /// The active posts, one per centre.
+    pub posts: Vec<sehat_domain::vaccination::Vaccinator>,
+    /// The store, acting for the vaccinator.
+    pub store: Arc<dyn Store>,
+    /// The token itself.
+    pub claims: Claims,
+}
+
+impl VaccinatorToken {
+    /// The post at a centre, or `NotYourCenter`.
+    pub fn post_at(
+        &self,
+        center: sehat_domain::ids::CenterId,
+    ) -> Result<&sehat_domain::vaccination::Vaccinator, ApiError> {
+        self.posts
+            .iter()
+            .find(|p| p.center_id == center)
+            .ok_or_else(|| {
+                sehat_domain::DomainError::Rule(sehat_domain::Rule::NotYourCenter).into()
+            })
+    }
+}
+
+impl FromRequestParts<AppState> for VaccinatorToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let claims = claims_of(parts, state).await?;
+        let Some(mobile) = claims.sub.strip_prefix("vaccinator:") else {
+            return Err(ApiError::unauthenticated());
+        };
+        if claims.role != Role::Vaccinator {
+            return Err(ApiError::unauthenticated());
+        }
+        let posts = state
+            .store
+            .vaccinator_posts(&MobileHash::from_stored(mobile.to_owned()))
+            .await?;
+        if posts.is_empty() {
+            return Err(ApiError::unauthenticated());
+        }
+        let store = state.store.acting_as(actor_of(&claims, parts, state));
+        Ok(Self {
+            posts,
             store,
             claims,
         })

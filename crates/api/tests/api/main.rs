@@ -13,3 +13,4 @@ mod cowin_v2_schema;
 mod ops;
 mod outbox;
 mod security;
+mod vaccination;

@@ -1,0 +1,334 @@
+//! Vaccination certificates (`../shared/specs/certificates.md`): DIVOC's W3C credential, signed
+//! with the issuer's `did:web` keys, downloaded by the family (CoWIN v2's certificate calls) as a
+//! PDF, the signed JSON or the QR alone; verified online or offline; revoked by a correction.
+//!
+//! Routes:
+//! - `GET /.well-known/did.json`: the issuer's DID document (its live verification keys);
+//! - `GET /api/v2/registration/certificate/public/download` (token of the public OTP login) and
+//!   `GET /api/v2/registration/certificate/download` (protected token);
+//! - `POST /api/v2/certificate/verify`: a credential, or `{"qr"}` with a QR code's text;
+//! - `POST /divoc/api/v1/certificate/revoked`: DIVOC's revocation check;
+//! - `GET /api/v2/certificate/revocations`: the revocation list, signed by the issuer.
+//!
+//! [`issuer`] turns dose records into signed credentials and checks them; the documents are
+//! drawn by `sehat-render`.
+
+use crate::AppState;
+use crate::cowin_v1::loose::reference_id;
+use crate::error::{ApiError, ErrorBody};
+use crate::http::auth::BeneficiaryToken;
+use crate::http::extract::{ApiJson, ApiQuery};
+use axum::Json;
+use axum::extract::State;
+use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use sehat_domain::DomainError;
+use sehat_domain::beneficiary::BeneficiaryRef;
+use sehat_domain::vaccination::{CertificateId, StoredCertificate};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// The PDF's content, read from the signed credentials.
+mod document;
+/// The issuer: keys, signing, verification, the QR payload and the PDF.
+pub mod issuer;
+
+pub use issuer::{Issuer, VerifyStatus};
+
+/// The certificate routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(did_document))
+        .routes(routes!(download_public))
+        .routes(routes!(download_protected))
+        .routes(routes!(verify_certificate))
+        .routes(routes!(divoc_revoked))
+        .routes(routes!(revocation_list))
+}
+
+/// What a download answers with, by the request's `Accept`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wanted {
+    /// The PDF (the default).
+    Pdf,
+    /// The signed credential.
+    Json,
+    /// The QR code alone.
+    Png,
+}
+
+impl Wanted {
+    /// The first type of `Accept` that sehat serves; the PDF otherwise.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let accept = headers
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        accept
+            .split(',')
+            .map(|part| part.split(';').next().unwrap_or("").trim())
+            .find_map(|kind| match kind {
+                "application/pdf" => Some(Self::Pdf),
+                "application/vc+ld+json" | "application/ld+json" | "application/json" => {
+                    Some(Self::Json)
+                }
+                "image/png" => Some(Self::Png),
+                _ => None,
+            })
+            .unwrap_or(Self::Pdf)
+    }
+}
+
+/// The person's current certificates, and the one a download names: the latest dose's.
+async fn current(
+    state: &AppState,
+    id: BeneficiaryRef,
+) -> Result<(Vec<StoredCertificate>, StoredCertificate), ApiError> {
+    let all = state.store.certificates(id).await?;
+    let live: Vec<StoredCertificate> = all
+        .into_iter()
+        .filter(|c| c.revoked_at.is_none())
+        .collect();
+    let latest = live
+        .iter()
+        .max_by_key(|c| (c.dose, c.issued_at))
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("certificate"))?;
+    Ok((live, latest))
+}
+
+/// The certificate of a person as `wanted` (shared with the vaccinator's download). The caller
+/// has checked that it may see it.
+pub(crate) async fn certificate_response(
+    state: &AppState,
+    id: BeneficiaryRef,
+    wanted: Wanted,
+) -> Result<Response, ApiError> {
+    let (live, latest) = current(state, id).await?;
+    let (kind, body, name): (&str, Vec<u8>, String) = match wanted {
+        Wanted::Json => (
+            "application/vc+ld+json",
+            latest.credential.clone().into_bytes(),
+            format!("certificate-{}.json", latest.id),
+        ),
+        Wanted::Png => (
+            "image/png",
+            state.certificates.qr_png(&latest)?,
+            format!("certificate-{}.png", latest.id),
+        ),
+        Wanted::Pdf => (
+            "application/pdf",
+            state.certificates.pdf(&live, &latest)?,
+            format!("certificate-{}.pdf", latest.id),
+        ),
+    };
+    let mut response = (StatusCode::OK, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(kind));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+/// The issuer's DID document: its live `Ed25519VerificationKey2018` keys (a verifier resolves a
+/// certificate's `verificationMethod` here, or keeps a copy for offline use).
+#[utoipa::path(get, path = "/.well-known/did.json", tag = "certificates",
+    responses((status = 200, description = "the issuer's DID document", body = Object)))]
+async fn did_document(State(state): State<AppState>) -> Response {
+    let mut response = Json(state.certificates.did_document()).into_response();
+    response.headers_mut().insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
+}
+
+/// `?beneficiary_reference_id=`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CertificateQuery {
+    /// The person's 14-digit reference id (one of the token's family).
+    #[param(value_type = String, pattern = r"^[1-9][0-9]{13}$", example = "12345678901234")]
+    beneficiary_reference_id: Value,
+}
+
+async fn family_download(
+    auth: &BeneficiaryToken,
+    state: &AppState,
+    headers: &HeaderMap,
+    q: &CertificateQuery,
+) -> Result<Response, ApiError> {
+    let wanted = Wanted::from_headers(headers);
+    let id = reference_id("beneficiary_reference_id", &q.beneficiary_reference_id)?;
+    if !auth.may_act_for(id) {
+        return Err(ApiError::not_found("beneficiary"));
+    }
+    // Another family's id is not found, exactly as an id that does not exist.
+    auth.store.beneficiary(&auth.account, id).await?;
+    certificate_response(state, id, wanted).await
+}
+
+/// Download a family member's certificate (token of the public OTP login): the PDF by default,
+/// the signed credential with `Accept: application/vc+ld+json` (or `application/json`), the QR
+/// code alone with `Accept: image/png`. 401 `Unauthenticated access!` without a token; another
+/// family's id answers 404 as an unknown one.
+#[utoipa::path(get, path = "/api/v2/registration/certificate/public/download", tag = "certificates", params(CertificateQuery),
+    security(("token" = [])),
+    responses((status = 200, description = "the certificate (PDF, JSON or PNG by `Accept`)", content_type = "application/pdf"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn download_public(
+    auth: BeneficiaryToken,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<CertificateQuery>,
+) -> Result<Response, ApiError> {
+    family_download(&auth, &state, &headers, &q).await
+}
+
+/// The same download for the protected API's token.
+#[utoipa::path(get, path = "/api/v2/registration/certificate/download", tag = "certificates", params(CertificateQuery),
+    security(("token" = [])),
+    responses((status = 200, description = "the certificate (PDF, JSON or PNG by `Accept`)", content_type = "application/pdf"),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn download_protected(
+    auth: BeneficiaryToken,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiQuery(q): ApiQuery<CertificateQuery>,
+) -> Result<Response, ApiError> {
+    family_download(&auth, &state, &headers, &q).await
+}
+
+/// What `verify` says of a certificate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyReply {
+    /// True only for `VALID`.
+    valid: bool,
+    /// `VALID`, `REVOKED`, `INVALID_SIGNATURE`, `UNKNOWN_KEY` or `MALFORMED`.
+    #[schema(example = "VALID")]
+    status: VerifyStatus,
+    #[serde(rename = "certificateId", skip_serializing_if = "Option::is_none")]
+    #[schema(example = "1234567890123")]
+    certificate_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dose: Option<u8>,
+    #[serde(rename = "totalDoses", skip_serializing_if = "Option::is_none")]
+    total_doses: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    vaccine: Option<String>,
+    /// The day the dose was given, as the credential states it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<String>,
+    /// Why, for anything but `VALID`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+}
+
+/// Verify a certificate: the signed credential itself, or `{"qr": "<the QR code's text>"}` as a
+/// scanner reads it (DIVOC's zipped payload, or WHO DDCC's `B64:` form). The proof is checked
+/// against the issuer's live keys, then the revocation list. Always 200 with a status, except a
+/// body that is not JSON (400).
+#[utoipa::path(post, path = "/api/v2/certificate/verify", tag = "certificates", request_body = Object,
+    responses((status = 200, body = VerifyReply), (status = 400, body = ErrorBody)))]
+async fn verify_certificate(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Json<VerifyReply>, ApiError> {
+    let outcome = state.certificates.verify_submission(&body);
+    let mut status = outcome.status;
+    if status == VerifyStatus::Valid
+        && let Some(id) = outcome.certificate_id.as_deref()
+        && revoked(&state, id).await?
+    {
+        status = VerifyStatus::Revoked;
+    }
+    Ok(Json(VerifyReply {
+        valid: status == VerifyStatus::Valid,
+        reason: (status != VerifyStatus::Valid).then(|| {
+            outcome
+                .reason
+                .clone()
+                .unwrap_or_else(|| status.describe().to_owned())
+        }),
+        status,
+        certificate_id: outcome.certificate_id,
+        name: outcome.name,
+        dose: outcome.dose,
+        total_doses: outcome.total_doses,
+        vaccine: outcome.vaccine,
+        date: outcome.date,
+    }))
+}
+
+/// Whether this deployment revoked the certificate `id` (an id it never issued is not revoked).
+async fn revoked(state: &AppState, id: &str) -> Result<bool, ApiError> {
+    let Ok(id) = CertificateId::parse(id) else {
+        return Ok(false);
+    };
+    match state.store.certificate(&id).await {
+        Ok(c) => Ok(c.revoked_at.is_some()),
+        Err(DomainError::NotFound(_)) => Ok(false),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// DIVOC's revocation check: the signed credential in, 200 when it is revoked, 404 when it is
+/// not, 400 when the body names no certificate (matched on `evidence[0].certificateId`).
+#[utoipa::path(post, path = "/divoc/api/v1/certificate/revoked", tag = "certificates", request_body = Object,
+    responses((status = 200, description = "revoked", body = Object), (status = 404, description = "not revoked", body = Object),
+        (status = 400, body = ErrorBody)))]
+async fn divoc_revoked(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Response, ApiError> {
+    let id = body
+        .pointer("/evidence/0/certificateId")
+        .and_then(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .or_else(|| v.as_i64().map(|n| n.to_string()))
+        })
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "evidence[0].certificateId",
+                "the body must be a certificate with evidence[0].certificateId",
+            )
+        })?;
+    if revoked(&state, &id).await? {
+        Ok((
+            StatusCode::OK,
+            Json(serde_json::json!({ "previousCertificateId": id, "revoked": true })),
+        )
+            .into_response())
+    } else {
+        Ok((
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({ "previousCertificateId": id, "revoked": false })),
+        )
+            .into_response())
+    }
+}
+
+/// The revocation list: every certificate this issuer revoked, with when, signed with the
+/// issuer's current key so an offline verifier can trust a copy.
+#[utoipa::path(get, path = "/api/v2/certificate/revocations", tag = "certificates",
+    responses((status = 200, description = "the signed revocation list", body = Object)))]
+async fn revocation_list(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let entries = state.store.revocations().await?;
+    let document = state
+        .certificates
+        .revocation_list(&entries, state.clock.now())?;
+    let mut response = Json(document).into_response();
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    Ok(response)
+}
