@@ -1,0 +1,5 @@
+//! Vaccination certificates in DIVOC's format (W3C verifiable credentials signed with
+//! Ed25519Signature2018): build, sign, verify, keys, QR payload. See certificates.md.
+
+/// The bundled JSON-LD contexts, processed once.
+pub mod contexts;
