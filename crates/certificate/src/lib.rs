@@ -3,3 +3,9 @@
 
 /// The bundled JSON-LD contexts, processed once.
 pub mod contexts;
+/// URDNA2015 canonical N-Quads of a JSON-LD document.
+pub mod canon;
+/// Ed25519Signature2018 proofs: sign and verify.
+pub mod proof;
+
+pub use proof::{Error, Verified, VerifyError, sign, verify};
