@@ -5,7 +5,13 @@
 pub mod contexts;
 /// URDNA2015 canonical N-Quads of a JSON-LD document.
 pub mod canon;
+/// The unsigned vaccination credential.
+pub mod credential;
+/// The issuer's keys and their DID document.
+pub mod keys;
 /// Ed25519Signature2018 proofs: sign and verify.
 pub mod proof;
 
 pub use proof::{Error, Verified, VerifyError, sign, verify};
+pub use credential::{Address, VaccinationFacts, credential};
+pub use keys::{KeyError, KeyInfo, KeyRing, KeyState, did_document, did_web};
