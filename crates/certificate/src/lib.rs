@@ -11,7 +11,13 @@ pub mod credential;
 pub mod keys;
 /// Ed25519Signature2018 proofs: sign and verify.
 pub mod proof;
+/// The QR payload (DIVOC's zip packing, WHO's B64:).
+pub mod qr;
+/// The signed revocation list.
+pub mod revocation;
 
 pub use proof::{Error, Verified, VerifyError, sign, verify};
 pub use credential::{Address, VaccinationFacts, credential};
 pub use keys::{KeyError, KeyInfo, KeyRing, KeyState, did_document, did_web};
+pub use qr::{PackError, qr_payload, read_qr_payload};
+pub use revocation::{Revocation, RevocationList, revocation_list, verify_revocation_list};
