@@ -3,7 +3,7 @@
 
 use json_ld::expansion::{Action, Expand, Policy};
 use json_ld::rdf::RdfDirection;
-use json_ld::rdf_types::{self, generator, LiteralType};
+use json_ld::rdf_types::{self, LiteralType, generator};
 use json_ld::{BlankIdBuf, IriBuf, RdfQuads};
 
 use crate::contexts::CONTEXTS;
@@ -32,7 +32,10 @@ pub enum CanonError {
 /// The canonical N-Quads (URDNA2015, no base IRI) of `doc`, whose `@context` must be a bundled one.
 pub fn canonical_nquads(doc: &serde_json::Value) -> Result<String, CanonError> {
     let object = doc.as_object().ok_or(CanonError::NotAnObject)?;
-    let context = object.get("@context").cloned().unwrap_or(serde_json::Value::Null);
+    let context = object
+        .get("@context")
+        .cloned()
+        .unwrap_or(serde_json::Value::Null);
     let active = CONTEXTS
         .active(&context)
         .ok_or_else(|| CanonError::UnknownContext(context.to_string()))?;
@@ -65,12 +68,12 @@ pub fn canonical_nquads(doc: &serde_json::Value) -> Result<String, CanonError> {
     for rdf_types::Quad(s, p, o, g) in
         expanded.rdf_quads_full(&mut (), &mut blanks, None::<RdfDirection>, false)
     {
-        let subject = subject(&s)?;
+        let subject = subject_of(&s)?;
         let predicate = named_node(iri_of(&p)?)?;
         let object = term(&o)?;
         let graph = match g {
             None => oxrdf::GraphName::DefaultGraph,
-            Some(g) => match subject_of(&g)? {
+            Some(g) => match subject_of(g)? {
                 oxrdf::Subject::NamedNode(n) => oxrdf::GraphName::NamedNode(n),
                 oxrdf::Subject::BlankNode(b) => oxrdf::GraphName::BlankNode(b),
                 #[allow(unreachable_patterns)]
@@ -106,10 +109,6 @@ fn subject_of(id: &Id) -> Result<oxrdf::Subject, CanonError> {
     })
 }
 
-fn subject(id: &std::borrow::Cow<'_, Id>) -> Result<oxrdf::Subject, CanonError> {
-    subject_of(id)
-}
-
 fn term(value: &rdf_types::Term<Id, rdf_types::Literal>) -> Result<oxrdf::Term, CanonError> {
     Ok(match value {
         rdf_types::Term::Id(id) => match subject_of(id)? {
@@ -119,11 +118,10 @@ fn term(value: &rdf_types::Term<Id, rdf_types::Literal>) -> Result<oxrdf::Term, 
             _ => return Err(CanonError::Rdf("object".into())),
         },
         rdf_types::Term::Literal(literal) => match &literal.type_ {
-            LiteralType::Any(datatype) => oxrdf::Literal::new_typed_literal(
-                literal.value.as_str(),
-                named_node(datatype)?,
-            )
-            .into(),
+            LiteralType::Any(datatype) => {
+                oxrdf::Literal::new_typed_literal(literal.value.as_str(), named_node(datatype)?)
+                    .into()
+            }
             LiteralType::LangString(tag) => {
                 oxrdf::Literal::new_language_tagged_literal(literal.value.as_str(), tag.as_str())
                     .map_err(|e| CanonError::Rdf(e.to_string()))?

@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use json_ld::syntax::TryFromJson;
-use json_ld::{Process, RemoteDocument};
 use json_ld::{BlankIdBuf, IriBuf};
+use json_ld::{Process, RemoteDocument};
 
 /// `https://www.w3.org/2018/credentials/v1`: the W3C Verifiable Credentials context.
 pub const CREDENTIALS_V1: &str = "https://www.w3.org/2018/credentials/v1";
@@ -43,7 +43,10 @@ pub(crate) struct Contexts {
 impl std::fmt::Debug for Contexts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Contexts")
-            .field("accepted", &self.accepted.iter().map(|(c, _)| c).collect::<Vec<_>>())
+            .field(
+                "accepted",
+                &self.accepted.iter().map(|(c, _)| c).collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -98,10 +101,7 @@ fn loader() -> Result<HashMap<IriBuf, RemoteDocument>, String> {
         let json: serde_json::Value =
             serde_json::from_str(text).map_err(|e| format!("{url}: {e}"))?;
         let json = json_syntax::Value::from_serde_json(json);
-        loader.insert(
-            iri.clone(),
-            RemoteDocument::new(Some(iri), None, json),
-        );
+        loader.insert(iri.clone(), RemoteDocument::new(Some(iri), None, json));
     }
     Ok(loader)
 }
@@ -137,7 +137,11 @@ mod tests {
                 .active(&serde_json::json!([CREDENTIALS_V1, COWIN_VACCINATION_V1]))
                 .is_some()
         );
-        assert!(CONTEXTS.active(&serde_json::json!([CREDENTIALS_V1])).is_none());
+        assert!(
+            CONTEXTS
+                .active(&serde_json::json!([CREDENTIALS_V1]))
+                .is_none()
+        );
     }
 
     #[test]

@@ -113,7 +113,10 @@ pub fn credential(facts: &VaccinationFacts, issuer: &str) -> Value {
     let base = facts.base_url.trim_end_matches('/');
     let mut subject = Map::new();
     subject.insert("type".into(), json!("Person"));
-    subject.insert("id".into(), json!(format!("{issuer}:{}", percent_encode(&facts.ref_id))));
+    subject.insert(
+        "id".into(),
+        json!(format!("{issuer}:{}", percent_encode(&facts.ref_id))),
+    );
     subject.insert("refId".into(), json!(facts.ref_id));
     subject.insert("name".into(), json!(facts.name));
     subject.insert("gender".into(), json!(facts.gender));
@@ -127,7 +130,10 @@ pub fn credential(facts: &VaccinationFacts, issuer: &str) -> Value {
     let mut evidence = Map::new();
     evidence.insert(
         "id".into(),
-        json!(format!("{base}/vaccine/{}", percent_encode(&facts.certificate_id))),
+        json!(format!(
+            "{base}/vaccine/{}",
+            percent_encode(&facts.certificate_id)
+        )),
     );
     evidence.insert("infoUrl".into(), json!(facts.info_url));
     evidence.insert("feedbackUrl".into(), json!(facts.feedback_url));
@@ -191,8 +197,14 @@ mod tests {
             ..Default::default()
         };
         let c = credential(&facts, "did:web:sehat.example.org");
-        assert_eq!(c["credentialSubject"]["id"], "did:web:sehat.example.org:12%2034%2F5");
-        assert_eq!(c["evidence"][0]["id"], "https://sehat.example.org/vaccine/99");
+        assert_eq!(
+            c["credentialSubject"]["id"],
+            "did:web:sehat.example.org:12%2034%2F5"
+        );
+        assert_eq!(
+            c["evidence"][0]["id"],
+            "https://sehat.example.org/vaccine/99"
+        );
         assert_eq!(c["issuer"], "https://sehat.example.org/");
         assert_eq!(c["@context"][1], COWIN_VACCINATION_V1);
     }
@@ -203,6 +215,9 @@ mod tests {
             dob: Some("1987-04-21".into()),
             ..Default::default()
         };
-        assert_eq!(credential(&facts, "did:web:x")["@context"][1], COWIN_VACCINATION_V2);
+        assert_eq!(
+            credential(&facts, "did:web:x")["@context"][1],
+            COWIN_VACCINATION_V2
+        );
     }
 }

@@ -330,7 +330,10 @@ pub fn did_document(did: &str, ring: &KeyRing) -> Value {
             })
         })
         .collect();
-    let assertion: Vec<String> = live.iter().map(|info| format!("{did}#{}", info.id)).collect();
+    let assertion: Vec<String> = live
+        .iter()
+        .map(|info| format!("{did}#{}", info.id))
+        .collect();
     json!({
         "@context": [
             "https://www.w3.org/ns/did/v1",
@@ -389,7 +392,10 @@ mod tests {
         let reopened = KeyRing::open_or_create(dir.path()).unwrap();
         assert_eq!(reopened.list(), ring.list());
         let doc = did_document("did:web:x", &reopened);
-        assert_eq!(doc["assertionMethod"], json!([format!("did:web:x#{}", second.id)]));
+        assert_eq!(
+            doc["assertionMethod"],
+            json!([format!("did:web:x#{}", second.id)])
+        );
     }
 
     #[test]

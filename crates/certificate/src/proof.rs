@@ -132,7 +132,9 @@ pub fn verify(
     doc: &Value,
     keys: &dyn Fn(&str) -> Option<VerifyingKey>,
 ) -> Result<Verified, VerifyError> {
-    let object = doc.as_object().ok_or_else(|| malformed("not a JSON object"))?;
+    let object = doc
+        .as_object()
+        .ok_or_else(|| malformed("not a JSON object"))?;
     check_shape(object)?;
     let proof = match object.get("proof") {
         Some(Value::Object(proof)) => proof,
@@ -158,8 +160,8 @@ pub fn verify(
         .ok_or_else(|| VerifyError::UnknownKey(verification_method.to_owned()))?;
     let mut credential = object.clone();
     credential.remove("proof");
-    let input = signing_input(proof, &Value::Object(credential))
-        .map_err(|e| malformed(e.to_string()))?;
+    let input =
+        signing_input(proof, &Value::Object(credential)).map_err(|e| malformed(e.to_string()))?;
     key.verify(&input, &signature)
         .map_err(|_| VerifyError::InvalidSignature)?;
     Ok(summary(object, verification_method))

@@ -86,7 +86,10 @@ mod tests {
         let payload = qr_payload(&doc).unwrap();
         let text = String::from_utf8(payload).unwrap();
         // Zip bytes ≥ 0x80 arrive as two-byte characters, so the text is longer than the zip.
-        let zip: Vec<u8> = text.chars().map(|c| u8::try_from(u32::from(c)).unwrap()).collect();
+        let zip: Vec<u8> = text
+            .chars()
+            .map(|c| u8::try_from(u32::from(c)).unwrap())
+            .collect();
         assert_eq!(&zip[..4], b"PK\x03\x04");
         assert_eq!(read_qr_payload(&text).unwrap(), doc);
         let b64 = format!("B64:{}", STANDARD.encode(&zip));
@@ -99,6 +102,9 @@ mod tests {
             read_qr_payload("PK\u{263a}"),
             Err(VerifyError::Malformed(_))
         ));
-        assert!(matches!(read_qr_payload("hello"), Err(VerifyError::Malformed(_))));
+        assert!(matches!(
+            read_qr_payload("hello"),
+            Err(VerifyError::Malformed(_))
+        ));
     }
 }

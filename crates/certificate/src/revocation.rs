@@ -42,7 +42,9 @@ pub struct RevocationList {
 impl RevocationList {
     /// Whether the certificate with this id is revoked.
     pub fn is_revoked(&self, certificate_id: &str) -> bool {
-        self.revoked.iter().any(|r| r.certificate_id == certificate_id)
+        self.revoked
+            .iter()
+            .any(|r| r.certificate_id == certificate_id)
     }
 }
 
@@ -77,7 +79,10 @@ pub fn revocation_list(
     if let Value::Object(doc) = &mut doc {
         doc.insert(
             "jws".into(),
-            Value::String(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.to_bytes()))),
+            Value::String(format!(
+                "{input}.{}",
+                URL_SAFE_NO_PAD.encode(signature.to_bytes())
+            )),
         );
     }
     Ok(doc)
@@ -117,11 +122,8 @@ pub fn verify_revocation_list(
         .and_then(|s| Signature::from_slice(&s).ok())
         .ok_or_else(|| malformed("bad jws signature"))?;
     let key = keys(kid).ok_or_else(|| VerifyError::UnknownKey(kid.to_owned()))?;
-    key.verify(
-        format!("{header_b64}.{payload_b64}").as_bytes(),
-        &signature,
-    )
-    .map_err(|_| VerifyError::InvalidSignature)?;
+    key.verify(format!("{header_b64}.{payload_b64}").as_bytes(), &signature)
+        .map_err(|_| VerifyError::InvalidSignature)?;
     let payload = URL_SAFE_NO_PAD
         .decode(payload_b64)
         .map_err(|_| malformed("bad jws payload"))?;

@@ -85,19 +85,25 @@ fn any_one_byte_change_to_divocs_credential_is_refused() {
             "{pointer}[{index}] edited still verifies: {result:?}"
         );
     }
-    let mut dose = credential.clone();
+    let mut dose = credential;
     dose["evidence"][0]["dose"] = 2.into();
-    assert!(matches!(verify(&dose, &keys), Err(VerifyError::InvalidSignature)));
+    assert!(matches!(
+        verify(&dose, &keys),
+        Err(VerifyError::InvalidSignature)
+    ));
 }
 
 #[test]
 fn a_credential_with_an_undefined_term_is_refused() {
     // jsonld.js would drop `vaccinatedAgainst` from what is signed; sehat refuses it instead.
     let (credential, key, method) = divoc_vector();
-    let mut extra = credential.clone();
+    let mut extra = credential;
     extra["evidence"][0]["vaccinatedAgainst"] = "anything".into();
     let result = verify(&extra, &|vm| (vm == method).then_some(key));
-    assert!(matches!(result, Err(VerifyError::Malformed(_))), "{result:?}");
+    assert!(
+        matches!(result, Err(VerifyError::Malformed(_))),
+        "{result:?}"
+    );
 }
 
 fn repo_target() -> PathBuf {
@@ -107,7 +113,12 @@ fn repo_target() -> PathBuf {
 /// The directory with DIVOC's npm packages installed, or `None` (SKIPPED) when Node or npm is
 /// missing outside CI. Under CI a missing Node fails the test.
 fn divoc_harness() -> Option<PathBuf> {
-    let have = |tool: &str| Command::new(tool).arg("--version").output().is_ok_and(|o| o.status.success());
+    let have = |tool: &str| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
     if !have("node") || !have("npm") {
         assert!(
             std::env::var_os("CI").is_none(),
@@ -120,7 +131,9 @@ fn divoc_harness() -> Option<PathBuf> {
     std::fs::create_dir_all(&dir).unwrap();
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/divoc/package.json");
     let wanted = std::fs::read(&manifest).unwrap();
-    let installed = dir.join("node_modules/certificate-signer-library/signer.js").exists()
+    let installed = dir
+        .join("node_modules/certificate-signer-library/signer.js")
+        .exists()
         && std::fs::read(dir.join("package.json")).is_ok_and(|have| have == wanted);
     if !installed {
         std::fs::write(dir.join("package.json"), &wanted).unwrap();
@@ -129,7 +142,10 @@ fn divoc_harness() -> Option<PathBuf> {
             .current_dir(&dir)
             .status()
             .unwrap();
-        assert!(status.success(), "npm install of DIVOC's signer library failed");
+        assert!(
+            status.success(),
+            "npm install of DIVOC's signer library failed"
+        );
     }
     Some(dir)
 }

@@ -127,14 +127,23 @@ fn documents_that_are_not_signed_certificates_are_malformed() {
     let public = key.verifying_key();
     let keys = |_: &str| Some(public);
     let unsigned = credential(&common::facts(), DID);
-    assert!(matches!(verify(&unsigned, &keys), Err(VerifyError::Malformed(_))));
+    assert!(matches!(
+        verify(&unsigned, &keys),
+        Err(VerifyError::Malformed(_))
+    ));
     let signed = sign(&unsigned, &key, "k", datetime!(2026-03-02 08:20 UTC)).unwrap();
     let mut rsa = signed.clone();
     rsa["proof"]["type"] = "RsaSignature2018".into();
-    assert!(matches!(verify(&rsa, &keys), Err(VerifyError::Malformed(_))));
-    let mut other_context = signed.clone();
+    assert!(matches!(
+        verify(&rsa, &keys),
+        Err(VerifyError::Malformed(_))
+    ));
+    let mut other_context = signed;
     other_context["@context"][1] = "https://example.org/vaccination/v1".into();
-    assert!(matches!(verify(&other_context, &keys), Err(VerifyError::Malformed(_))));
+    assert!(matches!(
+        verify(&other_context, &keys),
+        Err(VerifyError::Malformed(_))
+    ));
     assert!(matches!(
         verify(&serde_json::json!([1]), &keys),
         Err(VerifyError::Malformed(_))
@@ -158,7 +167,10 @@ fn the_canonical_form_of_a_fixed_credential_does_not_change() {
         digest,
         "4d91cfe3c47f13d3c9a3015268e7dd86f2b8835c23cb8f2cb397062ed81855f1"
     );
-    assert_eq!(canonical_nquads(&credential(&common::facts(), DID)).unwrap(), nquads);
+    assert_eq!(
+        canonical_nquads(&credential(&common::facts(), DID)).unwrap(),
+        nquads
+    );
 }
 
 #[test]
