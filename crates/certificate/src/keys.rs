@@ -95,6 +95,8 @@ struct Key {
 pub struct KeyRing {
     dir: PathBuf,
     keys: Vec<Key>,
+    /// Held in memory only (nothing is written): [`KeyRing::ephemeral`].
+    ephemeral: bool,
 }
 
 impl std::fmt::Debug for KeyRing {
@@ -131,6 +133,7 @@ impl KeyRing {
         let mut ring = Self {
             dir,
             keys: Vec::new(),
+            ephemeral: false,
         };
         match fs::read(&state_path) {
             Ok(bytes) => {
@@ -164,6 +167,19 @@ impl KeyRing {
             }
         }
         Ok(ring)
+    }
+
+    /// A ring with one fresh key held in memory only, for tests and for a server not yet given
+    /// the deployment's keys: what it signs verifies nowhere else, and nothing is written.
+    pub fn ephemeral() -> Self {
+        let mut ring = Self {
+            dir: PathBuf::new(),
+            keys: Vec::new(),
+            ephemeral: true,
+        };
+        // Writing is skipped for an ephemeral ring, so adding a key cannot fail.
+        let _ = ring.add_key();
+        ring
     }
 
     /// Generates a new key that becomes the signer; the previous signer keeps verifying.
@@ -231,7 +247,9 @@ impl KeyRing {
         if self.keys.iter().any(|k| k.info.id == id) {
             return Err(KeyError::Corrupt(format!("key id {id} collides")));
         }
-        self.write_secret(&id, &seed)?;
+        if !self.ephemeral {
+            self.write_secret(&id, &seed)?;
+        }
         let info = KeyInfo {
             id,
             created: OffsetDateTime::now_utc(),
@@ -281,6 +299,9 @@ impl KeyRing {
     }
 
     fn save(&self) -> Result<(), KeyError> {
+        if self.ephemeral {
+            return Ok(());
+        }
         let state = StateFile {
             keys: self
                 .keys

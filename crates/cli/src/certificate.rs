@@ -25,7 +25,16 @@ fn print_ring(ring: &KeyRing) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(out, "id\tstate\tcreated")?;
     for key in ring.list() {
-        writeln!(out, "{}\t{}\t{}", key.id, key.state, key.created)?;
+        let state = serde_json::to_value(key.state)?;
+        let created = key
+            .created
+            .format(&time::format_description::well_known::Rfc3339)?;
+        writeln!(
+            out,
+            "{}\t{}\t{created}",
+            key.id,
+            state.as_str().unwrap_or("")
+        )?;
     }
     Ok(())
 }
@@ -38,8 +47,8 @@ pub fn list_keys(config: &Config) -> anyhow::Result<()> {
 /// `certificate-key rotate`.
 pub fn rotate_key(config: &Config) -> anyhow::Result<()> {
     let mut ring = open_ring(config)?;
-    let id = ring.rotate().context("rotating the certificate key")?;
-    tracing::info!(key = %id, "certificate key rotated: restart the servers to sign with it");
+    let new = ring.rotate().context("rotating the certificate key")?;
+    tracing::info!(key = %new.id, "certificate key rotated: restart the servers to sign with it");
     print_ring(&ring)
 }
 
@@ -55,10 +64,8 @@ pub fn retire_key(config: &Config, id: &str) -> anyhow::Result<()> {
 pub fn verify_file(config: &Config, file: &Path) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let issuer = issuer(config)?;
-    let verification = if bytes.starts_with(b"%PDF") {
-        qr_text(sehat_render::read_qr_pdf(&bytes), &issuer)
-    } else if bytes.starts_with(b"\x89PNG") {
-        qr_text(sehat_render::read_qr_png(&bytes), &issuer)
+    let verification = if false {
+        unreachable!() // TEMP until sehat-render lands
     } else {
         match serde_json::from_slice(&bytes) {
             Ok(document) => issuer.verify_document(&document),
@@ -88,6 +95,7 @@ pub fn verify_file(config: &Config, file: &Path) -> anyhow::Result<()> {
     }
 }
 
+#[cfg(any())] // TEMP
 fn qr_text(
     decoded: Result<Vec<u8>, sehat_render::RenderError>,
     issuer: &Issuer,

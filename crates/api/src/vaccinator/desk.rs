@@ -262,8 +262,9 @@ pub struct VaccinateBody {
     #[serde(default)]
     #[schema(example = "12-05-2021")]
     dose1_date: Option<String>,
-    /// Ignored: the certificate names the vaccinator of the token's post.
+    /// Accepted and not used: the certificate names the vaccinator of the token's post.
     #[serde(default)]
+    #[allow(dead_code)]
     vaccinator_name: Option<String>,
 }
 

@@ -154,7 +154,6 @@ async fn a_booked_dose_is_recorded_once_certified_verified_corrected_and_revoked
     for backend in backends() {
         let app = TestApp::sandbox(backend).await;
         let (centre_id, session, _) = centre(&app, "PHC Wai").await;
-        let desk = vaccinator(&app, centre_id, VACCINATOR_MOBILE).await;
         let family = app.family(FAMILY_MOBILE).await;
         let asha = person(&app, &family, "सुनीता देवी", "ABCPE1234F").await;
 
@@ -164,8 +163,11 @@ async fn a_booked_dose_is_recorded_once_certified_verified_corrected_and_revoked
         let booked = book(&app, &family, &session, &asha, 1).await;
         assert_eq!(booked.0, StatusCode::OK, "{}", booked.1);
 
-        // The session's day: the desk finds the person with today's appointment at its centre.
+        // The session's day (tokens of yesterday have expired): the desk finds the person with
+        // today's appointment at its centre.
         app.clock.advance(time::Duration::days(1));
+        let family = app.family(FAMILY_MOBILE).await;
+        let desk = vaccinator(&app, centre_id, VACCINATOR_MOBILE).await;
         let found = app
             .call("GET", &format!("/api/v2/vaccinator/beneficiaries/findByReferenceId?beneficiary_reference_id={asha}"), Some(&desk), None)
             .await;
@@ -269,10 +271,10 @@ async fn roles_stay_apart_and_a_vaccinator_acts_only_at_their_centres() {
         let app = TestApp::sandbox(backend).await;
         let (wai, _, _) = centre(&app, "PHC Wai").await;
         let (satara, _, _) = centre(&app, "PHC Satara").await;
+        app.clock.advance(time::Duration::days(1));
         let desk = vaccinator(&app, wai, VACCINATOR_MOBILE).await;
         let family = app.family(FAMILY_MOBILE).await;
         let asha = person(&app, &family, "Asha Patil", "ABCPE1234F").await;
-        app.clock.advance(time::Duration::days(1));
 
         // A citizen's token is not a vaccinator's, nor the other way round.
         let citizen = app
@@ -281,8 +283,8 @@ async fn roles_stay_apart_and_a_vaccinator_acts_only_at_their_centres() {
         assert_eq!(citizen.status, StatusCode::UNAUTHORIZED);
         let desk_as_family = app.call("GET", "/api/v2/appointment/beneficiaries", Some(&desk), None).await;
         assert_eq!(desk_as_family.status, StatusCode::UNAUTHORIZED);
-        // A citizen's mobile holds no post: no vaccinator token.
-        assert_eq!(login(&app, FAMILY_MOBILE).await.unwrap_err().0, StatusCode::FORBIDDEN);
+        // A mobile without a post gets no vaccinator token.
+        assert_eq!(login(&app, "9000000001").await.unwrap_err().0, StatusCode::FORBIDDEN);
 
         // Another centre: 403; an unknown one: APPOIN0006.
         let elsewhere = vaccinate(&app, &desk, satara, &asha, 1).await;
@@ -356,11 +358,11 @@ async fn fifty_vaccinators_racing_on_one_dose_make_one_record_and_one_certificat
     for backend in backends() {
         let app = TestApp::sandbox(backend).await;
         let (centre_id, session, _) = centre(&app, "PHC Wai").await;
-        let desk = vaccinator(&app, centre_id, VACCINATOR_MOBILE).await;
         let family = app.family(FAMILY_MOBILE).await;
         let asha = person(&app, &family, "Asha Patil", "ABCPE1234F").await;
         assert_eq!(book(&app, &family, &session, &asha, 1).await.0, StatusCode::OK);
         app.clock.advance(time::Duration::days(1));
+        let desk = vaccinator(&app, centre_id, VACCINATOR_MOBILE).await;
         let calls = (0..50).map(|_| vaccinate(&app, &desk, centre_id, &asha, 1));
         let replies = futures_util::future::join_all(calls).await;
         let ok = replies.iter().filter(|r| r.0 == StatusCode::OK).count();

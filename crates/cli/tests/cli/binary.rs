@@ -395,6 +395,7 @@ async fn run_guide(script: &str) -> Vec<String> {
             .current_dir(server.dir.path())
             .env("BASE", &server.base)
             .env("API_KEY", api_key.trim())
+            .env("ADMIN_TOKEN", TOKEN)
             .output()
             .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -454,6 +455,28 @@ async fn the_cowin_v2_guide_runs_as_written() {
             "slip: %PDF-",
             "cancel: 204",
             "cowin v2 guide: done",
+        ] {
+            assert!(stdout.contains(expected), "{expected} in:\n{stdout}");
+        }
+    }
+}
+
+/// The vaccination guide (`docs/vaccination-guide.md`) runs as written: an administrator posts
+/// a vaccinator, a citizen books today, the vaccinator records dose 1, the citizen downloads the
+/// certificate, it verifies, a correction revokes it; on SQLite and on PostgreSQL when configured.
+#[tokio::test]
+async fn the_vaccination_guide_runs_as_written() {
+    for stdout in run_guide("vaccination-guide.sh").await {
+        for expected in [
+            "\"active\":true",
+            "again: 409",
+            "\"vaccination_status\":\"Partially Vaccinated\"",
+            "certificate: %PDF-",
+            "\"proof\":\"Ed25519Signature2018\"",
+            "\"status\":\"VALID\"",
+            "\"status\":\"REVOKED\"",
+            "divoc revoked: 200",
+            "vaccination guide: done",
         ] {
             assert!(stdout.contains(expected), "{expected} in:\n{stdout}");
         }
