@@ -238,6 +238,10 @@ fn every_error_answer_in_the_document_has_the_error_body_and_no_schema_name_is_s
                 if path == "/admin/v1/facilities/upload" && status == "422" {
                     continue;
                 }
+                // DIVOC's revocation check answers "not revoked" with 404 and its own body.
+                if path == "/divoc/api/v1/certificate/revoked" && status == "404" {
+                    continue;
+                }
                 errors += 1;
                 assert_eq!(
                     response["content"]["application/json"]["schema"]["$ref"],

@@ -23,6 +23,10 @@ async fn fingerprint(app: &TestApp) -> Vec<i64> {
         "SELECT COUNT(*) FROM beneficiaries WHERE deleted_at IS NULL",
         "SELECT COALESCE(SUM(updated_at), 0) FROM beneficiaries",
         "SELECT COUNT(*) FROM audit_log WHERE action <> 'personal-data.read'",
+        "SELECT COUNT(*) FROM immunizations",
+        "SELECT COUNT(*) FROM certificates WHERE revoked_at IS NULL",
+        "SELECT COUNT(*) FROM walkins",
+        "SELECT COALESCE(SUM(walkin_booked), 0) FROM sessions",
     ] {
         out.push(app.db.number(sql).await);
     }
@@ -836,6 +840,7 @@ async fn one_family_never_reads_or_changes_another_familys_objects_on_any_route(
             ("8796561405", "MNREGA300001"),
             ("8796561405", "MNREGA300002"),
             ("8796561406", "MNREGA300003"),
+            ("8796561405", "MNREGA300004"),
         ]
         .iter()
         .enumerate()
@@ -848,6 +853,29 @@ async fn one_family_never_reads_or_changes_another_familys_objects_on_any_route(
             assert_eq!(added.status, StatusCode::OK, "{}", added.json);
             people.push(added.json["beneficiary_reference_id"].as_i64().unwrap());
         }
+        // B's fourth person is vaccinated today at this centre (a walk-in), by B's centre's
+        // vaccinator; another centre's vaccinator plays the attacker on the vaccinator routes.
+        let today = app.admin("POST", &format!("/admin/v1/centers/{centre}/sessions"), Some(json!({
+            "from": "2026-03-01", "to": "2026-03-01", "vaccine": "COVISHIELD", "min_age": 18,
+            "capacity_online": 10, "capacity_walkin": 5, "capacity_dose1": 10,
+            "slots": [{"name": "Evening", "timings": "17:00-19:00", "capacity": 10}]}))).await;
+        assert_eq!(today.status, StatusCode::CREATED, "{}", today.json);
+        let victim_desk = crate::vaccination::vaccinator(&app, centre, "8796561501").await;
+        let (elsewhere, _) = app
+            .centre_with_slots("Other PHC", 18, &[("Morning", "09:00-11:00", 10)])
+            .await;
+        let attacker_desk = crate::vaccination::vaccinator(&app, elsewhere, "8796561502").await;
+        let seated = app
+            .call("POST", "/api/v2/vaccinator/onspots/schedule", Some(&victim_desk),
+                Some(json!({"center_id": centre, "beneficiary_reference_id": people[3], "dose": 1})))
+            .await;
+        assert_eq!(seated.status, StatusCode::OK, "{}", seated.json);
+        let given = app
+            .call("POST", "/api/v2/vaccinator/beneficiaries/vaccinate", Some(&victim_desk),
+                Some(json!({"beneficiary_reference_id": people[3], "center_id": centre, "vaccine": "COVISHIELD",
+                    "vaccine_batch": "AB123", "dose": 1})))
+            .await;
+        assert_eq!(given.status, StatusCode::OK, "{}", given.json);
         let victim_token = app.family("8796561405").await;
         let attacker = app.family("8796561406").await;
         let booked = app
@@ -889,13 +917,24 @@ async fn one_family_never_reads_or_changes_another_familys_objects_on_any_route(
             "session_id": session_id, "slot": "11:00AM-01:00PM", "v2:beneficiaries": [people[1]], "dose": 1,
             "name": "Person 1", "birth_year": "1980", "gender": "Female", "mobile_number": "8796561405",
             "photo_id_type": 4, "photo_id_number": "MNREGA300002", "consent": "Y",
+            // The vaccinated person, on the certificate and vaccinator routes.
+            "/api/v2/registration/certificate/download:beneficiary_reference_id": people[3],
+            "/api/v2/registration/certificate/public/download:beneficiary_reference_id": people[3],
+            "/api/v2/vaccinator/certificate/download:beneficiary_reference_id": people[3],
+            "/api/v2/vaccinator/beneficiaries/vaccinate:beneficiary_reference_id": people[3],
+            "/api/v2/vaccinator/onspots/schedule:beneficiary_reference_id": people[3],
+            "vaccine": "COVISHIELD", "vaccine_batch": "AB123",
         });
         let victim = Victim {
             token: victim_token,
             values: values.as_object().unwrap().clone(),
         };
-        // Creation routes take no object: an identifier there is refused as input.
-        let creates = ["/api/v1/registration/beneficiary/add"];
+        // Creation routes take no object: an identifier there is refused as input. The desk's
+        // searches find anyone by design (a person walks in anywhere; identifiers come masked).
+        let creates = [
+            "/api/v1/registration/beneficiary/add",
+            "/api/v2/vaccinator/beneficiaries/findByReferenceId",
+        ];
         let mut targeted: Vec<Operation> = operations(&doc)
             .into_iter()
             .filter(|op| op.security.iter().any(|s| s == "token"))
@@ -941,6 +980,11 @@ async fn one_family_never_reads_or_changes_another_familys_objects_on_any_route(
             "/api/v2/appointment/cancel",
             "/api/v2/appointment/appointmentslip/download",
             "/api/v2/registration/beneficiary/delete",
+            "/api/v2/registration/certificate/download",
+            "/api/v2/registration/certificate/public/download",
+            "/api/v2/vaccinator/certificate/download",
+            "/api/v2/vaccinator/beneficiaries/vaccinate",
+            "/api/v2/vaccinator/onspots/schedule",
         ] {
             assert!(
                 paths.contains(&expected),
@@ -951,8 +995,15 @@ async fn one_family_never_reads_or_changes_another_familys_objects_on_any_route(
             let uri = victim.uri(op);
             let body = victim.body(&doc, op);
             let before = fingerprint(&app).await;
+            // On the vaccinator routes the parties are vaccinators: B's centre's and another's.
+            let desk = op.path.starts_with("/api/v2/vaccinator/");
+            let (attacker, own_token) = if desk {
+                (&attacker_desk, &victim_desk)
+            } else {
+                (&attacker, &victim.token)
+            };
             let stolen = app
-                .call(&op.method, &uri, Some(&attacker), body.clone())
+                .call(&op.method, &uri, Some(attacker), body.clone())
                 .await;
             assert!(
                 matches!(stolen.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN),
@@ -968,7 +1019,7 @@ async fn one_family_never_reads_or_changes_another_familys_objects_on_any_route(
                 op.method
             );
             let own = app
-                .call(&op.method, &uri, Some(&victim.token), body.clone())
+                .call(&op.method, &uri, Some(own_token), body.clone())
                 .await;
             assert!(
                 own.status.is_success() || own.status == StatusCode::CONFLICT,
@@ -1017,9 +1068,19 @@ async fn every_request_body_refuses_extra_privileged_fields() {
         let doc = app.call("GET", "/openapi.json", None, None).await.json;
         let token = app.family("8796561407").await;
         let guest = app.guest().await;
+        let (desk_centre, _) = app
+            .centre_with_slots("Desk PHC", 18, &[("Morning", "09:00-11:00", 10)])
+            .await;
+        let desk = crate::vaccination::vaccinator(&app, desk_centre, "8796561503").await;
+        // A certificate to verify is any JSON document a verifier was handed (its fields are the
+        // credential's, checked by its proof): those two bodies are open by nature.
+        let open_documents = [
+            "/api/v2/certificate/verify",
+            "/divoc/api/v1/certificate/revoked",
+        ];
         let with_body: Vec<Operation> = operations(&doc)
             .into_iter()
-            .filter(|op| op.body.is_some())
+            .filter(|op| op.body.is_some() && !open_documents.contains(&op.path.as_str()))
             .collect();
         assert!(with_body.len() >= 20, "{}", with_body.len());
         for op in &with_body {
@@ -1033,6 +1094,8 @@ async fn every_request_body_refuses_extra_privileged_fields() {
                 Some(ADMIN_TOKEN.to_owned())
             } else if op.path.contains("/registration/beneficiary/add") {
                 Some(guest.clone())
+            } else if op.path.starts_with("/api/v2/vaccinator/") {
+                Some(desk.clone())
             } else if op.security.iter().any(|s| s == "token") {
                 Some(token.clone())
             } else {
