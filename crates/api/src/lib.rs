@@ -39,8 +39,6 @@ pub mod notify;
 pub mod ops;
 /// The outbox worker: runs the jobs bookings leave behind (text messages), with retries.
 pub mod outbox;
-/// The documents sehat renders: PDF pages, QR codes, SVG; the slip and the captcha image.
-pub mod render;
 
 use http::auth::SecurityAddon;
 use http::{auth, error_responses, rate_limit, wire_formats};

@@ -415,7 +415,7 @@ fn draw_table(canvas: &mut Page, top: f32, rows: &[TableRow]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::scan::{assert_page_scans_to, signed_payload};
+    use crate::scan::{assert_page_scans_to, signed_payload};
     use lopdf::Document;
     use lopdf::content::Content as ParsedContent;
 

@@ -48,7 +48,7 @@ impl QrMatrix {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::scan::signed_payload;
+    use crate::scan::signed_payload;
 
     #[test]
     fn the_qr_matrix_decodes_to_the_payload() {
