@@ -1,10 +1,23 @@
-//! Test tools for the documents: what a scanner sees of a PDF page's filled rectangles, the QR
-//! code found there, and payloads like the signed strings documents carry.
+//! Test tools for the documents: the QR code a scanner finds on a PDF page (through the
+//! product's reader, [`crate::reader`]), checked module by module, and payloads like the signed
+//! strings documents carry.
 
-use super::pdf::{PAGE_HEIGHT, PAGE_WIDTH};
-use super::qr::QrMatrix;
+use crate::pdf::{PAGE_HEIGHT, PAGE_WIDTH};
+use crate::qr::QrMatrix;
+use crate::reader::{rasterise_dark_fills, read_qr_pdf};
 use lopdf::Document;
 use lopdf::content::Content as ParsedContent;
+
+/// Pixels per PDF point in [`rasterise_dark_fills`].
+const SCAN_SCALE: f32 = 3.0;
+
+/// `length` bytes from a fixed seed, every byte value possible.
+pub(crate) fn random_bytes(length: usize, seed: u64) -> Vec<u8> {
+    use rand::{RngCore, SeedableRng};
+    let mut bytes = vec![0; length];
+    rand::rngs::StdRng::seed_from_u64(seed).fill_bytes(&mut bytes);
+    bytes
+}
 
 /// A payload like the signed strings documents carry in their QR codes, `length` ASCII
 /// characters long.
@@ -21,98 +34,6 @@ pub(crate) fn signed_payload(length: usize) -> String {
         .collect()
 }
 
-/// Pixels per PDF point when the tests rasterise a page.
-const SCAN_SCALE: f32 = 3.0;
-
-/// Paints what a scanner would see of the page's filled rectangles: each `re` in a path that
-/// is then filled with a dark colour, placed through the current transformation matrix.
-/// Text and strokes are left out. Returns the bitmap, row by row from the top of the page.
-pub(crate) fn rasterise_dark_fills(content: &[u8]) -> (usize, usize, Vec<bool>) {
-    let width = (PAGE_WIDTH * SCAN_SCALE).ceil() as usize;
-    let height = (PAGE_HEIGHT * SCAN_SCALE).ceil() as usize;
-    let mut bitmap = vec![false; width * height];
-
-    #[derive(Clone, Copy)]
-    struct State {
-        ctm: [f32; 6],
-        dark_fill: bool,
-    }
-    let mut state = State {
-        ctm: [1.0, 0.0, 0.0, 1.0, 0.0, 0.0],
-        dark_fill: true,
-    };
-    let mut saved = Vec::new();
-    let mut path: Vec<[f32; 4]> = Vec::new();
-
-    let operations = ParsedContent::decode(content)
-        .expect("the content stream should parse")
-        .operations;
-    for operation in operations {
-        let numbers: Vec<f32> = operation
-            .operands
-            .iter()
-            .filter_map(|operand| operand.as_float().ok())
-            .collect();
-        match operation.operator.as_str() {
-            "q" => saved.push(state),
-            "Q" => state = saved.pop().expect("Q should match a q"),
-            "cm" => {
-                let [a, b, c, d, e, f] = numbers[..] else {
-                    panic!("cm takes six numbers")
-                };
-                let m = state.ctm;
-                state.ctm = [
-                    a * m[0] + b * m[2],
-                    a * m[1] + b * m[3],
-                    c * m[0] + d * m[2],
-                    c * m[1] + d * m[3],
-                    e * m[0] + f * m[2] + m[4],
-                    e * m[1] + f * m[3] + m[5],
-                ];
-            }
-            "g" => state.dark_fill = numbers[0] < 0.5,
-            "rg" => {
-                state.dark_fill = 0.3 * numbers[0] + 0.59 * numbers[1] + 0.11 * numbers[2] < 0.5
-            }
-            "re" => {
-                let [x, y, w, h] = numbers[..] else {
-                    panic!("re takes four numbers")
-                };
-                let m = state.ctm;
-                assert!(
-                    m[1] == 0.0 && m[2] == 0.0,
-                    "the slip draws no rotated rectangles"
-                );
-                let (x0, y0) = (m[0] * x + m[4], m[3] * y + m[5]);
-                let (x1, y1) = (m[0] * (x + w) + m[4], m[3] * (y + h) + m[5]);
-                path.push([x0.min(x1), y0.min(y1), x0.max(x1), y0.max(y1)]);
-            }
-            "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" => {
-                if state.dark_fill {
-                    for [x0, y0, x1, y1] in path.drain(..) {
-                        // A pixel is painted when its centre lies inside the rectangle.
-                        let columns = ((x0 * SCAN_SCALE - 0.5).ceil().max(0.0) as usize)
-                            ..((x1 * SCAN_SCALE - 0.5).ceil().max(0.0) as usize).min(width);
-                        let top = (PAGE_HEIGHT - y1) * SCAN_SCALE;
-                        let bottom = (PAGE_HEIGHT - y0) * SCAN_SCALE;
-                        let rows = ((top - 0.5).ceil().max(0.0) as usize)
-                            ..((bottom - 0.5).ceil().max(0.0) as usize).min(height);
-                        for row in rows {
-                            for column in columns.clone() {
-                                bitmap[row * width + column] = true;
-                            }
-                        }
-                    }
-                }
-                path.clear();
-            }
-            "S" | "s" | "n" => path.clear(),
-            _ => {}
-        }
-    }
-    (width, height, bitmap)
-}
-
 /// Rasterises the first page's dark fills, finds the one QR code on it with `rqrr`, checks it
 /// decodes to `payload` and that its modules are exactly the matrix [`QrMatrix::encode`] builds, the
 /// right way round. The symbol, without its quiet zone, must be at least 4 cm wide on paper.
@@ -120,7 +41,11 @@ pub(crate) fn assert_page_scans_to(pdf: &[u8], payload: &str) {
     let document = Document::load_mem(pdf).expect("the document should parse as a PDF");
     let page_id = document.get_pages()[&1];
     let content = document.get_page_content(page_id);
-    let (width, height, bitmap) = rasterise_dark_fills(&content);
+    let operations = ParsedContent::decode(&content)
+        .expect("the content stream should parse")
+        .operations;
+    let raster = rasterise_dark_fills(&operations, PAGE_WIDTH, PAGE_HEIGHT);
+    let (width, height, bitmap) = (raster.width, raster.height, raster.dark);
 
     let mut image =
         rqrr::PreparedImage::prepare_from_bitmap(width, height, |x, y| bitmap[y * width + x]);
@@ -130,6 +55,10 @@ pub(crate) fn assert_page_scans_to(pdf: &[u8], payload: &str) {
         .decode()
         .expect("the QR code on the page should decode");
     assert_eq!(decoded, payload);
+    assert_eq!(
+        read_qr_pdf(pdf).expect("the reader should find the QR code"),
+        payload.as_bytes()
+    );
 
     let matrix = QrMatrix::encode(payload).expect("the payload should fit a QR code");
     use rqrr::BitGrid;
@@ -152,4 +81,77 @@ pub(crate) fn assert_page_scans_to(pdf: &[u8], payload: &str) {
         width_points >= 4.0 / 2.54 * 72.0,
         "the QR code is only {width_points} pt wide"
     );
+}
+
+/// The text of every page of `pdf` as a reader copying it out gets it: each string decoded
+/// through its font's ToUnicode map, or, where krilla marked a cluster with `/ActualText` (Indic
+/// conjuncts and reordered vowel signs), that text instead; a line break after each text object.
+pub(crate) fn page_text(pdf: &[u8]) -> String {
+    let document = Document::load_mem(pdf).expect("the document should parse as a PDF");
+    let mut text = String::new();
+    for (_, page_id) in document.get_pages() {
+        let encodings: std::collections::BTreeMap<Vec<u8>, lopdf::Encoding<'_>> = document
+            .get_page_fonts(page_id)
+            .expect("the page should list its fonts")
+            .into_iter()
+            .map(|(name, font)| {
+                let encoding = font
+                    .get_font_encoding(&document)
+                    .expect("the font should have an encoding");
+                (name, encoding)
+            })
+            .collect();
+        let content = document.get_page_content(page_id);
+        let operations = ParsedContent::decode(&content)
+            .expect("the content stream should parse")
+            .operations;
+        let mut encoding = None;
+        let mut actual_text_depth = 0;
+        for operation in &operations {
+            match operation.operator.as_str() {
+                "Tf" => {
+                    let name = operation.operands[0].as_name().expect("Tf names a font");
+                    encoding = encodings.get(name);
+                }
+                "BDC" => {
+                    let actual = operation
+                        .operands
+                        .get(1)
+                        .and_then(|properties| properties.as_dict().ok())
+                        .and_then(|properties| properties.get(b"ActualText").ok())
+                        .and_then(|actual| actual.as_str().ok());
+                    if let Some(bytes) = actual {
+                        let units: Vec<u16> = bytes
+                            .chunks_exact(2)
+                            .map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
+                            .skip_while(|&unit| unit == 0xfeff)
+                            .collect();
+                        text.push_str(&String::from_utf16_lossy(&units));
+                        actual_text_depth += 1;
+                    } else if actual_text_depth > 0 {
+                        actual_text_depth += 1;
+                    }
+                }
+                "EMC" if actual_text_depth > 0 => actual_text_depth -= 1,
+                "Tj" | "TJ" if actual_text_depth == 0 => {
+                    let encoding = encoding.expect("text is shown after Tf");
+                    let strings = operation.operands.iter().flat_map(|operand| {
+                        operand
+                            .as_array()
+                            .map_or_else(|_| vec![operand], |array| array.iter().collect())
+                    });
+                    for string in strings {
+                        if let Ok(bytes) = string.as_str() {
+                            text.push_str(
+                                &Document::decode_text(encoding, bytes).expect("text decodes"),
+                            );
+                        }
+                    }
+                }
+                "ET" if !text.ends_with('\n') => text.push('\n'),
+                _ => {}
+            }
+        }
+    }
+    text
 }
