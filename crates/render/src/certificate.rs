@@ -516,21 +516,12 @@ mod tests {
         let payload = random_bytes(1_536, 3);
         let name = "सुनीता देवी · முருகன் செல்வம் · অমিত দাস";
         let pdf = certificate_pdf(&certificate(name, &payload, &DOSES)).expect("renders");
-        let dir = tempfile_dir();
+        let dir = crate::scan::output_dir();
         let path = dir.join("certificate.pdf");
         std::fs::write(&path, &pdf).expect("the PDF should be written");
         assert_eq!(
             read_qr_pdf(&std::fs::read(&path).expect("reads")).expect("scans"),
             payload
         );
-    }
-
-    fn tempfile_dir() -> std::path::PathBuf {
-        let dir = std::env::var_os("SEHAT_RENDER_KEEP").map_or_else(
-            || std::env::temp_dir().join(format!("sehat-render-{}", std::process::id())),
-            std::path::PathBuf::from,
-        );
-        std::fs::create_dir_all(&dir).expect("the directory should be made");
-        dir
     }
 }

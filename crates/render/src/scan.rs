@@ -155,3 +155,14 @@ pub(crate) fn page_text(pdf: &[u8]) -> String {
     }
     text
 }
+
+/// Where tests write documents for a person to look at: `SEHAT_RENDER_KEEP` if set, otherwise a
+/// directory of this test process under the system's temporary directory.
+pub(crate) fn output_dir() -> std::path::PathBuf {
+    let dir = std::env::var_os("SEHAT_RENDER_KEEP").map_or_else(
+        || std::env::temp_dir().join(format!("sehat-render-{}", std::process::id())),
+        std::path::PathBuf::from,
+    );
+    std::fs::create_dir_all(&dir).expect("the directory should be made");
+    dir
+}

@@ -675,4 +675,36 @@ mod tests {
         assert!(text.contains("QR code unavailable"));
         assert!(text.contains("PHC Mehrauli"));
     }
+
+    /// Writes a slip with names in all ten scripts the fonts cover, for a person to look at
+    /// (see [`crate::scan::output_dir`]).
+    #[test]
+    fn a_slip_with_names_in_every_script_is_written_for_viewing() {
+        let mut slip = sample_slip();
+        slip.people = [
+            "क्षितिज श्रीवास्तव",
+            "முருகன் செல்வம்",
+            "অমিত দাস",
+            "శ్రీనివాస్ రెడ్డి",
+            "ગીતા પટેલ",
+            "ಕೃಷ್ಣ ಮೂರ್ತಿ",
+            "ശ്രീലക്ഷ്മി നായർ",
+            "ਗੁਰਪ੍ਰੀਤ ਸਿੰਘ",
+            "ପ୍ରିୟଙ୍କା ମହାନ୍ତି",
+            "Zoë D'Souza",
+        ]
+        .iter()
+        .zip(1..)
+        .map(|(name, index)| person(12_345_678_901_200 + index, name))
+        .collect();
+        slip.center_name = "प्राथमिक स्वास्थ्य केंद्र मेहरौली (PHC Mehrauli)".to_owned();
+        let pdf = render(&slip);
+        std::fs::write(crate::scan::output_dir().join("slip.pdf"), &pdf)
+            .expect("the PDF should be written");
+        let text = all_text(&pdf);
+        for person in &slip.people {
+            assert!(text.contains(&person.name), "{:?} is missing", person.name);
+        }
+        assert_page_scans_to(&pdf, &slip.qr_payload);
+    }
 }
