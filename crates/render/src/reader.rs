@@ -259,10 +259,10 @@ fn paint(dark: &mut [bool], width: usize, height: usize, page_height: f32, rect:
     let rows = pixel((page_height - y1) * SCAN_SCALE, height)
         ..pixel((page_height - y0) * SCAN_SCALE, height);
     for row in rows {
-        if let Some(line) = dark.get_mut(row * width..(row + 1) * width) {
-            if let Some(cells) = line.get_mut(columns.clone()) {
-                cells.fill(true);
-            }
+        if let Some(line) = dark.get_mut(row * width..(row + 1) * width)
+            && let Some(cells) = line.get_mut(columns.clone())
+        {
+            cells.fill(true);
         }
     }
 }

@@ -122,7 +122,9 @@ pub(super) async fn download_slip(
         ),
         qr_payload: format!("SEHAT-APPT|{}|{tag}", parts.join("|")),
     };
-    let pdf = render_pdf(&slip);
+    // Rendering fails only if krilla cannot write the file: a 500, logged once by the mapping.
+    let pdf = render_pdf(&slip)
+        .map_err(|error| ApiError::from(sehat_domain::DomainError::Internal(Box::new(error))))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),
