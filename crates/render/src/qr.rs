@@ -129,7 +129,7 @@ mod tests {
     fn binary_payloads_go_in_one_byte_segment_at_level_m() {
         let payload: Vec<u8> = (0..=255u8).cycle().take(1_500).collect();
         let matrix = QrMatrix::encode_bytes(&payload).expect("1,500 bytes fit at level M");
-        // 1,500 bytes in byte mode need version 32 at level M (version 31 holds 1,426 bytes).
+        // 1,500 bytes in byte mode need version 32 at level M (version 31 holds about 1,430).
         assert_eq!(matrix.version(), 32);
         let grid = rqrr::SimpleGrid::from_func(matrix.width(), |x, y| matrix.is_dark(y, x));
         let mut decoded = Vec::new();
