@@ -8,8 +8,8 @@
 //! - [`http`]: what every family shares for HTTP — the server loop, telemetry, extractors,
 //!   tokens, rate limits, idempotency keys, and what the OpenAPI document says once for all;
 //! - [`error`]: the CoWIN-family error body, which the admin API and the shared layers use too;
-//! - [`render`]: the documents sehat renders (PDF, QR, SVG), used by the appointment slip and
-//!   the captcha;
+//! - the documents (the slip, the certificate, the captcha image) are drawn by the
+//!   `sehat-render` crate;
 //! - the services behind the handlers: [`notify`] (OTP delivery), [`outbox`] (the worker that
 //!   sends what bookings leave behind) and [`cache`] (searches and sold-out slots in memory);
 //! - [`ops`]: health, readiness, metrics, the OpenAPI document and its docs page.
@@ -42,8 +42,6 @@ pub mod notify;
 pub mod ops;
 /// The outbox worker: runs the jobs bookings leave behind (text messages), with retries.
 pub mod outbox;
-/// The documents sehat renders: PDF pages, QR codes, SVG; the slip and the captcha image.
-pub mod render;
 /// The vaccinator API: OTP login, the desk's searches, walk-ins, recording doses.
 pub mod vaccinator;
 

@@ -85,9 +85,9 @@ pub(crate) fn certificate_pdf(
             centre_address: address(d, "/evidence/0/facility/address"),
         })
         .collect();
-    let doses: Vec<sehat_render::certificate::DoseLine<'_>> = lines
+    let doses: Vec<sehat_render::DoseLine<'_>> = lines
         .iter()
-        .map(|l| sehat_render::certificate::DoseLine {
+        .map(|l| sehat_render::DoseLine {
             dose: &l.dose,
             vaccine: &l.vaccine,
             manufacturer: &l.manufacturer,
@@ -104,15 +104,16 @@ pub(crate) fn certificate_pdf(
     let name = text(&top, "/credentialSubject/name");
     let age = text(&top, "/credentialSubject/age");
     let gender = text(&top, "/credentialSubject/gender");
-    let footer = format!(
-        "Verify this certificate by scanning its QR code with a DIVOC-compatible verifier, or at {public_url}/api/v2/certificate/verify."
+    let verify = format!(
+        "Scan the QR code with a DIVOC-compatible verifier, or send it to {public_url}/api/v2/certificate/verify."
     );
-    let certificate = sehat_render::certificate::Certificate {
+    let footer = "The QR code holds this certificate signed by its issuer; a copy changed in any way does not verify.";
+    let certificate = sehat_render::Certificate {
         title: "Certificate for COVID-19 Vaccination",
         issuer: "sehat - public health services",
         certificate_id: &certificate_id,
         issued_on: &issued_on,
-        beneficiary: sehat_render::certificate::Person {
+        beneficiary: sehat_render::Person {
             name: &name,
             age: &age,
             gender: &gender,
@@ -122,8 +123,9 @@ pub(crate) fn certificate_pdf(
         },
         doses: &doses,
         qr_payload,
-        footer: &footer,
+        verify: &verify,
+        footer,
     };
-    sehat_render::certificate::certificate_pdf(&certificate)
+    sehat_render::certificate_pdf(&certificate)
         .map_err(|e| ApiError::from(DomainError::Internal(e.to_string().into())))
 }

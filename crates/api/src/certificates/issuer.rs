@@ -207,9 +207,8 @@ impl Issuer {
     /// The QR code alone, as a PNG.
     pub fn qr_png(&self, certificate: &StoredCertificate) -> Result<Vec<u8>, ApiError> {
         let payload = self.qr_payload(certificate)?;
-        // TEMP until sehat-render lands
-        let _ = payload;
-        Err(DomainError::Internal("TEMP".into()).into())
+        sehat_render::qr_png(&payload, 4)
+            .map_err(|e| ApiError::from(DomainError::Internal(e.to_string().into())))
     }
 
     /// The PDF of a person's current certificates: every dose, and the QR of `latest`.
@@ -218,9 +217,7 @@ impl Issuer {
         live: &[StoredCertificate],
         latest: &StoredCertificate,
     ) -> Result<Vec<u8>, ApiError> {
-        // TEMP until sehat-render lands
-        let _ = (live, self.qr_payload(latest)?);
-        Err(DomainError::Internal("TEMP".into()).into())
+        super::document::certificate_pdf(live, latest, &self.qr_payload(latest)?, &self.public_url)
     }
 
     /// The revocation list, signed with the current key.

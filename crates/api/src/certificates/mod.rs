@@ -33,7 +33,6 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// The PDF's content, read from the signed credentials.
-#[cfg(any())] // TEMP until sehat-render lands
 mod document;
 /// The issuer: keys, signing, verification, the QR payload and the PDF.
 pub mod issuer;

@@ -1,16 +1,16 @@
 //! Captchas on v2 booking: `getRecaptcha` issues one for the token's mobile (the image from
-//! [`crate::render::captcha_image`]), and `schedule` and `reschedule` check the typed answer
+//! [`sehat_render::captcha_image`]), and `schedule` and `reschedule` check the typed answer
 //! when the deployment demands it. Only a keyed hash of the answer is stored, for 5 minutes and
 //! one use.
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::http::auth::BeneficiaryToken;
-use crate::render::captcha_image;
 use axum::Json;
 use axum::extract::State;
 use rand::Rng;
 use sehat_domain::{DomainError, Rule};
+use sehat_render::captcha_image;
 use serde::Serialize;
 use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
@@ -137,9 +137,9 @@ pub(super) async fn check_captcha(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::captcha_image::MAX_LEN;
     use rand::SeedableRng;
     use rand::rngs::StdRng;
+    use sehat_render::captcha_image::MAX_LEN;
 
     fn captcha(seed: u64, len: usize) -> Captcha {
         Captcha::generate(&mut StdRng::seed_from_u64(seed), len)

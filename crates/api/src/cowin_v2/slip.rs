@@ -1,12 +1,11 @@
 //! The appointment slip download: the appointment as the token may see it, a QR payload with a
-//! tag only sehat can make, and the PDF from [`crate::render::slip`].
+//! tag only sehat can make, and the PDF from [`sehat_render::slip`].
 
 use super::appointments::AppointmentRef;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::http::auth::BeneficiaryToken;
 use crate::http::extract::ApiQuery;
-use crate::render::slip::{Slip, SlipPerson, render_pdf};
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -14,6 +13,7 @@ use sehat_domain::beneficiary::{Beneficiary, BeneficiaryRef};
 use sehat_domain::booking::BookingStatus;
 use sehat_domain::master::PHOTO_ID_TYPES;
 use sehat_domain::values::format_cowin_date;
+use sehat_render::slip::{Slip, SlipPerson, render_pdf};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -122,7 +122,9 @@ pub(super) async fn download_slip(
         ),
         qr_payload: format!("SEHAT-APPT|{}|{tag}", parts.join("|")),
     };
-    let pdf = render_pdf(&slip);
+    // Rendering fails only if krilla cannot write the file: a 500, logged once by the mapping.
+    let pdf = render_pdf(&slip)
+        .map_err(|error| ApiError::from(sehat_domain::DomainError::Internal(Box::new(error))))?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/pdf".to_owned()),

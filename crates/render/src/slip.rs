@@ -1,10 +1,11 @@
 //! The appointment slip (`GET /api/v2/appointment/appointmentslip/download`): what it shows
-//! and where, as an A4 PDF with a QR code, laid out with [`super::pdf`], [`super::text`] and
-//! [`super::qr`]. The caller fills a [`Slip`]; the same [`Slip`] always gives the same bytes.
+//! and where, as an A4 PDF with a QR code, laid out with [`crate::pdf`], [`crate::text`] and
+//! [`crate::qr`]. The caller fills a [`Slip`]; the same [`Slip`] always gives the same bytes.
 
-use super::pdf::{self, PAGE_HEIGHT, PAGE_WIDTH, Page};
-use super::qr::QrMatrix;
-use super::text::{Face, Style, fit, win_ansi, wrap};
+use crate::RenderError;
+use crate::pdf::{self, PAGE_HEIGHT, PAGE_WIDTH, Page};
+use crate::qr::QrMatrix;
+use crate::text::{Face, Style, clean, fit, wrap};
 
 /// One person on the slip.
 #[derive(Debug, Clone)]
@@ -65,7 +66,7 @@ pub struct Slip {
 /// about 0.8 mm in the 6 cm square the slip reserves. A payload longer than any QR code holds
 /// (2,331 bytes at M, 2,953 at L) is not an error here: the slip is still rendered, with the words
 /// "QR code unavailable" where the code would be.
-pub fn render_pdf(slip: &Slip) -> Vec<u8> {
+pub fn render_pdf(slip: &Slip) -> Result<Vec<u8>, RenderError> {
     let rows: Vec<TableRow> = if slip.people.is_empty() {
         vec![TableRow::empty()]
     } else {
@@ -91,7 +92,7 @@ pub fn render_pdf(slip: &Slip) -> Vec<u8> {
     }
 
     let title = format!("Appointment slip {}", slip.appointment_id);
-    pdf::document(&title, canvases)
+    pdf::document(&title, &canvases)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,7 +127,7 @@ const NOTE: Style = Style::new(Face::Bold, 10.5, 0.0);
 /// Draws the brand, title, booking details, centre and QR code; returns where the table starts.
 fn draw_first_page_head(canvas: &mut Page, slip: &Slip) -> f32 {
     draw_brand_line(canvas, slip);
-    canvas.text(MARGIN, TOP - 38.0, TITLE, &win_ansi("Appointment Slip"));
+    canvas.text(MARGIN, TOP - 38.0, TITLE, "Appointment Slip");
     canvas.rule(MARGIN, PAGE_WIDTH - MARGIN, TOP - 50.0, 1.0, 0.0);
 
     let body_top = TOP - 66.0;
@@ -173,17 +174,17 @@ fn draw_first_page_head(canvas: &mut Page, slip: &Slip) -> f32 {
         y -= 38.0;
     }
 
-    canvas.text(MARGIN, y, LABEL, &win_ansi("Vaccination centre"));
+    canvas.text(MARGIN, y, LABEL, "Vaccination centre");
     y -= 15.0;
-    for line in wrap(&win_ansi(&slip.center_name), VALUE, DETAILS_WIDTH, 2) {
+    for line in wrap(&clean(&slip.center_name), VALUE, DETAILS_WIDTH, 2) {
         canvas.text(MARGIN, y, VALUE, &line);
         y -= 15.0;
     }
-    for line in wrap(&win_ansi(&slip.center_address), BODY, DETAILS_WIDTH, 3) {
+    for line in wrap(&clean(&slip.center_address), BODY, DETAILS_WIDTH, 3) {
         canvas.text(MARGIN, y, BODY, &line);
         y -= 13.0;
     }
-    for line in wrap(&win_ansi(&locality(slip)), BODY, DETAILS_WIDTH, 2) {
+    for line in wrap(&clean(&locality(slip)), BODY, DETAILS_WIDTH, 2) {
         canvas.text(MARGIN, y, BODY, &line);
         y -= 13.0;
     }
@@ -191,7 +192,7 @@ fn draw_first_page_head(canvas: &mut Page, slip: &Slip) -> f32 {
         MARGIN,
         y - 1.0,
         SMALL,
-        &win_ansi(&format!("Centre ID {}", slip.center_id)),
+        &format!("Centre ID {}", slip.center_id),
     );
     let details_bottom = y - 1.0;
 
@@ -204,7 +205,7 @@ fn draw_first_page_head(canvas: &mut Page, slip: &Slip) -> f32 {
                 qr_left + QR_SIDE / 2.0,
                 body_top - QR_SIDE / 2.0,
                 BODY,
-                &win_ansi("QR code unavailable"),
+                "QR code unavailable",
             );
         }
     }
@@ -213,41 +214,31 @@ fn draw_first_page_head(canvas: &mut Page, slip: &Slip) -> f32 {
         qr_left + QR_SIDE / 2.0,
         caption_y,
         SMALL,
-        &win_ansi("Scan to verify this appointment"),
+        "Scan to verify this appointment",
     );
 
     let heading_y = details_bottom.min(caption_y) - 28.0;
-    canvas.text(
-        MARGIN,
-        heading_y,
-        HEADING,
-        &win_ansi("People on this appointment"),
-    );
+    canvas.text(MARGIN, heading_y, HEADING, "People on this appointment");
     heading_y - 8.0
 }
 
 /// Draws the head of a page after the first; the table follows at [`CONTINUATION_TABLE_TOP`].
 fn draw_continuation_head(canvas: &mut Page, slip: &Slip) {
     draw_brand_line(canvas, slip);
-    canvas.text(
-        MARGIN,
-        TOP - 34.0,
-        SUBTITLE,
-        &win_ansi("Appointment Slip (continued)"),
-    );
+    canvas.text(MARGIN, TOP - 34.0, SUBTITLE, "Appointment Slip (continued)");
     canvas.text(
         MARGIN,
         TOP - 50.0,
         BODY,
-        &win_ansi(&format!("Appointment ID {}", slip.appointment_id)),
+        &format!("Appointment ID {}", slip.appointment_id),
     );
     canvas.rule(MARGIN, PAGE_WIDTH - MARGIN, TOP - 60.0, 1.0, 0.0);
 }
 
 fn draw_brand_line(canvas: &mut Page, slip: &Slip) {
-    canvas.text(MARGIN, TOP - 10.0, BRAND, &win_ansi("sehat"));
+    canvas.text(MARGIN, TOP - 10.0, BRAND, "sehat");
     let issued = fit(
-        &win_ansi(&format!("Issued {}", slip.issued_at)),
+        &clean(&format!("Issued {}", slip.issued_at)),
         SMALL,
         CONTENT_WIDTH / 2.0,
     );
@@ -264,9 +255,9 @@ fn draw_field(
     value: &str,
     style: Style,
 ) {
-    canvas.text(x, y, LABEL, &win_ansi(label));
+    canvas.text(x, y, LABEL, label);
     let value = if value.trim().is_empty() { "-" } else { value };
-    canvas.text(x, y - 16.0, style, &fit(&win_ansi(value), style, width));
+    canvas.text(x, y - 16.0, style, &fit(&clean(value), style, width));
 }
 
 /// "Block, District, State 110001", leaving out the parts that are empty.
@@ -292,19 +283,19 @@ fn draw_footer(canvas: &mut Page, slip: &Slip, page: usize, page_count: usize) {
         MARGIN,
         FOOTER_TOP - 16.0,
         NOTE,
-        &win_ansi("Show this slip and the photo ID at the centre."),
+        "Show this slip and the photo ID at the centre.",
     );
     canvas.text(
         MARGIN,
         FOOTER_TOP - 30.0,
         SMALL,
-        &win_ansi(&format!("Appointment {}", slip.appointment_id)),
+        &format!("Appointment {}", slip.appointment_id),
     );
     canvas.text_right(
         PAGE_WIDTH - MARGIN,
         FOOTER_TOP - 30.0,
         SMALL,
-        &win_ansi(&format!("Page {page} of {page_count}")),
+        &format!("Page {page} of {page_count}"),
     );
 }
 
@@ -313,8 +304,8 @@ fn draw_footer(canvas: &mut Page, slip: &Slip, page: usize, page_count: usize) {
 
 /// The columns: heading and width. The name column takes what the others leave.
 const COLUMNS: [(&str, f32); 5] = [
-    ("Ref. ID", 88.0),
-    ("Name", CONTENT_WIDTH - 88.0 - 56.0 - 50.0 - 140.0),
+    ("Ref. ID", 94.0),
+    ("Name", CONTENT_WIDTH - 94.0 - 56.0 - 50.0 - 140.0),
     ("Birth year", 56.0),
     ("Gender", 50.0),
     ("Photo ID", 140.0),
@@ -328,7 +319,7 @@ const HEAD_ROW_HEIGHT: f32 = 20.0;
 /// One person's row, already encoded and wrapped to the column widths.
 #[derive(Debug)]
 struct TableRow {
-    cells: [Vec<Vec<u8>>; 5],
+    cells: [Vec<String>; 5],
 }
 
 impl TableRow {
@@ -342,15 +333,15 @@ impl TableRow {
         ];
         let cells = std::array::from_fn(|column| {
             let width = COLUMNS[column].1 - 2.0 * CELL_PADDING;
-            wrap(&win_ansi(&texts[column]), CELL, width, CELL_MAX_LINES)
+            wrap(&clean(&texts[column]), CELL, width, CELL_MAX_LINES)
         });
         Self { cells }
     }
 
     /// The row shown when the slip lists nobody.
     fn empty() -> Self {
-        let mut cells: [Vec<Vec<u8>>; 5] = Default::default();
-        cells[1] = vec![win_ansi("No one is booked on this appointment.")];
+        let mut cells: [Vec<String>; 5] = Default::default();
+        cells[1] = vec![clean("No one is booked on this appointment.")];
         Self { cells }
     }
 
@@ -391,7 +382,7 @@ fn draw_table(canvas: &mut Page, top: f32, rows: &[TableRow]) {
     );
     let mut x = MARGIN;
     for (heading, width) in COLUMNS {
-        canvas.text(x + CELL_PADDING, top - 13.5, TABLE_HEAD, &win_ansi(heading));
+        canvas.text(x + CELL_PADDING, top - 13.5, TABLE_HEAD, heading);
         x += width;
     }
     canvas.rule(MARGIN, right, top - HEAD_ROW_HEIGHT, 0.75, 0.0);
@@ -415,7 +406,7 @@ fn draw_table(canvas: &mut Page, top: f32, rows: &[TableRow]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::scan::{assert_page_scans_to, signed_payload};
+    use crate::scan::{assert_page_scans_to, page_text, signed_payload};
     use lopdf::Document;
     use lopdf::content::Content as ParsedContent;
 
@@ -453,24 +444,26 @@ mod tests {
         }
     }
 
+    fn render(slip: &Slip) -> Vec<u8> {
+        render_pdf(slip).expect("the slip should render")
+    }
+
     fn load(pdf: &[u8]) -> Document {
         Document::load_mem(pdf).expect("the slip should parse as a PDF")
     }
 
-    fn all_text(document: &Document) -> String {
-        let pages: Vec<u32> = document.get_pages().keys().copied().collect();
-        document
-            .extract_text(&pages)
-            .expect("text should be extractable")
+    fn all_text(pdf: &[u8]) -> String {
+        page_text(pdf)
     }
 
     #[test]
     fn the_slip_shows_the_booking_and_everyone_on_it() {
         let slip = sample_slip();
-        let document = load(&render_pdf(&slip));
+        let pdf = render(&slip);
+        let document = load(&pdf);
 
         assert_eq!(document.get_pages().len(), 1);
-        let text = all_text(&document);
+        let text = all_text(&pdf);
         for expected in [
             "Appointment Slip",
             "40123456789012",
@@ -498,40 +491,73 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_fonts_are_standard_helvetica_and_not_embedded() {
-        let document = load(&render_pdf(&sample_slip()));
+    /// The names of the fonts the first page uses, as embedded (subset tag stripped).
+    fn embedded_fonts(pdf: &[u8]) -> Vec<String> {
+        let document = load(pdf);
         let page_id = document.get_pages()[&1];
         let fonts = document
             .get_page_fonts(page_id)
             .expect("the page should list its fonts");
-        let mut base_fonts: Vec<String> = fonts
+        let mut names: Vec<String> = fonts
             .values()
             .map(|font| {
+                let descendant = font
+                    .get(b"DescendantFonts")
+                    .and_then(|d| d.as_array())
+                    .ok()
+                    .and_then(|d| d.first())
+                    .and_then(|d| d.as_reference().ok())
+                    .and_then(|id| document.get_dictionary(id).ok())
+                    .expect("an embedded CID font has a descendant font");
+                let descriptor = descendant
+                    .get(b"FontDescriptor")
+                    .and_then(|d| d.as_reference())
+                    .and_then(|id| document.get_dictionary(id))
+                    .expect("an embedded font has a descriptor");
                 assert!(
-                    font.get(b"FontDescriptor").is_err(),
-                    "a standard-14 font needs no descriptor or file"
+                    descriptor.get(b"FontFile2").is_ok(),
+                    "the font program is embedded"
                 );
-                let encoding = font
-                    .get(b"Encoding")
-                    .and_then(|e| e.as_name())
-                    .expect("fonts should name their encoding");
-                assert_eq!(encoding, b"WinAnsiEncoding");
+                assert!(font.get(b"ToUnicode").is_ok(), "text can be copied out");
                 let name = font
                     .get(b"BaseFont")
                     .and_then(|name| name.as_name())
                     .expect("fonts should have a BaseFont");
-                String::from_utf8_lossy(name).into_owned()
+                let name = String::from_utf8_lossy(name).into_owned();
+                // A subset is named "ABCDEF+NotoSans-Regular".
+                name.split_once('+')
+                    .map_or(name.clone(), |(_, n)| n.to_owned())
             })
             .collect();
-        base_fonts.sort();
-        assert_eq!(base_fonts, ["Helvetica", "Helvetica-Bold"]);
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    #[test]
+    fn the_fonts_are_embedded_noto_subsets() {
+        assert_eq!(
+            embedded_fonts(&render(&sample_slip())),
+            ["NotoSans-Bold", "NotoSans-Regular"]
+        );
+        let mut slip = sample_slip();
+        slip.people[0].name = "सुनीता देवी".to_owned();
+        slip.people[1].name = "முருகன் செல்வம்".to_owned();
+        assert_eq!(
+            embedded_fonts(&render(&slip)),
+            [
+                "NotoSans-Bold",
+                "NotoSans-Regular",
+                "NotoSansDevanagari-Regular",
+                "NotoSansTamil-Regular"
+            ]
+        );
     }
 
     #[test]
     fn the_qr_code_drawn_on_the_page_scans_to_the_payload() {
         let slip = sample_slip();
-        assert_page_scans_to(&render_pdf(&slip), &slip.qr_payload);
+        assert_page_scans_to(&render(&slip), &slip.qr_payload);
     }
 
     #[test]
@@ -547,7 +573,7 @@ mod tests {
             "300 characters should need version 13 at most, got width {}",
             matrix.width()
         );
-        assert_page_scans_to(&render_pdf(&slip), &slip.qr_payload);
+        assert_page_scans_to(&render(&slip), &slip.qr_payload);
     }
 
     #[test]
@@ -561,17 +587,17 @@ mod tests {
         ];
         slip.center_name = "Centre (North) \\ Block 2 – “A”".to_owned();
         slip.center_address = "Line one\nline two\ttabbed\r".to_owned();
-        let pdf = render_pdf(&slip);
+        let pdf = render(&slip);
 
         let document = load(&pdf);
         let page_id = document.get_pages()[&1];
         ParsedContent::decode(&document.get_page_content(page_id))
             .expect("the content stream should parse");
-        let text = all_text(&document);
+        let text = all_text(&pdf);
         for expected in [
             "O'Brien (Jr) \\ test",
             "Zoë",
-            "????",
+            "अमित",
             "Unbalanced ) ( ((paren",
             "Centre (North) \\ Block 2 – “A”",
             "Line one line two tabbed",
@@ -587,12 +613,11 @@ mod tests {
     #[test]
     fn the_same_slip_gives_the_same_bytes() {
         let slip = sample_slip();
-        let first = render_pdf(&slip);
-        assert_eq!(first, render_pdf(&slip));
+        let first = render(&slip);
+        assert_eq!(first, render(&slip));
         let raw = String::from_utf8_lossy(&first);
-        assert!(
-            !raw.contains("/CreationDate") && !raw.contains("/ModDate") && !raw.contains("/ID")
-        );
+        // krilla's file /ID is a hash of the content, not a random number.
+        assert!(!raw.contains("/CreationDate") && !raw.contains("/ModDate"));
     }
 
     #[test]
@@ -606,12 +631,12 @@ mod tests {
                 )
             })
             .collect();
-        let pdf = render_pdf(&slip);
+        let pdf = render(&slip);
         let document = load(&pdf);
 
         let pages = document.get_pages();
         assert!(pages.len() >= 2, "60 people should not fit on one page");
-        let text = all_text(&document);
+        let text = all_text(&pdf);
         for index in 0..60 {
             let name = format!("Person Number {index}\n");
             assert!(text.contains(&name), "{name:?} is missing");
@@ -634,7 +659,7 @@ mod tests {
         slip.block_name.clear();
         slip.pincode = 0;
         slip.slot.clear();
-        let text = all_text(&load(&render_pdf(&slip)));
+        let text = all_text(&render(&slip));
         assert!(text.contains("No one is booked on this appointment."));
         assert!(text.contains("South West Delhi, Delhi"));
     }
@@ -646,8 +671,40 @@ mod tests {
             ..sample_slip()
         };
         assert!(QrMatrix::encode(&slip.qr_payload).is_none());
-        let text = all_text(&load(&render_pdf(&slip)));
+        let text = all_text(&render(&slip));
         assert!(text.contains("QR code unavailable"));
         assert!(text.contains("PHC Mehrauli"));
+    }
+
+    /// Writes a slip with names in all ten scripts the fonts cover, for a person to look at
+    /// (see [`crate::scan::output_dir`]).
+    #[test]
+    fn a_slip_with_names_in_every_script_is_written_for_viewing() {
+        let mut slip = sample_slip();
+        slip.people = [
+            "क्षितिज श्रीवास्तव",
+            "முருகன் செல்வம்",
+            "অমিত দাস",
+            "శ్రీనివాస్ రెడ్డి",
+            "ગીતા પટેલ",
+            "ಕೃಷ್ಣ ಮೂರ್ತಿ",
+            "ശ്രീലക്ഷ്മി നായർ",
+            "ਗੁਰਪ੍ਰੀਤ ਸਿੰਘ",
+            "ପ୍ରିୟଙ୍କା ମହାନ୍ତି",
+            "Zoë D'Souza",
+        ]
+        .iter()
+        .zip(1..)
+        .map(|(name, index)| person(12_345_678_901_200 + index, name))
+        .collect();
+        slip.center_name = "प्राथमिक स्वास्थ्य केंद्र मेहरौली (PHC Mehrauli)".to_owned();
+        let pdf = render(&slip);
+        std::fs::write(crate::scan::output_dir().join("slip.pdf"), &pdf)
+            .expect("the PDF should be written");
+        let text = all_text(&pdf);
+        for person in &slip.people {
+            assert!(text.contains(&person.name), "{:?} is missing", person.name);
+        }
+        assert_page_scans_to(&pdf, &slip.qr_payload);
     }
 }

@@ -255,10 +255,12 @@ fn dark_colour(rng: &mut impl Rng) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cowin_v2::captcha::DEFAULT_LEN;
-    use crate::render::svg::signed_area;
+    use crate::svg::signed_area;
     use rand::SeedableRng;
     use rand::rngs::StdRng;
+
+    /// The length the API's captchas have (`cowin_v2::captcha::DEFAULT_LEN` in sehat-api).
+    const DEFAULT_LEN: usize = 5;
 
     #[test]
     fn answer_has_the_requested_length_and_only_alphabet_characters() {
