@@ -31,6 +31,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub json: Value,
     pub headers: axum::http::HeaderMap,
+    /// The body as sent (PDFs and PNGs).
+    pub bytes: bytes::Bytes,
 }
 
 impl TestApp {
@@ -121,6 +123,7 @@ impl TestApp {
             status,
             json,
             headers,
+            bytes,
         }
     }
 }

@@ -209,6 +209,18 @@ async fn a_booked_dose_is_recorded_once_certified_verified_corrected_and_revoked
         assert!(pdf.json.as_str().unwrap_or("").starts_with("%PDF"));
         let png = download(&app, &family, &asha, "image/png").await;
         assert_eq!(png.headers["content-type"], "image/png");
+        // The QR code, read back from the PDF page and from the PNG as a scanner reads it, unzips
+        // to exactly the stored credential.
+        for (what, decoded) in [
+            ("pdf", sehat_render::read_qr_pdf(&pdf.bytes)),
+            ("png", sehat_render::read_qr_png(&png.bytes)),
+        ] {
+            let text = String::from_utf8(decoded.expect(what)).expect("a QR text");
+            let read = sehat_certificate::read_qr_payload(&text).expect(what);
+            assert_eq!(read, credential, "{what}");
+            let scanned = verify(&app, json!({ "qr": text })).await;
+            assert_eq!(scanned["status"], "VALID", "{what}: {scanned}");
+        }
 
         // Another family's token sees nothing; no token is 401.
         let stranger = app.family("9876509999").await;
