@@ -12,8 +12,11 @@ use lopdf::content::Content;
 /// least 1.4 pt wide, so at least 4 pixels.
 const SCAN_SCALE: f32 = 3.0;
 
-/// The largest page side, in points, that [`read_qr_pdf`] rasterises (about 1.4 m).
-const MAX_PAGE_SIDE: f32 = 4_000.0;
+/// The largest page side, in points, that [`read_qr_pdf`] rasterises (about 60 cm, A2).
+const MAX_PAGE_SIDE: f32 = 1_700.0;
+
+/// The most bytes a page's content may decompress to (a sehat certificate's is under 1 MB).
+const MAX_CONTENT_BYTES: usize = 32 << 20;
 
 /// The most pixels [`read_qr_png`] accepts (64 megapixels).
 const MAX_PNG_PIXELS: u64 = 64 << 20;
@@ -74,10 +77,13 @@ pub fn read_qr_pdf(pdf: &[u8]) -> Result<Vec<u8>, RenderError> {
         .get(&1)
         .ok_or_else(|| RenderError::NotAPdf("the document has no pages".to_owned()))?;
     let (page_width, page_height) = media_box(&document, page_id);
-    let content = document.get_page_content(page_id);
-    let operations = Content::decode(&content)
-        .map_err(|error| RenderError::NotAPdf(format!("the page content is unreadable: {error}")))?
-        .operations;
+    let unreadable = |error: lopdf::Error| {
+        RenderError::NotAPdf(format!("the page content is unreadable: {error}"))
+    };
+    let content = document
+        .get_page_content_with_limit(page_id, MAX_CONTENT_BYTES)
+        .map_err(unreadable)?;
+    let operations = Content::decode(&content).map_err(unreadable)?.operations;
     let raster = rasterise_dark_fills(&operations, page_width, page_height);
     let mut image =
         rqrr::PreparedImage::prepare_from_bitmap(raster.width, raster.height, |x, y| {
