@@ -20,10 +20,10 @@
 
 /// The admin API: centres, sessions, utilization, the bulk facility upload, partner keys.
 pub mod admin;
-/// Vaccination certificates: the issuer, downloads, verification, revocation.
-pub mod certificates;
 /// What a node keeps in memory about seats: area searches and sold-out slots.
 pub mod cache;
+/// Vaccination certificates: the issuer, downloads, verification, revocation.
+pub mod certificates;
 /// The CoWIN v1 registration and appointment API (spec 000).
 pub mod cowin_v1;
 /// The CoWIN v2 API of third-party apps: search, the live feed, logins, booking and the slip.

@@ -74,7 +74,10 @@ impl Actor {
     /// people's records are audited.
     pub fn vaccinator(mobile_hash: &str, origin: String) -> Self {
         Self {
-            who: format!("vaccinator:{}", mobile_hash.get(..12).unwrap_or(mobile_hash)),
+            who: format!(
+                "vaccinator:{}",
+                mobile_hash.get(..12).unwrap_or(mobile_hash)
+            ),
             origin,
             privileged: true,
         }

@@ -265,8 +265,7 @@ pub trait VaccinationStore: Send + Sync {
         beneficiary: BeneficiaryRef,
     ) -> Result<Vec<StoredCertificate>, DomainError>;
     /// One certificate.
-    async fn certificate(&self, id: &CertificateId)
-    -> Result<StoredCertificate, DomainError>;
+    async fn certificate(&self, id: &CertificateId) -> Result<StoredCertificate, DomainError>;
     /// Corrects a dose: the record (and the person's name) changed, the current certificate
     /// revoked and `replacement` stored as the current one.
     async fn reissue_certificate(
@@ -316,9 +315,7 @@ pub fn schedule_of<'a>(
 
 /// The text of the "certificate ready" message: the certificate's id, never a link's secret.
 pub fn certificate_ready_text(name_first: &str, dose: u8, id: &CertificateId) -> String {
-    format!(
-        "sehat: {name_first}'s dose {dose} is recorded. Certificate {id} is ready to download."
-    )
+    format!("sehat: {name_first}'s dose {dose} is recorded. Certificate {id} is ready to download.")
 }
 
 /// Records a dose and issues its certificate: the person, centre and schedule read, the dose
@@ -479,7 +476,13 @@ mod tests {
         let id = CertificateId::random();
         assert_eq!(id.as_str().len(), 13);
         assert!(CertificateId::parse(id.as_str()).is_ok());
-        for bad in ["", "123", "0123456789012", "12345678901234", "12345678901a3"] {
+        for bad in [
+            "",
+            "123",
+            "0123456789012",
+            "12345678901234",
+            "12345678901a3",
+        ] {
             assert!(CertificateId::parse(bad).is_err(), "{bad}");
         }
     }

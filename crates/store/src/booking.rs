@@ -4,13 +4,13 @@
 //! captcha a booking answers ([`BookingStore`]).
 
 use crate::appointments::one_appointment;
-use crate::vaccination::check_booking_doses;
 use crate::db::{SqlStore, Tx, db_error, is_unique_violation, on_pool, on_tx};
 use crate::facilities::{CENTER_COLUMNS, CenterRow};
 use crate::feed::note_changes;
 use crate::outbox::enqueue;
 use crate::people::beneficiaries_of_in;
 use crate::sessions::{SESSION_COLUMNS, SLOT_COLUMNS, SessionRow, SlotRow, assemble};
+use crate::vaccination::check_booking_doses;
 use async_trait::async_trait;
 use sehat_domain::beneficiary::BeneficiaryRef;
 use sehat_domain::booking::{
@@ -158,7 +158,10 @@ async fn any_active(
     Ok(found.is_some())
 }
 
-pub(crate) async fn lock_beneficiaries(tx: &mut Tx, ids: &[BeneficiaryRef]) -> Result<(), DomainError> {
+pub(crate) async fn lock_beneficiaries(
+    tx: &mut Tx,
+    ids: &[BeneficiaryRef],
+) -> Result<(), DomainError> {
     on_tx!(tx, c => {
         let mut q = QueryBuilder::new("UPDATE beneficiaries SET updated_at = updated_at WHERE reference_id IN (");
         let mut list = q.separated(", ");
@@ -618,8 +621,14 @@ impl SqlStore {
             return Err(DomainError::Rule(Rule::AlreadyBooked));
         }
         // Dose 2 and later follow the records, never the client's word.
-        check_booking_doses(tx, &r.beneficiaries, &session.vaccine_code, dose, session.date)
-            .await?;
+        check_booking_doses(
+            tx,
+            &r.beneficiaries,
+            &session.vaccine_code,
+            dose,
+            session.date,
+        )
+        .await?;
         let n = i64::try_from(r.beneficiaries.len()).unwrap_or(i64::MAX);
         let (number, id) =
             insert_appointment(tx, &r.account, &session, &slot, dose, &r.beneficiaries, now)

@@ -27,8 +27,8 @@ mod reference;
 mod reset;
 mod rows;
 mod sessions;
-mod vaccination;
 mod store_impl;
+mod vaccination;
 
 /// Fresh databases for tests.
 pub mod testing;

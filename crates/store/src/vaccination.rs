@@ -17,8 +17,8 @@ use sehat_domain::immunization::{
 };
 use sehat_domain::outbox::NewJob;
 use sehat_domain::vaccination::{
-    CertificateId, NewCertificate, NewVaccinator, StoredCertificate, Vaccinator,
-    VaccinationStore, WalkIn, WalkInSeat, schedule_of,
+    CertificateId, NewCertificate, NewVaccinator, StoredCertificate, VaccinationStore, Vaccinator,
+    WalkIn, WalkInSeat, schedule_of,
 };
 use sehat_domain::values::Name;
 use sehat_domain::{DomainError, Rule};
@@ -168,19 +168,21 @@ async fn schedule_in(tx: &mut Tx, vaccine_code: &str) -> Result<Option<DoseSched
         "SELECT vaccine_code, series, manufacturer, total_doses, min_days_between, precaution_after_days \
          FROM dose_schedules WHERE vaccine_code = $1")
         .bind(vaccine_code).fetch_optional(c).await.map_err(db_error))?;
-    row.map(|(vaccine_code, series, manufacturer, total, between, precaution)| {
-        Ok(DoseSchedule {
-            min_days_between: serde_json::from_str(&between)
-                .map_err(|e| DomainError::Internal(e.into()))?,
-            total_doses: small(total, "total_doses")?,
-            precaution_after_days: precaution
-                .map(|d| u16::try_from(d).map_err(|e| DomainError::Internal(e.into())))
-                .transpose()?,
-            vaccine_code,
-            series,
-            manufacturer,
-        })
-    })
+    row.map(
+        |(vaccine_code, series, manufacturer, total, between, precaution)| {
+            Ok(DoseSchedule {
+                min_days_between: serde_json::from_str(&between)
+                    .map_err(|e| DomainError::Internal(e.into()))?,
+                total_doses: small(total, "total_doses")?,
+                precaution_after_days: precaution
+                    .map(|d| u16::try_from(d).map_err(|e| DomainError::Internal(e.into())))
+                    .transpose()?,
+                vaccine_code,
+                series,
+                manufacturer,
+            })
+        },
+    )
     .transpose()
 }
 
@@ -211,7 +213,10 @@ pub(crate) async fn check_booking_doses(
 
 /// Completes the person's appointment or walk-in seat that `dose` fulfils (this centre, the
 /// dose's day, its vaccine and number): the appointment's number, or `None` for a walk-in.
-async fn complete_visit(tx: &mut Tx, dose: &DoseRecord) -> Result<Option<AppointmentNo>, DomainError> {
+async fn complete_visit(
+    tx: &mut Tx,
+    dose: &DoseRecord,
+) -> Result<Option<AppointmentNo>, DomainError> {
     let now = tx.now;
     let appointment: Option<i64> = on_tx!(tx, c => sqlx::query_scalar(
         "UPDATE appointment_beneficiaries SET completed_at = $5, updated_at = $5 \
@@ -266,17 +271,17 @@ impl VaccinationStore for SqlStore {
         let mut tx = self.begin_write().await?;
         let now = tx.now;
         let row: VaccinatorRow = on_tx!(&mut tx, c => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO vaccinators (center_id, name, mobile_hash, mobile_sealed, mobile_last4, active, created_at) \
-             VALUES ($1, $2, $3, $4, $5, TRUE, $6) \
-             ON CONFLICT (center_id, mobile_hash) DO UPDATE SET name = excluded.name, \
-               mobile_sealed = excluded.mobile_sealed, active = TRUE, deactivated_at = NULL \
-             RETURNING {VACCINATOR_COLUMNS}")))
-            .bind(v.center_id.0).bind(v.name.as_str()).bind(v.mobile_hash.as_str())
-            .bind(v.mobile_sealed.as_str()).bind(&v.mobile_last4).bind(now)
-            .fetch_one(c).await.map_err(|e| match e {
-                sqlx::Error::Database(ref db) if db.is_foreign_key_violation() => DomainError::NotFound("center"),
-                other => db_error(other),
-            }))?;
+        "INSERT INTO vaccinators (center_id, name, mobile_hash, mobile_sealed, mobile_last4, active, created_at) \
+         VALUES ($1, $2, $3, $4, $5, TRUE, $6) \
+         ON CONFLICT (center_id, mobile_hash) DO UPDATE SET name = excluded.name, \
+           mobile_sealed = excluded.mobile_sealed, active = TRUE, deactivated_at = NULL \
+         RETURNING {VACCINATOR_COLUMNS}")))
+        .bind(v.center_id.0).bind(v.name.as_str()).bind(v.mobile_hash.as_str())
+        .bind(v.mobile_sealed.as_str()).bind(&v.mobile_last4).bind(now)
+        .fetch_one(c).await.map_err(|e| match e {
+            sqlx::Error::Database(ref db) if db.is_foreign_key_violation() => DomainError::NotFound("center"),
+            other => db_error(other),
+        }))?;
         tx.audit(
             "vaccinator.add",
             format!("vaccinator:{}", row.id),
@@ -381,7 +386,9 @@ impl VaccinationStore for SqlStore {
             .execute(c).await.map(|r| r.rows_affected()));
         match inserted {
             Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => return Err(DomainError::Rule(Rule::AlreadyBooked)),
+            Err(e) if is_unique_violation(&e) => {
+                return Err(DomainError::Rule(Rule::AlreadyBooked));
+            }
             Err(e) => return Err(db_error(e)),
         }
         let taken = on_tx!(&mut tx, c => sqlx::query(
@@ -432,7 +439,9 @@ impl VaccinationStore for SqlStore {
         match inserted {
             Ok(_) => {}
             Err(e) if is_unique_violation(&e) => {
-                return Err(DomainError::Rule(Rule::DoseAlreadyRecorded { dose: dose.dose }));
+                return Err(DomainError::Rule(Rule::DoseAlreadyRecorded {
+                    dose: dose.dose,
+                }));
             }
             Err(e) => return Err(db_error(e)),
         }

@@ -19,25 +19,34 @@ fn text(doc: &Value, pointer: &str) -> String {
 /// `2026-03-02T04:00:00Z` as `02 Mar 2026`.
 fn day(stamp: &str) -> String {
     let date = stamp.get(..10).unwrap_or(stamp);
-    time::Date::parse(date, time::macros::format_description!("[year]-[month]-[day]"))
+    time::Date::parse(
+        date,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
+    .and_then(|d| {
+        d.format(time::macros::format_description!(
+            "[day] [month repr:short] [year]"
+        ))
         .ok()
-        .and_then(|d| {
-            d.format(time::macros::format_description!(
-                "[day] [month repr:short] [year]"
-            ))
-            .ok()
-        })
-        .unwrap_or_else(|| date.to_owned())
+    })
+    .unwrap_or_else(|| date.to_owned())
 }
 
 /// A facility's address as one line.
 fn address(doc: &Value, base: &str) -> String {
-    ["streetAddress", "city", "district", "addressRegion", "postalCode"]
-        .iter()
-        .map(|k| text(doc, &format!("{base}/{k}")))
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(", ")
+    [
+        "streetAddress",
+        "city",
+        "district",
+        "addressRegion",
+        "postalCode",
+    ]
+    .iter()
+    .map(|k| text(doc, &format!("{base}/{k}")))
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(", ")
 }
 
 /// The PDF of `live` (a person's current certificates), with `latest`'s QR code.
@@ -54,10 +63,7 @@ pub(crate) fn certificate_pdf(
     let top = parse(latest)?;
     let mut ordered: Vec<&StoredCertificate> = live.iter().collect();
     ordered.sort_by_key(|c| c.dose);
-    let docs: Vec<Value> = ordered
-        .iter()
-        .map(|c| parse(c))
-        .collect::<Result<_, _>>()?;
+    let docs: Vec<Value> = ordered.iter().map(|c| parse(c)).collect::<Result<_, _>>()?;
     struct Line {
         dose: String,
         vaccine: String,

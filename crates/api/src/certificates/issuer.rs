@@ -6,7 +6,9 @@
 use crate::error::ApiError;
 use sehat_certificate::{KeyRing, VaccinationFacts};
 use sehat_domain::DomainError;
-use sehat_domain::vaccination::{CertificateFacts, CertificateId, CertificateSigner, StoredCertificate};
+use sehat_domain::vaccination::{
+    CertificateFacts, CertificateId, CertificateSigner, StoredCertificate,
+};
 use serde::Serialize;
 use serde_json::Value;
 use std::sync::RwLock;
@@ -14,8 +16,20 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
+/// Runs CPU-bound work (a signature, a canonical form, a PDF: milliseconds each) without
+/// holding up the other requests of an async worker: on a multi-threaded runtime the worker
+/// hands its other tasks on while this runs; elsewhere (tests) it simply runs.
+fn cpu_bound<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
+
 /// What verification found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum VerifyStatus {
     /// Signed by a live key of this issuer, and not revoked.
@@ -27,6 +41,7 @@ pub enum VerifyStatus {
     /// Signed with a key this issuer does not hold (or has retired).
     UnknownKey,
     /// Not a certificate: not JSON-LD of this shape, no proof, or an unreadable QR.
+    #[default]
     Malformed,
 }
 
@@ -62,12 +77,6 @@ pub struct Verification {
     pub vaccine: Option<String>,
     /// The day given.
     pub date: Option<String>,
-}
-
-impl Default for VerifyStatus {
-    fn default() -> Self {
-        Self::Malformed
-    }
 }
 
 /// Signs and checks certificates with a key ring, as the issuer `did:web` of the public host.
@@ -151,6 +160,10 @@ impl Issuer {
 
     /// Checks a credential's proof against the ring's live keys.
     pub fn verify_document(&self, document: &Value) -> Verification {
+        cpu_bound(|| self.verify_now(document))
+    }
+
+    fn verify_now(&self, document: &Value) -> Verification {
         let ring = match self.ring() {
             Ok(ring) => ring,
             Err(_) => return Verification::default(),
@@ -177,9 +190,8 @@ impl Issuer {
             date: text("/evidence/0/date"),
             ..Verification::default()
         };
-        let result = sehat_certificate::verify(document, &|method: &str| {
-            ring.verifying_key(method)
-        });
+        let result =
+            sehat_certificate::verify(document, &|method: &str| ring.verifying_key(method));
         match result {
             Ok(_) => outcome.status = VerifyStatus::Valid,
             Err(sehat_certificate::VerifyError::UnknownKey(_)) => {
@@ -207,7 +219,7 @@ impl Issuer {
     /// The QR code alone, as a PNG.
     pub fn qr_png(&self, certificate: &StoredCertificate) -> Result<Vec<u8>, ApiError> {
         let payload = self.qr_payload(certificate)?;
-        sehat_render::qr_png(&payload, 4)
+        cpu_bound(|| sehat_render::qr_png(&payload, 4))
             .map_err(|e| ApiError::from(DomainError::Internal(e.to_string().into())))
     }
 
@@ -217,7 +229,8 @@ impl Issuer {
         live: &[StoredCertificate],
         latest: &StoredCertificate,
     ) -> Result<Vec<u8>, ApiError> {
-        super::document::certificate_pdf(live, latest, &self.qr_payload(latest)?, &self.public_url)
+        let payload = self.qr_payload(latest)?;
+        cpu_bound(|| super::document::certificate_pdf(live, latest, &payload, &self.public_url))
     }
 
     /// The revocation list, signed with the current key.
@@ -247,9 +260,8 @@ impl Issuer {
         let b = &facts.beneficiary;
         let c = &facts.center;
         let rfc = |at: OffsetDateTime| at.format(&Rfc3339).unwrap_or_default();
-        let iso = |d: time::Date| {
-            format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
-        };
+        let iso =
+            |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
         let given = facts.given_at.to_offset(time::UtcOffset::UTC);
         let effective_until = facts
             .dose
@@ -304,6 +316,12 @@ impl Issuer {
 
 impl CertificateSigner for Issuer {
     fn sign(&self, facts: &CertificateFacts) -> Result<String, DomainError> {
+        cpu_bound(|| self.sign_now(facts))
+    }
+}
+
+impl Issuer {
+    fn sign_now(&self, facts: &CertificateFacts) -> Result<String, DomainError> {
         let unsigned = sehat_certificate::credential(&self.facts(facts), &self.did);
         let ring = self.ring()?;
         let (key_id, key) = ring.signer();

@@ -89,10 +89,7 @@ async fn current(
     id: BeneficiaryRef,
 ) -> Result<(Vec<StoredCertificate>, StoredCertificate), ApiError> {
     let all = state.store.certificates(id).await?;
-    let live: Vec<StoredCertificate> = all
-        .into_iter()
-        .filter(|c| c.revoked_at.is_none())
-        .collect();
+    let live: Vec<StoredCertificate> = all.into_iter().filter(|c| c.revoked_at.is_none()).collect();
     let latest = live
         .iter()
         .max_by_key(|c| (c.dose, c.issued_at))
@@ -327,8 +324,9 @@ async fn revocation_list(State(state): State<AppState>) -> Result<Response, ApiE
         .certificates
         .revocation_list(&entries, state.clock.now())?;
     let mut response = Json(document).into_response();
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
+    response.headers_mut().insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
     Ok(response)
 }

@@ -20,8 +20,8 @@ use sehat_domain::beneficiary::{
 };
 use sehat_domain::booking::{Appointment, AppointmentNo, BookingRequest, BookingStatus};
 use sehat_domain::identity::MobileHash;
-use sehat_domain::immunization::{CovidStatus, DoseRecord, covid_status};
 use sehat_domain::ids::{AppointmentId, CenterId, SessionId};
+use sehat_domain::immunization::{CovidStatus, DoseRecord, covid_status};
 use sehat_domain::master::{GENDERS, PHOTO_ID_TYPES};
 use sehat_domain::schedule::{DosePool, Session};
 use sehat_domain::store::{Registration, RescheduleRequest};
@@ -377,7 +377,10 @@ pub(crate) async fn beneficiary_items(
 }
 
 fn beneficiary_item(b: &Beneficiary, status: &CovidStatus) -> BeneficiaryItem {
-    let day = |d: Option<time::Date>| d.map(sehat_domain::values::format_cowin_date).unwrap_or_default();
+    let day = |d: Option<time::Date>| {
+        d.map(sehat_domain::values::format_cowin_date)
+            .unwrap_or_default()
+    };
     BeneficiaryItem {
         beneficiary_reference_id: b.reference_id.to_string(),
         name: b.name.clone(),

@@ -227,7 +227,10 @@ fn actor_of(claims: &Claims, parts: &Parts, state: &AppState) -> Actor {
         ),
         Role::Beneficiary => Actor::account(&claims.sub, origin),
         Role::Vaccinator => Actor::vaccinator(
-            claims.sub.strip_prefix("vaccinator:").unwrap_or(&claims.sub),
+            claims
+                .sub
+                .strip_prefix("vaccinator:")
+                .unwrap_or(&claims.sub),
             origin,
         ),
     }

@@ -241,7 +241,11 @@ async fn a_booking_app_finds_a_centre_logs_in_books_downloads_the_slip_and_cance
             .to_owned();
         let (status, dose2) = client.send("POST", "/api/v2/appointment/schedule", Some(json!({
             "dose": 2, "session_id": session["session_id"], "slot": "01:00PM-03:00PM", "beneficiaries": [second]}))).await;
-        assert_eq!((status, dose2["errorCode"].as_str()), (400, Some("VACCIN0001")), "{dose2}");
+        assert_eq!(
+            (status, dose2["errorCode"].as_str()),
+            (400, Some("VACCIN0001")),
+            "{dose2}"
+        );
         let (_, calendar) = client.send("GET", &calendar_path, None).await;
         let now = calendar["centers"][0]["sessions"]
             .as_array()

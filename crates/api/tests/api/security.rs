@@ -855,10 +855,16 @@ async fn one_family_never_reads_or_changes_another_familys_objects_on_any_route(
         }
         // B's fourth person is vaccinated today at this centre (a walk-in), by B's centre's
         // vaccinator; another centre's vaccinator plays the attacker on the vaccinator routes.
-        let today = app.admin("POST", &format!("/admin/v1/centers/{centre}/sessions"), Some(json!({
+        let today = app
+            .admin(
+                "POST",
+                &format!("/admin/v1/centers/{centre}/sessions"),
+                Some(json!({
             "from": "2026-03-01", "to": "2026-03-01", "vaccine": "COVISHIELD", "min_age": 18,
             "capacity_online": 10, "capacity_walkin": 5, "capacity_dose1": 10,
-            "slots": [{"name": "Evening", "timings": "17:00-19:00", "capacity": 10}]}))).await;
+            "slots": [{"name": "Evening", "timings": "17:00-19:00", "capacity": 10}]})),
+            )
+            .await;
         assert_eq!(today.status, StatusCode::CREATED, "{}", today.json);
         let victim_desk = crate::vaccination::vaccinator(&app, centre, "8796561501").await;
         let (elsewhere, _) = app
@@ -866,8 +872,14 @@ async fn one_family_never_reads_or_changes_another_familys_objects_on_any_route(
             .await;
         let attacker_desk = crate::vaccination::vaccinator(&app, elsewhere, "8796561502").await;
         let seated = app
-            .call("POST", "/api/v2/vaccinator/onspots/schedule", Some(&victim_desk),
-                Some(json!({"center_id": centre, "beneficiary_reference_id": people[3], "dose": 1})))
+            .call(
+                "POST",
+                "/api/v2/vaccinator/onspots/schedule",
+                Some(&victim_desk),
+                Some(
+                    json!({"center_id": centre, "beneficiary_reference_id": people[3], "dose": 1}),
+                ),
+            )
             .await;
         assert_eq!(seated.status, StatusCode::OK, "{}", seated.json);
         let given = app

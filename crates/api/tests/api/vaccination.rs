@@ -6,8 +6,8 @@
 
 use crate::common::{TestApp, sha256_hex};
 use axum::http::StatusCode;
-use serde_json::{Value, json};
 use sehat_store::testing::backends;
+use serde_json::{Value, json};
 
 const VACCINATOR_MOBILE: &str = "9812345678";
 const FAMILY_MOBILE: &str = "9876501234";
@@ -27,11 +27,17 @@ async fn centre(app: &TestApp, name: &str) -> (i64, String, i64) {
         .await;
     assert_eq!(centre.status, StatusCode::CREATED, "{}", centre.json);
     let id = centre.json["center_id"].as_i64().unwrap();
-    let opened = app.admin("POST", &format!("/admin/v1/centers/{id}/sessions"), Some(json!({
-        "from": "2026-03-02", "to": "2026-03-02", "vaccine": "COVISHIELD", "min_age": 18,
-        "capacity_online": 20, "capacity_walkin": 3, "capacity_dose1": 10,
-        "slots": [{"name": "Morning", "timings": "9AM-5PM", "capacity": 20}]
-    }))).await;
+    let opened = app
+        .admin(
+            "POST",
+            &format!("/admin/v1/centers/{id}/sessions"),
+            Some(json!({
+                "from": "2026-03-02", "to": "2026-03-02", "vaccine": "COVISHIELD", "min_age": 18,
+                "capacity_online": 20, "capacity_walkin": 3, "capacity_dose1": 10,
+                "slots": [{"name": "Morning", "timings": "9AM-5PM", "capacity": 20}]
+            })),
+        )
+        .await;
     assert_eq!(opened.status, StatusCode::CREATED, "{}", opened.json);
     let session = &opened.json["sessions"][0];
     (
@@ -51,7 +57,11 @@ pub(crate) async fn vaccinator(app: &TestApp, centre: i64, mobile: &str) -> Stri
         )
         .await;
     assert_eq!(added.status, StatusCode::CREATED, "{}", added.json);
-    assert_eq!(added.json["mobile"], format!("******{}", &mobile[6..]), "masked");
+    assert_eq!(
+        added.json["mobile"],
+        format!("******{}", &mobile[6..]),
+        "masked"
+    );
     login(app, mobile).await.expect("a vaccinator token")
 }
 
@@ -103,7 +113,13 @@ async fn person(app: &TestApp, token: &str, name: &str, photo_id: &str) -> Strin
         .to_owned()
 }
 
-async fn book(app: &TestApp, token: &str, session: &str, who: &str, dose: u8) -> (StatusCode, Value) {
+async fn book(
+    app: &TestApp,
+    token: &str,
+    session: &str,
+    who: &str,
+    dose: u8,
+) -> (StatusCode, Value) {
     let reply = app
         .call(
             "POST",
@@ -115,7 +131,13 @@ async fn book(app: &TestApp, token: &str, session: &str, who: &str, dose: u8) ->
     (reply.status, reply.json)
 }
 
-async fn vaccinate(app: &TestApp, token: &str, centre: i64, who: &str, dose: u8) -> (StatusCode, Value) {
+async fn vaccinate(
+    app: &TestApp,
+    token: &str,
+    centre: i64,
+    who: &str,
+    dose: u8,
+) -> (StatusCode, Value) {
     let reply = app
         .call(
             "POST",
@@ -129,11 +151,16 @@ async fn vaccinate(app: &TestApp, token: &str, centre: i64, who: &str, dose: u8)
 }
 
 fn code(reply: &(StatusCode, Value)) -> (u16, &str) {
-    (reply.0.as_u16(), reply.1["errorCode"].as_str().unwrap_or(""))
+    (
+        reply.0.as_u16(),
+        reply.1["errorCode"].as_str().unwrap_or(""),
+    )
 }
 
 async fn verify(app: &TestApp, body: Value) -> Value {
-    let reply = app.call("POST", "/api/v2/certificate/verify", None, Some(body)).await;
+    let reply = app
+        .call("POST", "/api/v2/certificate/verify", None, Some(body))
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.json);
     reply.json
 }
@@ -179,28 +206,61 @@ async fn a_booked_dose_is_recorded_once_certified_verified_corrected_and_revoked
 
         let given = vaccinate(&app, &desk, centre_id, &asha, 1).await;
         assert_eq!(given.0, StatusCode::OK, "{}", given.1);
-        assert_eq!(given.1["appointment_id"], booked.1["appointment_confirmation_no"]);
-        assert_eq!((given.1["dose"].as_u64(), given.1["total_doses"].as_u64()), (Some(1), Some(2)));
+        assert_eq!(
+            given.1["appointment_id"],
+            booked.1["appointment_confirmation_no"]
+        );
+        assert_eq!(
+            (given.1["dose"].as_u64(), given.1["total_doses"].as_u64()),
+            (Some(1), Some(2))
+        );
         let certificate_id = given.1["certificate_id"].as_str().unwrap().to_owned();
         let again = vaccinate(&app, &desk, centre_id, &asha, 1).await;
         assert_eq!(code(&again), (409, "VACCIN0003"), "{}", again.1);
 
         // The family sees the record, and the completed appointment can no longer be cancelled.
-        let mine = app.call("GET", "/api/v2/appointment/beneficiaries", Some(&family), None).await;
+        let mine = app
+            .call(
+                "GET",
+                "/api/v2/appointment/beneficiaries",
+                Some(&family),
+                None,
+            )
+            .await;
         let me = &mine.json["beneficiaries"][0];
         assert_eq!(
-            (me["vaccination_status"].as_str(), me["vaccine"].as_str(), me["dose1_date"].as_str(), me["dose2_date"].as_str()),
-            (Some("Partially Vaccinated"), Some("COVISHIELD"), Some("02-03-2026"), Some(""))
+            (
+                me["vaccination_status"].as_str(),
+                me["vaccine"].as_str(),
+                me["dose1_date"].as_str(),
+                me["dose2_date"].as_str()
+            ),
+            (
+                Some("Partially Vaccinated"),
+                Some("COVISHIELD"),
+                Some("02-03-2026"),
+                Some("")
+            )
         );
         // Dose 2 comes 56 days after dose 1 at the earliest.
         let too_soon = book(&app, &family, &session, &asha, 2).await;
-        assert!(matches!(code(&too_soon), (400, "VACCIN0002") | (409, "APPOIN0045") | (400, "APPOIN0042")), "{}", too_soon.1);
+        assert!(
+            matches!(
+                code(&too_soon),
+                (400, "VACCIN0002") | (409, "APPOIN0045") | (400, "APPOIN0042")
+            ),
+            "{}",
+            too_soon.1
+        );
 
         // The certificate: JSON as issued, a PDF, the QR alone.
         let json_reply = download(&app, &family, &asha, "application/vc+ld+json").await;
         assert_eq!(json_reply.status, StatusCode::OK, "{}", json_reply.json);
         let credential = json_reply.json.clone();
-        assert_eq!(credential["evidence"][0]["certificateId"], certificate_id.as_str());
+        assert_eq!(
+            credential["evidence"][0]["certificateId"],
+            certificate_id.as_str()
+        );
         assert_eq!(credential["credentialSubject"]["name"], "सुनीता देवी");
         assert_eq!(credential["evidence"][0]["dose"], 1);
         assert_eq!(credential["proof"]["type"], "Ed25519Signature2018");
@@ -227,13 +287,27 @@ async fn a_booked_dose_is_recorded_once_certified_verified_corrected_and_revoked
         let other = download(&app, &stranger, &asha, "application/json").await;
         assert_eq!(other.status, StatusCode::NOT_FOUND);
         let anonymous = app
-            .call("GET", &format!("/api/v2/registration/certificate/download?beneficiary_reference_id={asha}"), None, None)
+            .call(
+                "GET",
+                &format!(
+                    "/api/v2/registration/certificate/download?beneficiary_reference_id={asha}"
+                ),
+                None,
+                None,
+            )
             .await;
-        assert_eq!((anonymous.status, anonymous.json["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("Unauthenticated access!")));
+        assert_eq!(
+            (anonymous.status, anonymous.json["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("Unauthenticated access!"))
+        );
 
         // Verification: valid as issued, refused after an edit.
         let valid = verify(&app, credential.clone()).await;
-        assert_eq!((valid["valid"].as_bool(), valid["status"].as_str()), (Some(true), Some("VALID")), "{valid}");
+        assert_eq!(
+            (valid["valid"].as_bool(), valid["status"].as_str()),
+            (Some(true), Some("VALID")),
+            "{valid}"
+        );
         assert_eq!(valid["certificateId"], certificate_id.as_str());
         let mut forged = credential.clone();
         forged["credentialSubject"]["name"] = json!("Someone Else");
@@ -244,35 +318,85 @@ async fn a_booked_dose_is_recorded_once_certified_verified_corrected_and_revoked
 
         // A correction re-issues under a new id and revokes the old certificate.
         let corrected = app
-            .admin("POST", &format!("/admin/v1/certificates/{certificate_id}/correct"), Some(json!({"name": "Sunita Devi"})))
+            .admin(
+                "POST",
+                &format!("/admin/v1/certificates/{certificate_id}/correct"),
+                Some(json!({"name": "Sunita Devi"})),
+            )
             .await;
         assert_eq!(corrected.status, StatusCode::OK, "{}", corrected.json);
-        let new_id = corrected.json["certificate_id"].as_str().unwrap().to_owned();
+        let new_id = corrected.json["certificate_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         assert_ne!(new_id, certificate_id);
         let old = verify(&app, credential.clone()).await;
-        assert_eq!((old["valid"].as_bool(), old["status"].as_str()), (Some(false), Some("REVOKED")));
-        let revoked = app.call("POST", "/divoc/api/v1/certificate/revoked", None, Some(credential.clone())).await;
+        assert_eq!(
+            (old["valid"].as_bool(), old["status"].as_str()),
+            (Some(false), Some("REVOKED"))
+        );
+        let revoked = app
+            .call(
+                "POST",
+                "/divoc/api/v1/certificate/revoked",
+                None,
+                Some(credential.clone()),
+            )
+            .await;
         assert_eq!(revoked.status, StatusCode::OK);
-        let current = download(&app, &family, &asha, "application/json").await.json;
+        let current = download(&app, &family, &asha, "application/json")
+            .await
+            .json;
         assert_eq!(current["credentialSubject"]["name"], "Sunita Devi");
-        let not_revoked = app.call("POST", "/divoc/api/v1/certificate/revoked", None, Some(current.clone())).await;
+        let not_revoked = app
+            .call(
+                "POST",
+                "/divoc/api/v1/certificate/revoked",
+                None,
+                Some(current.clone()),
+            )
+            .await;
         assert_eq!(not_revoked.status, StatusCode::NOT_FOUND);
         assert_eq!(verify(&app, current).await["status"], "VALID");
-        let bad = app.call("POST", "/divoc/api/v1/certificate/revoked", None, Some(json!({"x": 1}))).await;
-        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
-        let list = app.call("GET", "/api/v2/certificate/revocations", None, None).await;
-        assert_eq!(list.status, StatusCode::OK);
-        assert!(list.json.to_string().contains(&certificate_id), "{}", list.json);
-        let twice = app
-            .admin("POST", &format!("/admin/v1/certificates/{certificate_id}/correct"), Some(json!({"vaccine_batch": "AB123"})))
+        let bad = app
+            .call(
+                "POST",
+                "/divoc/api/v1/certificate/revoked",
+                None,
+                Some(json!({"x": 1})),
+            )
             .await;
-        assert_eq!((twice.status.as_u16(), twice.json["errorCode"].as_str()), (409, Some("VACCIN0006")));
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+        let list = app
+            .call("GET", "/api/v2/certificate/revocations", None, None)
+            .await;
+        assert_eq!(list.status, StatusCode::OK);
+        assert!(
+            list.json.to_string().contains(&certificate_id),
+            "{}",
+            list.json
+        );
+        let twice = app
+            .admin(
+                "POST",
+                &format!("/admin/v1/certificates/{certificate_id}/correct"),
+                Some(json!({"vaccine_batch": "AB123"})),
+            )
+            .await;
+        assert_eq!(
+            (twice.status.as_u16(), twice.json["errorCode"].as_str()),
+            (409, Some("VACCIN0006"))
+        );
 
         // The issuer's keys are published.
         let did = app.call("GET", "/.well-known/did.json", None, None).await;
         assert_eq!(did.status, StatusCode::OK);
         let method = credential["proof"]["verificationMethod"].as_str().unwrap();
-        assert!(did.json.to_string().contains(method), "{} lists {method}", did.json);
+        assert!(
+            did.json.to_string().contains(method),
+            "{} lists {method}",
+            did.json
+        );
         app.teardown().await;
     }
 }
@@ -290,13 +414,30 @@ async fn roles_stay_apart_and_a_vaccinator_acts_only_at_their_centres() {
 
         // A citizen's token is not a vaccinator's, nor the other way round.
         let citizen = app
-            .call("GET", &format!("/api/v2/vaccinator/beneficiaries/findByMobile?mobile_number={FAMILY_MOBILE}"), Some(&family), None)
+            .call(
+                "GET",
+                &format!(
+                    "/api/v2/vaccinator/beneficiaries/findByMobile?mobile_number={FAMILY_MOBILE}"
+                ),
+                Some(&family),
+                None,
+            )
             .await;
         assert_eq!(citizen.status, StatusCode::UNAUTHORIZED);
-        let desk_as_family = app.call("GET", "/api/v2/appointment/beneficiaries", Some(&desk), None).await;
+        let desk_as_family = app
+            .call(
+                "GET",
+                "/api/v2/appointment/beneficiaries",
+                Some(&desk),
+                None,
+            )
+            .await;
         assert_eq!(desk_as_family.status, StatusCode::UNAUTHORIZED);
         // A mobile without a post gets no vaccinator token.
-        assert_eq!(login(&app, "9000000001").await.unwrap_err().0, StatusCode::FORBIDDEN);
+        assert_eq!(
+            login(&app, "9000000001").await.unwrap_err().0,
+            StatusCode::FORBIDDEN
+        );
 
         // Another centre: 403; an unknown one: APPOIN0006.
         let elsewhere = vaccinate(&app, &desk, satara, &asha, 1).await;
@@ -311,17 +452,31 @@ async fn roles_stay_apart_and_a_vaccinator_acts_only_at_their_centres() {
             .call("POST", "/api/v2/vaccinator/beneficiaries/vaccinate", Some(&desk),
                 Some(json!({"beneficiary_reference_id": asha, "center_id": wai, "vaccine": "COVISHIELD", "vaccine_batch": "x", "dose": 1})))
             .await;
-        assert_eq!((batch.status, batch.json["field"].as_str()), (StatusCode::BAD_REQUEST, Some("vaccine_batch")));
+        assert_eq!(
+            (batch.status, batch.json["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("vaccine_batch"))
+        );
 
         // Found by mobile (masked), seated as a walk-in, vaccinated.
         let found = app
-            .call("GET", &format!("/api/v2/vaccinator/beneficiaries/findByMobile?mobile_number={FAMILY_MOBILE}"), Some(&desk), None)
+            .call(
+                "GET",
+                &format!(
+                    "/api/v2/vaccinator/beneficiaries/findByMobile?mobile_number={FAMILY_MOBILE}"
+                ),
+                Some(&desk),
+                None,
+            )
             .await;
         assert_eq!(found.status, StatusCode::OK, "{}", found.json);
         assert_eq!(found.json["beneficiaries"][0]["mobile_number"], "*****1234");
         let seat = app
-            .call("POST", "/api/v2/vaccinator/onspots/schedule", Some(&desk),
-                Some(json!({"center_id": wai, "beneficiary_reference_id": asha, "dose": 1})))
+            .call(
+                "POST",
+                "/api/v2/vaccinator/onspots/schedule",
+                Some(&desk),
+                Some(json!({"center_id": wai, "beneficiary_reference_id": asha, "dose": 1})),
+            )
             .await;
         assert_eq!(seat.status, StatusCode::OK, "{}", seat.json);
         assert_eq!(seat.json["walkin_left"], 2);
@@ -331,34 +486,66 @@ async fn roles_stay_apart_and_a_vaccinator_acts_only_at_their_centres() {
 
         // On-spot registration, then walk-in seats run out at three.
         let mut people = Vec::new();
-        for (i, id) in ["BCDPE1234F", "CDEPE1234F", "DEFPE1234F"].iter().enumerate() {
+        for (i, id) in ["BCDPE1234F", "CDEPE1234F", "DEFPE1234F"]
+            .iter()
+            .enumerate()
+        {
             let registered = app
                 .call("POST", "/api/v2/vaccinator/beneficiaries/new", Some(&desk), Some(json!({
                     "name": format!("Walk In {i}"), "birth_year": 1970, "gender_id": 1, "mobile_number": format!("98765012{i}0"),
                     "photo_id_type": 6, "photo_id_number": id, "comorbidity_ind": "N", "consent_version": "V1"})))
                 .await;
             assert_eq!(registered.status, StatusCode::OK, "{}", registered.json);
-            people.push(registered.json["beneficiary_reference_id"].as_str().unwrap().to_owned());
+            people.push(
+                registered.json["beneficiary_reference_id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
         }
         for (i, who) in people.iter().enumerate() {
             let seat = app
-                .call("POST", "/api/v2/vaccinator/onspots/schedule", Some(&desk),
-                    Some(json!({"center_id": wai, "beneficiary_reference_id": who, "dose": 1})))
+                .call(
+                    "POST",
+                    "/api/v2/vaccinator/onspots/schedule",
+                    Some(&desk),
+                    Some(json!({"center_id": wai, "beneficiary_reference_id": who, "dose": 1})),
+                )
                 .await;
             if i < 2 {
                 assert_eq!(seat.status, StatusCode::OK, "{}", seat.json);
             } else {
-                assert_eq!((seat.status.as_u16(), seat.json["errorCode"].as_str()), (409, Some("APPOIN0048")));
+                assert_eq!(
+                    (seat.status.as_u16(), seat.json["errorCode"].as_str()),
+                    (409, Some("APPOIN0048"))
+                );
             }
         }
 
         // A deactivated post stops acting at once.
-        let posts = app.admin("GET", &format!("/admin/v1/centers/{wai}/vaccinators"), None).await;
-        let post = posts.json["vaccinators"][0]["vaccinator_id"].as_i64().unwrap();
-        let off = app.admin("POST", &format!("/admin/v1/centers/{wai}/vaccinators/{post}/deactivate"), None).await;
+        let posts = app
+            .admin("GET", &format!("/admin/v1/centers/{wai}/vaccinators"), None)
+            .await;
+        let post = posts.json["vaccinators"][0]["vaccinator_id"]
+            .as_i64()
+            .unwrap();
+        let off = app
+            .admin(
+                "POST",
+                &format!("/admin/v1/centers/{wai}/vaccinators/{post}/deactivate"),
+                None,
+            )
+            .await;
         assert_eq!(off.status, StatusCode::OK, "{}", off.json);
         let after = app
-            .call("GET", &format!("/api/v2/vaccinator/beneficiaries/findByMobile?mobile_number={FAMILY_MOBILE}"), Some(&desk), None)
+            .call(
+                "GET",
+                &format!(
+                    "/api/v2/vaccinator/beneficiaries/findByMobile?mobile_number={FAMILY_MOBILE}"
+                ),
+                Some(&desk),
+                None,
+            )
             .await;
         assert_eq!(after.status, StatusCode::UNAUTHORIZED);
         app.teardown().await;
@@ -372,14 +559,25 @@ async fn fifty_vaccinators_racing_on_one_dose_make_one_record_and_one_certificat
         let (centre_id, session, _) = centre(&app, "PHC Wai").await;
         let family = app.family(FAMILY_MOBILE).await;
         let asha = person(&app, &family, "Asha Patil", "ABCPE1234F").await;
-        assert_eq!(book(&app, &family, &session, &asha, 1).await.0, StatusCode::OK);
+        assert_eq!(
+            book(&app, &family, &session, &asha, 1).await.0,
+            StatusCode::OK
+        );
         app.clock.advance(time::Duration::days(1));
         let desk = vaccinator(&app, centre_id, VACCINATOR_MOBILE).await;
         let calls = (0..50).map(|_| vaccinate(&app, &desk, centre_id, &asha, 1));
         let replies = futures_util::future::join_all(calls).await;
         let ok = replies.iter().filter(|r| r.0 == StatusCode::OK).count();
-        let duplicate = replies.iter().filter(|r| code(r) == (409, "VACCIN0003")).count();
-        assert_eq!((ok, duplicate), (1, 49), "{:?}", replies.iter().map(|r| r.0).collect::<Vec<_>>());
+        let duplicate = replies
+            .iter()
+            .filter(|r| code(r) == (409, "VACCIN0003"))
+            .count();
+        assert_eq!(
+            (ok, duplicate),
+            (1, 49),
+            "{:?}",
+            replies.iter().map(|r| r.0).collect::<Vec<_>>()
+        );
         assert_eq!(app.db.number("SELECT COUNT(*) FROM immunizations").await, 1);
         assert_eq!(app.db.number("SELECT COUNT(*) FROM certificates").await, 1);
         app.teardown().await;
