@@ -54,6 +54,7 @@ pub(crate) fn certificate_pdf(
     live: &[StoredCertificate],
     latest: &StoredCertificate,
     qr_payload: &[u8],
+    id_line: &str,
     public_url: &str,
 ) -> Result<Vec<u8>, ApiError> {
     let parse = |c: &StoredCertificate| -> Result<Value, ApiError> {
@@ -123,8 +124,8 @@ pub(crate) fn certificate_pdf(
             name: &name,
             age: &age,
             gender: &gender,
-            id_label: "Beneficiary Reference ID",
-            masked_id: &reference_id,
+            id_label: "ID Verified",
+            masked_id: id_line,
             reference_id: &reference_id,
         },
         doses: &doses,

@@ -13,7 +13,6 @@ use serde::Serialize;
 use serde_json::Value;
 use std::sync::RwLock;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use utoipa::ToSchema;
 
 /// Runs CPU-bound work (a signature, a canonical form, a PDF: milliseconds each) without
@@ -223,14 +222,18 @@ impl Issuer {
             .map_err(|e| ApiError::from(DomainError::Internal(e.to_string().into())))
     }
 
-    /// The PDF of a person's current certificates: every dose, and the QR of `latest`.
+    /// The PDF of a person's current certificates: every dose, the QR of `latest`, and the
+    /// person's photo ID masked (`id_line`).
     pub fn pdf(
         &self,
         live: &[StoredCertificate],
         latest: &StoredCertificate,
+        id_line: &str,
     ) -> Result<Vec<u8>, ApiError> {
         let payload = self.qr_payload(latest)?;
-        cpu_bound(|| super::document::certificate_pdf(live, latest, &payload, &self.public_url))
+        cpu_bound(|| {
+            super::document::certificate_pdf(live, latest, &payload, id_line, &self.public_url)
+        })
     }
 
     /// The revocation list, signed with the current key.
@@ -259,7 +262,13 @@ impl Issuer {
     fn facts(&self, facts: &CertificateFacts) -> VaccinationFacts {
         let b = &facts.beneficiary;
         let c = &facts.center;
-        let rfc = |at: OffsetDateTime| at.format(&Rfc3339).unwrap_or_default();
+        // Milliseconds, as DIVOC's certificates write instants.
+        let rfc = |at: OffsetDateTime| {
+            at.format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+            ))
+            .unwrap_or_default()
+        };
         let iso =
             |d: time::Date| format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day());
         let given = facts.given_at.to_offset(time::UtcOffset::UTC);

@@ -119,7 +119,9 @@ pub(crate) async fn certificate_response(
         ),
         Wanted::Pdf => (
             "application/pdf",
-            state.certificates.pdf(&live, &latest)?,
+            state
+                .certificates
+                .pdf(&live, &latest, &photo_id_line(state, id).await?)?,
             format!("certificate-{}.pdf", latest.id),
         ),
     };
@@ -131,6 +133,16 @@ pub(crate) async fn certificate_response(
         headers.insert(CONTENT_DISPOSITION, value);
     }
     Ok(response)
+}
+
+/// The person's photo ID as the PDF prints it: its type and its last four characters.
+async fn photo_id_line(state: &AppState, id: BeneficiaryRef) -> Result<String, ApiError> {
+    let (person, _) = state.store.beneficiary_account(id).await?;
+    let kind = sehat_domain::master::PHOTO_ID_TYPES
+        .iter()
+        .find(|t| t.id == person.photo_id_type)
+        .map_or("Photo ID", |t| t.name);
+    Ok(format!("{kind} {}", person.masked_photo_id()))
 }
 
 /// The issuer's DID document: its live `Ed25519VerificationKey2018` keys (a verifier resolves a
