@@ -5,6 +5,7 @@
 //! report. A run with a gate broken fails, whatever its speed.
 
 mod baseline;
+mod certification;
 pub mod dataset;
 pub(crate) mod load;
 pub(crate) mod scenarios;
@@ -360,6 +361,10 @@ async fn bench_backend(
     scenarios.insert("booking_rush".into(), rush(&mut bench).await?);
     scenarios.insert("mixed_rush".into(), mixed(&mut bench).await?);
     scenarios.insert("registration".into(), registration(&mut bench).await?);
+    let (certified, certification_gates) =
+        certification::run(&bench.store, &gazetteer, &identity, args.seconds).await?;
+    scenarios.insert("certification".into(), certified);
+    bench.gates.extend(certification_gates);
     let memory = memory(&bench, idle_rss).await?;
     let gates = std::mem::take(&mut bench.gates);
     let Bench { server, store, .. } = bench;
