@@ -65,9 +65,9 @@ pub fn verify_file(config: &Config, file: &Path) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let issuer = issuer(config)?;
     let verification = if bytes.starts_with(b"%PDF") {
-        qr_text(sehat_render::read_qr_pdf(&bytes), &issuer)
+        issuer.verify_scanned(sehat_render::read_qr_pdf(&bytes))
     } else if bytes.starts_with(b"\x89PNG") {
-        qr_text(sehat_render::read_qr_png(&bytes), &issuer)
+        issuer.verify_scanned(sehat_render::read_qr_png(&bytes))
     } else {
         match serde_json::from_slice(&bytes) {
             Ok(document) => issuer.verify_document(&document),
@@ -94,21 +94,5 @@ pub fn verify_file(config: &Config, file: &Path) -> anyhow::Result<()> {
         Ok(())
     } else {
         anyhow::bail!("the certificate is not valid: {}", status.describe())
-    }
-}
-
-fn qr_text(
-    decoded: Result<Vec<u8>, sehat_render::RenderError>,
-    issuer: &Issuer,
-) -> sehat_api::certificates::issuer::Verification {
-    match decoded {
-        Ok(bytes) => {
-            let text = String::from_utf8_lossy(&bytes).into_owned();
-            issuer.verify_submission(&serde_json::json!({ "qr": text }))
-        }
-        Err(e) => sehat_api::certificates::issuer::Verification {
-            reason: Some(format!("no readable QR code: {e}")),
-            ..Default::default()
-        },
     }
 }

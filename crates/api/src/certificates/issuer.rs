@@ -157,6 +157,23 @@ impl Issuer {
         self.verify_document(&document)
     }
 
+    /// Checks what a QR reader decoded (from a PDF page or a picture).
+    pub fn verify_scanned(
+        &self,
+        decoded: Result<Vec<u8>, sehat_render::RenderError>,
+    ) -> Verification {
+        match decoded {
+            Ok(bytes) => {
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                self.verify_submission(&serde_json::json!({ "qr": text }))
+            }
+            Err(e) => Verification {
+                reason: Some(format!("no readable QR code: {e}")),
+                ..Verification::default()
+            },
+        }
+    }
+
     /// Checks a credential's proof against the ring's live keys.
     pub fn verify_document(&self, document: &Value) -> Verification {
         cpu_bound(|| self.verify_now(document))

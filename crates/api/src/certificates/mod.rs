@@ -239,19 +239,81 @@ pub struct VerifyReply {
     /// Why, for anything but `VALID`.
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
+    /// For `MALFORMED` (answered 400): `VACCIN0008`, as every CoWIN-family error.
+    #[serde(rename = "errorCode", skip_serializing_if = "Option::is_none")]
+    error_code: Option<&'static str>,
+    /// For `MALFORMED`: the reason, as every CoWIN-family error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
-/// Verify a certificate: the signed credential itself, or `{"qr": "<the QR code's text>"}` as a
-/// scanner reads it (DIVOC's zipped payload, or WHO DDCC's `B64:` form). The proof is checked
-/// against the issuer's live keys, then the revocation list. Always 200 with a status, except a
-/// body that is not JSON (400).
-#[utoipa::path(post, path = "/api/v2/certificate/verify", tag = "certificates", request_body = Object,
-    responses((status = 200, body = VerifyReply), (status = 400, body = ErrorBody)))]
+/// A certificate handed to `verify`: its JSON (or `{"qr"}`), its PDF, or a PNG of its QR code.
+#[derive(Debug)]
+pub enum Submission {
+    /// `application/json`.
+    Json(Value),
+    /// `application/pdf`: the certificate's PDF, whose QR code is read.
+    Pdf(bytes::Bytes),
+    /// `image/png`: a picture of the QR code.
+    Png(bytes::Bytes),
+}
+
+impl axum::extract::FromRequest<AppState> for Submission {
+    type Rejection = ApiError;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
+        let kind = request
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .unwrap_or_default();
+        let limit = state.config.body_limit_bytes;
+        let read = |request| crate::http::extract::read_body(request, limit);
+        match kind.as_str() {
+            "application/pdf" => Ok(Self::Pdf(read(request).await?)),
+            "image/png" => Ok(Self::Png(read(request).await?)),
+            k if k == "application/json" || k.ends_with("+json") => Ok(Self::Json(
+                crate::http::extract::from_json_slice(&read(request).await?)?,
+            )),
+            _ => Err(ApiError::unsupported_media_type()),
+        }
+    }
+}
+
+/// Verify a certificate: the signed credential itself, `{"qr": "<the QR code's text>"}` as a
+/// scanner reads it (DIVOC's zipped payload, or WHO DDCC's `B64:` form), the certificate's PDF
+/// (`Content-Type: application/pdf`) or a PNG of its QR code (`image/png`). The proof is checked
+/// against the issuer's live keys, then the revocation list: 200 with the status. Something
+/// that is no certificate (`MALFORMED`: not this credential's shape, no proof, an unreadable QR
+/// code or PDF) is 400 `VACCIN0008`, with the same fields.
+#[utoipa::path(post, path = "/api/v2/certificate/verify", tag = "certificates",
+    request_body(content(
+        (Object = "application/json"),
+        (Vec<u8> = "application/pdf"),
+        (Vec<u8> = "image/png"))),
+    responses((status = 200, body = VerifyReply),
+        (status = 400, description = "VACCIN0008: not a certificate (the verify fields with status MALFORMED), or a body that is not JSON", body = ErrorBody),
+        (status = 415, body = ErrorBody)))]
 async fn verify_certificate(
     State(state): State<AppState>,
-    ApiJson(body): ApiJson<Value>,
-) -> Result<Json<VerifyReply>, ApiError> {
-    let outcome = state.certificates.verify_submission(&body);
+    submission: Submission,
+) -> Result<Response, ApiError> {
+    let issuer = &state.certificates;
+    let outcome = match submission {
+        Submission::Json(body) => issuer.verify_submission(&body),
+        Submission::Pdf(bytes) => issuer.verify_scanned(sehat_render::read_qr_pdf(&bytes)),
+        Submission::Png(bytes) => issuer.verify_scanned(sehat_render::read_qr_png(&bytes)),
+    };
     let mut status = outcome.status;
     if status == VerifyStatus::Valid
         && let Some(id) = outcome.certificate_id.as_deref()
@@ -259,14 +321,18 @@ async fn verify_certificate(
     {
         status = VerifyStatus::Revoked;
     }
-    Ok(Json(VerifyReply {
+    let reason = (status != VerifyStatus::Valid).then(|| {
+        outcome
+            .reason
+            .clone()
+            .unwrap_or_else(|| status.describe().to_owned())
+    });
+    let malformed = status == VerifyStatus::Malformed;
+    let reply = VerifyReply {
         valid: status == VerifyStatus::Valid,
-        reason: (status != VerifyStatus::Valid).then(|| {
-            outcome
-                .reason
-                .clone()
-                .unwrap_or_else(|| status.describe().to_owned())
-        }),
+        error_code: malformed.then_some("VACCIN0008"),
+        error: if malformed { reason.clone() } else { None },
+        reason,
         status,
         certificate_id: outcome.certificate_id,
         name: outcome.name,
@@ -274,7 +340,13 @@ async fn verify_certificate(
         total_doses: outcome.total_doses,
         vaccine: outcome.vaccine,
         date: outcome.date,
-    }))
+    };
+    let code = if malformed {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok((code, Json(reply)).into_response())
 }
 
 /// Whether this deployment revoked the certificate `id` (an id it never issued is not revoked).

@@ -313,8 +313,42 @@ async fn a_booked_dose_is_recorded_once_certified_verified_corrected_and_revoked
         forged["credentialSubject"]["name"] = json!("Someone Else");
         let refused = verify(&app, forged).await;
         assert_eq!(refused["status"], "INVALID_SIGNATURE", "{refused}");
-        let malformed = verify(&app, json!({"qr": "not a certificate"})).await;
-        assert_eq!(malformed["status"], "MALFORMED");
+        let malformed = app
+            .call(
+                "POST",
+                "/api/v2/certificate/verify",
+                None,
+                Some(json!({"qr": "not a certificate"})),
+            )
+            .await;
+        assert_eq!(
+            (
+                malformed.status.as_u16(),
+                malformed.json["errorCode"].as_str(),
+                malformed.json["status"].as_str()
+            ),
+            (400, Some("VACCIN0008"), Some("MALFORMED"))
+        );
+        // The PDF itself verifies; a truncated one is no certificate.
+        for (bytes, expected) in [
+            (pdf.bytes.clone(), 200),
+            (pdf.bytes.slice(..pdf.bytes.len() / 2), 400),
+        ] {
+            let request = axum::http::Request::builder()
+                .method("POST")
+                .uri("/api/v2/certificate/verify")
+                .header("content-type", "application/pdf")
+                .body(axum::body::Body::from(bytes))
+                .unwrap();
+            let reply = app.send(request).await;
+            assert_eq!(reply.status.as_u16(), expected, "{}", reply.json);
+        }
+        // The family was told the certificate is ready, with its id.
+        let told = app
+            .db
+            .number(&format!("SELECT COUNT(*) FROM outbox WHERE payload LIKE '%Certificate {certificate_id} is ready%'"))
+            .await;
+        assert_eq!(told, 1);
 
         // A correction re-issues under a new id and revokes the old certificate.
         let corrected = app
