@@ -617,3 +617,61 @@ async fn fifty_vaccinators_racing_on_one_dose_make_one_record_and_one_certificat
         app.teardown().await;
     }
 }
+
+#[tokio::test]
+async fn walk_in_seats_never_go_past_the_session_s_walk_in_capacity_at_any_concurrency() {
+    for backend in backends() {
+        let app = TestApp::sandbox(backend).await;
+        let (centre_id, _, _) = centre(&app, "PHC Wai").await;
+        app.clock.advance(time::Duration::days(1));
+        let desk = vaccinator(&app, centre_id, VACCINATOR_MOBILE).await;
+        let mut people = Vec::new();
+        for i in 0..20 {
+            let registered = app
+                .call("POST", "/api/v2/vaccinator/beneficiaries/new", Some(&desk), Some(json!({
+                    "name": format!("Walk In {i}"), "birth_year": 1970, "gender_id": 1,
+                    "mobile_number": format!("97650{:05}", i / 4), "photo_id_type": 6,
+                    "photo_id_number": format!("ABC{}E{:04}F", ["P", "C", "H", "F"][i % 4], 1000 + i),
+                    "comorbidity_ind": "N", "consent_version": "V1"})))
+                .await;
+            assert_eq!(registered.status, StatusCode::OK, "{}", registered.json);
+            people.push(
+                registered.json["beneficiary_reference_id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+        }
+        let seats = people.iter().map(|who| {
+            app.call(
+                "POST",
+                "/api/v2/vaccinator/onspots/schedule",
+                Some(&desk),
+                Some(json!({"center_id": centre_id, "beneficiary_reference_id": who, "dose": 1})),
+            )
+        });
+        let replies = futures_util::future::join_all(seats).await;
+        let seated = replies
+            .iter()
+            .filter(|r| r.status == StatusCode::OK)
+            .count();
+        let full = replies
+            .iter()
+            .filter(|r| r.json["errorCode"] == "APPOIN0048")
+            .count();
+        assert_eq!(
+            (seated, full),
+            (3, 17),
+            "{:?}",
+            replies.iter().map(|r| &r.json).collect::<Vec<_>>()
+        );
+        assert_eq!(app.db.number("SELECT COUNT(*) FROM walkins").await, 3);
+        assert_eq!(
+            app.db
+                .number("SELECT SUM(walkin_booked) FROM sessions")
+                .await,
+            3
+        );
+        app.teardown().await;
+    }
+}
