@@ -77,7 +77,8 @@ pub fn sign(
     proof.insert("created".into(), json!(created));
     proof.insert("verificationMethod".into(), json!(verification_method));
     proof.insert("proofPurpose".into(), json!("assertionMethod"));
-    let signing_input = signing_input(&proof, credential)?;
+    let proof_hash = signed_proof_hash(&proof)?;
+    let signing_input = signing_input_with(proof_hash, credential)?;
     let signature = key.sign(&signing_input);
     proof.insert(
         "jws".into(),
@@ -92,12 +93,42 @@ pub fn sign(
     Ok(Value::Object(signed))
 }
 
-/// `base64url(header) + "." + SHA-256(c14n(proof options)) ‖ SHA-256(c14n(credential))`.
-fn signing_input(proof: &Map<String, Value>, credential: &Value) -> Result<Vec<u8>, CanonError> {
+/// `SHA-256(c14n(proof options))`: the proof without its `jws`, in the security v2 context.
+fn proof_hash(proof: &Map<String, Value>) -> Result<[u8; 32], CanonError> {
     let mut options = proof.clone();
     options.remove("jws");
     options.insert("@context".into(), json!(SECURITY_V2));
-    let proof_hash = Sha256::digest(canonical_nquads(&Value::Object(options))?.as_bytes());
+    Ok(Sha256::digest(canonical_nquads(&Value::Object(options))?.as_bytes()).into())
+}
+
+/// The proof options' hash when signing: the same for every certificate one key signs within
+/// a second (`created` has seconds precision), so a signer issuing hundreds a second
+/// canonicalises it once per second. Verification computes it every time.
+fn signed_proof_hash(proof: &Map<String, Value>) -> Result<[u8; 32], CanonError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static RECENT: OnceLock<Mutex<HashMap<String, [u8; 32]>>> = OnceLock::new();
+    let key = serde_json::to_string(proof).unwrap_or_default();
+    let recent = RECENT.get_or_init(Mutex::default);
+    if let Some(hash) = recent.lock().ok().and_then(|m| m.get(&key).copied()) {
+        return Ok(hash);
+    }
+    let hash = proof_hash(proof)?;
+    if let Ok(mut m) = recent.lock() {
+        if m.len() >= 64 {
+            m.clear();
+        }
+        m.insert(key, hash);
+    }
+    Ok(hash)
+}
+
+/// `base64url(header) + "." + SHA-256(c14n(proof options)) ‖ SHA-256(c14n(credential))`.
+fn signing_input(proof: &Map<String, Value>, credential: &Value) -> Result<Vec<u8>, CanonError> {
+    signing_input_with(proof_hash(proof)?, credential)
+}
+
+fn signing_input_with(proof_hash: [u8; 32], credential: &Value) -> Result<Vec<u8>, CanonError> {
     let document_hash = Sha256::digest(canonical_nquads(credential)?.as_bytes());
     let mut input = URL_SAFE_NO_PAD.encode(JWS_HEADER).into_bytes();
     input.push(b'.');
