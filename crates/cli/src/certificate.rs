@@ -63,6 +63,13 @@ pub fn retire_key(config: &Config, id: &str) -> anyhow::Result<()> {
 /// `certificate verify FILE`: prints the verification as JSON; fails unless it is valid.
 pub fn verify_file(config: &Config, file: &Path) -> anyhow::Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let keys = config.keys.certificate_keys_dir();
+    // Verifying never makes keys: without this deployment's keys nothing can be checked.
+    anyhow::ensure!(
+        keys.join("keys.json").exists(),
+        "no certificate keys in {} (run this where the server's data directory is, or set keys.certificate_keys_dir)",
+        keys.display()
+    );
     let issuer = issuer(config)?;
     let verification = if bytes.starts_with(b"%PDF") {
         issuer.verify_scanned(sehat_render::read_qr_pdf(&bytes))

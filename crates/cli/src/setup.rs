@@ -431,6 +431,12 @@ pub async fn serve(config: &Config, demo: bool, reset: bool) -> anyhow::Result<(
         notifier,
     )
     .with_certificates(crate::certificate::issuer(config)?);
+    if config.server.public_url.is_none() && !demo {
+        tracing::warn!(
+            public_url = %config.server.public_url(),
+            "server.public_url is not set: certificates are issued by did:web of this address, which verifiers elsewhere cannot resolve; set it to the deployment's https address"
+        );
+    }
     Feed::start(&state, true);
     let feed = state.feed.clone();
     let stopping = tokio_util::sync::CancellationToken::new();

@@ -200,6 +200,33 @@ pub fn check_dose(
     Ok(())
 }
 
+/// Checks that a person's recorded doses of `schedule`'s series still follow each other by its
+/// intervals (after a correction changed a date): each dose at least the interval after the one
+/// before it.
+pub fn check_series(history: &[DoseRecord], schedule: &DoseSchedule) -> Result<(), DomainError> {
+    let mut series: Vec<&DoseRecord> = history
+        .iter()
+        .filter(|r| r.series == schedule.series)
+        .collect();
+    series.sort_by_key(|r| r.dose);
+    for pair in series.windows(2) {
+        let (before, after) = (pair[0], pair[1]);
+        let earliest = before.date.saturating_add(time::Duration::days(i64::from(
+            schedule.min_days_before(after.dose),
+        )));
+        if after.date < earliest {
+            return Err(DomainError::invalid(
+                "date",
+                format!(
+                    "dose {} on {} and dose {} on {} break the series' interval",
+                    before.dose, before.date, after.dose, after.date
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Where a person stands in the COVID-19 series, as CoWIN v2's beneficiary list shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CovidStatus {
@@ -379,6 +406,22 @@ mod tests {
             rule(check_dose(&history, &mr, 2, date!(2026 - 01 - 02))),
             Rule::DoseOutOfOrder { expected: 1 }
         );
+    }
+
+    #[test]
+    fn a_corrected_date_must_keep_the_series_intervals() {
+        let s = covishield();
+        let mut history = vec![
+            given(&s, 1, date!(2026 - 01 - 01)),
+            given(&s, 2, date!(2026 - 03 - 01)),
+        ];
+        assert!(check_series(&history, &s).is_ok());
+        history[0].date = date!(2026 - 02 - 01);
+        assert!(check_series(&history, &s).is_err(), "dose 2 now too early");
+        history[0].date = date!(2026 - 03 - 05);
+        assert!(check_series(&history, &s).is_err(), "dose 1 after dose 2");
+        history[0].date = date!(2026 - 01 - 04);
+        assert!(check_series(&history, &s).is_ok());
     }
 
     #[test]

@@ -749,7 +749,28 @@ impl SqlStore {
             )
             .job(account)
         };
-        if movers.len() == active.len() {
+        // A dose given on this appointment stays where it was given: with anyone completed,
+        // the others leave for a new appointment. The movers' rows are claimed first, so a
+        // dose recorded meanwhile (another node) makes this a conflict to retry, not a move.
+        let completed = current
+            .beneficiaries
+            .iter()
+            .any(|b| b.status == BookingStatus::Completed);
+        let claimed = on_tx!(tx, c => {
+            let mut q = QueryBuilder::new("UPDATE appointment_beneficiaries SET updated_at = ");
+            q.push_bind(now).push(" WHERE status = 'ACTIVE' AND completed_at IS NULL AND appointment_no = ").push_bind(current.number.get());
+            q.push(" AND beneficiary_id IN (");
+            let mut list = q.separated(", ");
+            for m in &movers {
+                list.push_bind(m.get());
+            }
+            q.push(")");
+            q.build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error)
+        })?;
+        if usize::try_from(claimed).ok() != Some(movers.len()) {
+            return Err(DomainError::Conflict(crate::db::RETRYABLE.into()));
+        }
+        if movers.len() == active.len() && !completed {
             enqueue(tx, &moved(current.number)).await?;
             on_tx!(tx, c => sqlx::query(
                 "UPDATE appointments SET center_id = $2, session_id = $3, slot_id = $4, updated_at = $5 WHERE number = $1")
@@ -760,7 +781,7 @@ impl SqlStore {
         // Some of the family move: they leave this appointment for a new one.
         on_tx!(tx, c => {
             let mut q = QueryBuilder::new("UPDATE appointment_beneficiaries SET status = 'RESCHEDULED', updated_at = ");
-            q.push_bind(now).push(" WHERE status = 'ACTIVE' AND appointment_no = ").push_bind(current.number.get());
+            q.push_bind(now).push(" WHERE status = 'ACTIVE' AND completed_at IS NULL AND appointment_no = ").push_bind(current.number.get());
             q.push(" AND beneficiary_id IN (");
             let mut list = q.separated(", ");
             for m in &movers {

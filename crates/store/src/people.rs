@@ -206,7 +206,7 @@ impl BeneficiaryStore for SqlStore {
         // Age limits were checked at booking: the year of birth cannot move under a booking.
         if stored.birth_year != r.person.birth_year.get() {
             let booked: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar(
-                "SELECT appointment_no FROM appointment_beneficiaries WHERE beneficiary_id = $1 AND status = 'ACTIVE'")
+                "SELECT appointment_no FROM appointment_beneficiaries WHERE beneficiary_id = $1 AND status = 'ACTIVE' AND completed_at IS NULL")
                 .bind(r.reference_id.get()).fetch_optional(c).await.map_err(db_error))?;
             if booked.is_some() {
                 return Err(DomainError::Rule(Rule::HasActiveAppointment));
@@ -284,7 +284,7 @@ impl BeneficiaryStore for SqlStore {
             return Err(DomainError::NotFound("beneficiary"));
         }
         let active: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar(
-            "SELECT appointment_no FROM appointment_beneficiaries WHERE beneficiary_id = $1 AND status = 'ACTIVE'")
+            "SELECT appointment_no FROM appointment_beneficiaries WHERE beneficiary_id = $1 AND status = 'ACTIVE' AND completed_at IS NULL")
             .bind(id.get()).fetch_optional(c).await.map_err(db_error))?;
         if active.is_some() {
             return Err(DomainError::Rule(Rule::HasActiveAppointment));

@@ -13,7 +13,7 @@ use sehat_domain::booking::AppointmentNo;
 use sehat_domain::identity::MobileHash;
 use sehat_domain::ids::{CenterId, SessionId};
 use sehat_domain::immunization::{
-    Batch, DoseId, DoseRecord, DoseSchedule, VaccinatorId, check_dose,
+    Batch, DoseId, DoseRecord, DoseSchedule, VaccinatorId, check_dose, check_series,
 };
 use sehat_domain::outbox::NewJob;
 use sehat_domain::vaccination::{
@@ -342,10 +342,20 @@ impl VaccinationStore for SqlStore {
         let mut tx = self.begin_write().await?;
         let now = tx.now;
         let today = self.clock.today();
-        type SessionRow = (Uuid, String, i64, i64, String, i64, Option<i64>);
+        type SessionRow = (
+            Uuid,
+            String,
+            i64,
+            i64,
+            String,
+            i64,
+            Option<i64>,
+            Option<i64>,
+        );
         let sessions: Vec<SessionRow> = on_tx!(&mut tx, c => sqlx::query_as(
-            "SELECT se.id, se.vaccine_code, se.capacity_walkin, se.walkin_booked, se.status, se.min_age, se.max_age \
-             FROM sessions se WHERE se.center_id = $1 AND se.date = $2 ORDER BY se.vaccine_code")
+            "SELECT se.id, se.vaccine_code, se.capacity_walkin, se.walkin_booked, se.status, se.min_age, se.max_age, se.dose \
+             FROM sessions se JOIN centers ce ON ce.id = se.center_id \
+             WHERE se.center_id = $1 AND se.date = $2 AND ce.active ORDER BY se.vaccine_code")
             .bind(walkin.center_id.0).bind(today)
             .fetch_all(c).await.map_err(db_error))?;
         let open: Vec<&SessionRow> = sessions.iter().filter(|s| s.4 == "OPEN").collect();
@@ -366,7 +376,17 @@ impl VaccinationStore for SqlStore {
                 }
             },
         };
-        let (session_id, vaccine_code, capacity, booked, _, min_age, max_age) = session.clone();
+        let (session_id, vaccine_code, capacity, booked, _, min_age, max_age, only_dose) =
+            session.clone();
+        if only_dose.is_some_and(|d| d != i64::from(walkin.dose)) {
+            return Err(DomainError::invalid(
+                "dose",
+                format!(
+                    "today's session is for dose {} only",
+                    only_dose.unwrap_or(0)
+                ),
+            ));
+        }
         let schedule = schedule_of(schedules, &vaccine_code)?;
         lock_beneficiaries(&mut tx, &[walkin.beneficiary]).await?;
         let birth_year: Option<i64> = on_tx!(&mut tx, c => sqlx::query_scalar(
@@ -486,6 +506,18 @@ impl VaccinationStore for SqlStore {
     ) -> Result<StoredCertificate, DomainError> {
         let mut tx = self.begin_write().await?;
         let now = tx.now;
+        // The corrected record must still fit the person's series, checked against the records
+        // as they are now (the person's row locked: no dose is recorded meanwhile).
+        lock_beneficiaries(&mut tx, &[corrected.beneficiary]).await?;
+        let mut history = doses_in(&mut tx, &[corrected.beneficiary]).await?;
+        for record in &mut history {
+            if record.id == corrected.id {
+                *record = corrected.clone();
+            }
+        }
+        if let Some(schedule) = schedule_in(&mut tx, &corrected.vaccine_code).await? {
+            check_series(&history, &schedule)?;
+        }
         let revoked = on_tx!(&mut tx, c => sqlx::query(
             "UPDATE certificates SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL AND immunization_id = $3")
             .bind(old.as_str()).bind(now).bind(corrected.id.0)

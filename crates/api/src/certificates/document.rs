@@ -86,7 +86,15 @@ pub(crate) fn certificate_pdf(
             vaccine: text(d, "/evidence/0/vaccine"),
             manufacturer: text(d, "/evidence/0/manufacturer"),
             batch: text(d, "/evidence/0/batch"),
-            date: day(&text(d, "/evidence/0/date")),
+            // The day in India, as recorded (the instant in `date` is UTC).
+            date: day(&{
+                let start = text(d, "/evidence/0/effectiveStart");
+                if start.is_empty() {
+                    text(d, "/evidence/0/date")
+                } else {
+                    start
+                }
+            }),
             by: text(d, "/evidence/0/verifier/name"),
             centre: text(d, "/evidence/0/facility/name"),
             centre_address: address(d, "/evidence/0/facility/address"),

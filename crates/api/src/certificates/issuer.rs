@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 /// Runs CPU-bound work (a signature, a canonical form, a PDF: milliseconds each) without
 /// holding up the other requests of an async worker: on a multi-threaded runtime the worker
 /// hands its other tasks on while this runs; elsewhere (tests) it simply runs.
-fn cpu_bound<T>(work: impl FnOnce() -> T) -> T {
+pub(crate) fn cpu_bound<T>(work: impl FnOnce() -> T) -> T {
     match tokio::runtime::Handle::try_current() {
         Ok(handle) if handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
             tokio::task::block_in_place(work)

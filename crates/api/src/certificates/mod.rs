@@ -18,6 +18,7 @@ use crate::cowin_v1::loose::reference_id;
 use crate::error::{ApiError, ErrorBody};
 use crate::http::auth::BeneficiaryToken;
 use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::rate_limit::PublicCaller;
 use axum::Json;
 use axum::extract::State;
 use axum::http::header::{ACCEPT, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
@@ -25,6 +26,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use sehat_domain::DomainError;
 use sehat_domain::beneficiary::BeneficiaryRef;
+use sehat_domain::store::Store;
 use sehat_domain::vaccination::{CertificateId, StoredCertificate};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -62,34 +64,55 @@ pub enum Wanted {
 }
 
 impl Wanted {
-    /// The first type of `Accept` that sehat serves; the PDF otherwise.
+    /// The type of `Accept` that sehat serves with the highest `q`; the PDF on a tie, for
+    /// `*/*`, and without `Accept` (CoWIN's download answers a PDF).
     pub fn from_headers(headers: &HeaderMap) -> Self {
         let accept = headers
             .get(ACCEPT)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        accept
-            .split(',')
-            .map(|part| part.split(';').next().unwrap_or("").trim())
-            .find_map(|kind| match kind {
-                "application/pdf" => Some(Self::Pdf),
-                "application/vc+ld+json" | "application/ld+json" | "application/json" => {
-                    Some(Self::Json)
+        let mut best: Option<(u16, Self)> = None;
+        for part in accept.split(',') {
+            let mut fields = part.split(';');
+            let kind = fields.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = fields
+                .filter_map(|f| f.trim().strip_prefix("q="))
+                .filter_map(|q| q.trim().parse::<f32>().ok())
+                .next()
+                .unwrap_or(1.0);
+            // Thousandths, so that ties compare exactly.
+            let q = (q.clamp(0.0, 1.0) * 1000.0).round() as u16;
+            let wanted = match kind.as_str() {
+                "application/pdf" | "*/*" | "application/*" => Self::Pdf,
+                "application/vc+ld+json" | "application/ld+json" | "application/json" => Self::Json,
+                "image/png" | "image/*" => Self::Png,
+                _ => continue,
+            };
+            let better = match best {
+                None => q > 0,
+                Some((best_q, best_kind)) => {
+                    q > best_q || (q == best_q && wanted == Self::Pdf && best_kind != Self::Pdf)
                 }
-                "image/png" => Some(Self::Png),
-                _ => None,
-            })
-            .unwrap_or(Self::Pdf)
+            };
+            if better {
+                best = Some((q, wanted));
+            }
+        }
+        best.map_or(Self::Pdf, |(_, wanted)| wanted)
     }
 }
 
 /// The person's current certificates, and the one a download names: the latest dose's.
 async fn current(
-    state: &AppState,
+    store: &dyn Store,
     id: BeneficiaryRef,
+    shown: &(dyn Fn(&StoredCertificate) -> bool + Sync),
 ) -> Result<(Vec<StoredCertificate>, StoredCertificate), ApiError> {
-    let all = state.store.certificates(id).await?;
-    let live: Vec<StoredCertificate> = all.into_iter().filter(|c| c.revoked_at.is_none()).collect();
+    let all = store.certificates(id).await?;
+    let live: Vec<StoredCertificate> = all
+        .into_iter()
+        .filter(|c| c.revoked_at.is_none() && shown(c))
+        .collect();
     let latest = live
         .iter()
         .max_by_key(|c| (c.dose, c.issued_at))
@@ -98,14 +121,17 @@ async fn current(
     Ok((live, latest))
 }
 
-/// The certificate of a person as `wanted` (shared with the vaccinator's download). The caller
-/// has checked that it may see it.
+/// The certificate of a person as `wanted` (shared with the vaccinator's download), read through
+/// the caller's `store` (its reads are audited under the caller's name), of the certificates
+/// `shown` lets the caller see.
 pub(crate) async fn certificate_response(
     state: &AppState,
+    store: &dyn Store,
     id: BeneficiaryRef,
     wanted: Wanted,
+    shown: &(dyn Fn(&StoredCertificate) -> bool + Sync),
 ) -> Result<Response, ApiError> {
-    let (live, latest) = current(state, id).await?;
+    let (live, latest) = current(store, id, shown).await?;
     let (kind, body, name): (&str, Vec<u8>, String) = match wanted {
         Wanted::Json => (
             "application/vc+ld+json",
@@ -121,7 +147,7 @@ pub(crate) async fn certificate_response(
             "application/pdf",
             state
                 .certificates
-                .pdf(&live, &latest, &photo_id_line(state, id).await?)?,
+                .pdf(&live, &latest, &photo_id_line(store, id).await?)?,
             format!("certificate-{}.pdf", latest.id),
         ),
     };
@@ -136,8 +162,8 @@ pub(crate) async fn certificate_response(
 }
 
 /// The person's photo ID as the PDF prints it: its type and its last four characters.
-async fn photo_id_line(state: &AppState, id: BeneficiaryRef) -> Result<String, ApiError> {
-    let (person, _) = state.store.beneficiary_account(id).await?;
+async fn photo_id_line(store: &dyn Store, id: BeneficiaryRef) -> Result<String, ApiError> {
+    let (person, _) = store.beneficiary_account(id).await?;
     let kind = sehat_domain::master::PHOTO_ID_TYPES
         .iter()
         .find(|t| t.id == person.photo_id_type)
@@ -180,7 +206,7 @@ async fn family_download(
     }
     // Another family's id is not found, exactly as an id that does not exist.
     auth.store.beneficiary(&auth.account, id).await?;
-    certificate_response(state, id, wanted).await
+    certificate_response(state, auth.store.as_ref(), id, wanted, &|_| true).await
 }
 
 /// Download a family member's certificate (token of the public OTP login): the PDF by default,
@@ -189,7 +215,8 @@ async fn family_download(
 /// family's id answers 404 as an unknown one.
 #[utoipa::path(get, path = "/api/v2/registration/certificate/public/download", tag = "certificates", params(CertificateQuery),
     security(("token" = [])),
-    responses((status = 200, description = "the certificate (PDF, JSON or PNG by `Accept`)", content_type = "application/pdf"),
+    responses((status = 200, description = "the certificate: the PDF, the signed credential or the QR code, by `Accept`",
+            content((Vec<u8> = "application/pdf"), (Object = "application/vc+ld+json"), (Vec<u8> = "image/png"))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn download_public(
     auth: BeneficiaryToken,
@@ -203,7 +230,8 @@ async fn download_public(
 /// The same download for the protected API's token.
 #[utoipa::path(get, path = "/api/v2/registration/certificate/download", tag = "certificates", params(CertificateQuery),
     security(("token" = [])),
-    responses((status = 200, description = "the certificate (PDF, JSON or PNG by `Accept`)", content_type = "application/pdf"),
+    responses((status = 200, description = "the certificate: the PDF, the signed credential or the QR code, by `Accept`",
+            content((Vec<u8> = "application/pdf"), (Object = "application/vc+ld+json"), (Vec<u8> = "image/png"))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn download_protected(
     auth: BeneficiaryToken,
@@ -303,16 +331,21 @@ impl axum::extract::FromRequest<AppState> for Submission {
         (Vec<u8> = "image/png"))),
     responses((status = 200, body = VerifyReply),
         (status = 400, description = "VACCIN0008: not a certificate (the verify fields with status MALFORMED), or a body that is not JSON", body = ErrorBody),
-        (status = 415, body = ErrorBody)))]
+        (status = 415, body = ErrorBody), (status = 429, body = ErrorBody)))]
 async fn verify_certificate(
+    _: PublicCaller,
     State(state): State<AppState>,
     submission: Submission,
 ) -> Result<Response, ApiError> {
     let issuer = &state.certificates;
     let outcome = match submission {
         Submission::Json(body) => issuer.verify_submission(&body),
-        Submission::Pdf(bytes) => issuer.verify_scanned(sehat_render::read_qr_pdf(&bytes)),
-        Submission::Png(bytes) => issuer.verify_scanned(sehat_render::read_qr_png(&bytes)),
+        Submission::Pdf(bytes) => {
+            issuer.verify_scanned(issuer::cpu_bound(|| sehat_render::read_qr_pdf(&bytes)))
+        }
+        Submission::Png(bytes) => {
+            issuer.verify_scanned(issuer::cpu_bound(|| sehat_render::read_qr_png(&bytes)))
+        }
     };
     let mut status = outcome.status;
     if status == VerifyStatus::Valid
@@ -383,7 +416,31 @@ async fn divoc_revoked(
                 "the body must be a certificate with evidence[0].certificateId",
             )
         })?;
-    if revoked(&state, &id).await? {
+    let Ok(certificate) = CertificateId::parse(&id) else {
+        return Err(ApiError::invalid(
+            "evidence[0].certificateId",
+            "is not a certificate id of this issuer",
+        ));
+    };
+    // Matched as DIVOC matches: the certificate id, with the dose and the person it names.
+    let stated_dose = body.pointer("/evidence/0/dose").and_then(Value::as_u64);
+    let stated_ref = body.pointer("/credentialSubject/refId").and_then(|v| {
+        v.as_str()
+            .map(str::to_owned)
+            .or_else(|| v.as_i64().map(|n| n.to_string()))
+    });
+    let is_revoked = match state.store.certificate(&certificate).await {
+        Ok(c) => {
+            c.revoked_at.is_some()
+                && stated_dose.is_none_or(|d| d == u64::from(c.dose))
+                && stated_ref
+                    .as_deref()
+                    .is_none_or(|r| r == c.beneficiary.to_string())
+        }
+        Err(DomainError::NotFound(_)) => false,
+        Err(other) => return Err(other.into()),
+    };
+    if is_revoked {
         Ok((
             StatusCode::OK,
             Json(serde_json::json!({ "previousCertificateId": id, "revoked": true })),

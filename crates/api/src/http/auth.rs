@@ -154,18 +154,20 @@ impl TokenKeys {
     }
 
     /// A vaccinator token for a mobile holding posts at `centers` (the token names them for
-    /// clients; every request reads the active posts again).
+    /// clients; every request reads the active posts again), under the desk system's partner
+    /// key `key_id` (revoking the key ends the token, as a guest's).
     pub fn vaccinator(
         &self,
         now: i64,
         mobile: &MobileHash,
         centers: Vec<i64>,
+        key_id: &str,
     ) -> Result<String, ApiError> {
         let mut claims = self.claims(
             now,
             format!("vaccinator:{}", mobile.as_str()),
             Role::Vaccinator,
-            (None, None),
+            (None, Some(key_id.to_owned())),
             self.beneficiary_ttl,
         );
         claims.ctr = centers;

@@ -362,7 +362,8 @@ async fn vaccinate(
 /// alone (`Accept: image/png`). Anyone else's answers as an unknown id.
 #[utoipa::path(get, path = "/api/v2/vaccinator/certificate/download", tag = "vaccinator", params(ReferenceQuery),
     security(("token" = [])),
-    responses((status = 200, description = "the certificate (PDF, JSON or PNG by `Accept`)", content_type = "application/pdf"),
+    responses((status = 200, description = "the certificate: the PDF, the signed credential or the QR code, by `Accept`",
+            content((Vec<u8> = "application/pdf"), (Object = "application/vc+ld+json"), (Vec<u8> = "image/png"))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn download_certificate(
     auth: VaccinatorToken,
@@ -372,14 +373,21 @@ async fn download_certificate(
 ) -> Result<Response, ApiError> {
     let wanted = Wanted::from_headers(&headers);
     let id = reference_id("beneficiary_reference_id", &q.beneficiary_reference_id)?;
+    // Only the doses given at the vaccinator's centres: another centre's certificate is not
+    // the desk's to hand over.
     let doses = auth.store.doses(&[id]).await?;
-    let mine = doses
+    let mine: Vec<_> = doses
         .iter()
-        .any(|d| auth.posts.iter().any(|p| p.center_id == d.center_id));
-    if !mine {
+        .filter(|d| auth.posts.iter().any(|p| p.center_id == d.center_id))
+        .map(|d| d.id)
+        .collect();
+    if mine.is_empty() {
         return Err(ApiError::not_found("certificate"));
     }
-    certificate_response(&state, id, wanted).await
+    certificate_response(&state, auth.store.as_ref(), id, wanted, &|c| {
+        mine.contains(&c.dose_id)
+    })
+    .await
 }
 
 /// A centre id that exists: `APPOIN0006` otherwise.

@@ -70,7 +70,8 @@ pub struct VaccinatorTokenReply {
 }
 
 /// Confirm the vaccinator's OTP (its SHA-256 hex, or the six digits): a vaccinator token for the
-/// centres of their active posts. 403 `USRAUT0009` when the mobile holds no active post.
+/// centres of their active posts, which stops working when the desk system's key is revoked.
+/// 403 `USRAUT0009` when the mobile holds no active post.
 #[utoipa::path(post, path = "/api/v2/auth/vaccinator/confirmOTP", tag = "vaccinator", request_body = OtpConfirmation,
     params(("x-api-key" = String, Header, description = "the desk system's partner API key")),
     responses((status = 200, body = VaccinatorTokenReply), (status = 400, body = ErrorBody),
@@ -82,7 +83,7 @@ async fn confirm_vaccinator_otp(
     partner: Result<PartnerApp, ApiError>,
     ApiJson(body): ApiJson<OtpConfirmation>,
 ) -> Result<Json<VaccinatorTokenReply>, ApiError> {
-    partner?;
+    let partner = partner?;
     let (mobile, _) = identity::redeem_otp(
         state.store.as_ref(),
         &state.identity,
@@ -97,9 +98,11 @@ async fn confirm_vaccinator_otp(
         return Err(DomainError::Rule(Rule::NotAVaccinator).into());
     }
     let centers: Vec<i64> = posts.iter().map(|p| p.center_id.0).collect();
-    let token =
-        state
-            .tokens
-            .vaccinator(state.clock.now().unix_timestamp(), &mobile, centers.clone())?;
+    let token = state.tokens.vaccinator(
+        state.clock.now().unix_timestamp(),
+        &mobile,
+        centers.clone(),
+        &partner.key.id,
+    )?;
     Ok(Json(VaccinatorTokenReply { token, centers }))
 }
