@@ -694,8 +694,17 @@ impl SqlStore {
             r.to.beneficiaries.clone()
         };
         if movers.is_empty() {
+            let done = current
+                .beneficiaries
+                .iter()
+                .any(|b| b.status == BookingStatus::Completed);
             return Err(DomainError::Conflict(
-                "the appointment has been cancelled".into(),
+                if done {
+                    "the appointment is completed: its dose is recorded"
+                } else {
+                    "the appointment has been cancelled"
+                }
+                .into(),
             ));
         }
         if let Some(stranger) = movers.iter().find(|m| !active.contains(m)) {

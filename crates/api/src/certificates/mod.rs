@@ -471,3 +471,35 @@ async fn revocation_list(State(state): State<AppState>) -> Result<Response, ApiE
     );
     Ok(response)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wanted(accept: Option<&str>) -> Wanted {
+        let mut headers = HeaderMap::new();
+        if let Some(accept) = accept {
+            headers.insert(
+                ACCEPT,
+                HeaderValue::from_str(accept).unwrap_or(HeaderValue::from_static("")),
+            );
+        }
+        Wanted::from_headers(&headers)
+    }
+
+    #[test]
+    fn accept_is_ranked_by_q_with_the_pdf_first_on_a_tie() {
+        assert_eq!(wanted(None), Wanted::Pdf);
+        assert_eq!(wanted(Some("application/json")), Wanted::Json);
+        assert_eq!(wanted(Some("application/vc+ld+json")), Wanted::Json);
+        assert_eq!(wanted(Some("image/png")), Wanted::Png);
+        // axios's default: JSON and */* at the same q, so the PDF as CoWIN answers.
+        assert_eq!(
+            wanted(Some("application/json, text/plain, */*")),
+            Wanted::Pdf
+        );
+        assert_eq!(wanted(Some("application/json, */*;q=0.8")), Wanted::Json);
+        assert_eq!(wanted(Some("application/pdf;q=0, image/png")), Wanted::Png);
+        assert_eq!(wanted(Some("text/html")), Wanted::Pdf);
+    }
+}

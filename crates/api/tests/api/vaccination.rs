@@ -242,6 +242,12 @@ async fn a_booked_dose_is_recorded_once_certified_verified_corrected_and_revoked
                 Some("")
             )
         );
+        // The completed appointment stays where the dose was given.
+        let moved = app
+            .call("POST", "/api/v2/appointment/reschedule", Some(&family),
+                Some(json!({"appointment_id": booked.1["appointment_confirmation_no"], "session_id": session, "slot": "09:00AM-05:00PM"})))
+            .await;
+        assert_eq!(moved.status, StatusCode::CONFLICT, "{}", moved.json);
         // Dose 2 comes 56 days after dose 1 at the earliest.
         let too_soon = book(&app, &family, &session, &asha, 2).await;
         assert!(
