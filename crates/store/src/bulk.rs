@@ -3,7 +3,7 @@
 //! benchmark rounds. Rows go in as multi-row inserts in large transactions; nothing here is on
 //! a request path.
 
-use crate::db::{SqlStore, db_error, on_pool, on_tx};
+use crate::db::{SqlStore, Tx, db_error, on_pool, on_tx};
 use sehat_domain::DomainError;
 use sqlx::QueryBuilder;
 use time::Date;
@@ -153,6 +153,21 @@ const fn rows_per_insert(columns: usize) -> usize {
     30_000 / columns
 }
 
+/// Rows inserted with their ids leave PostgreSQL's identity sequence behind: move it past them,
+/// so that rows made afterwards (a centre from the admin API) get fresh ids. SQLite takes the
+/// largest id by itself.
+async fn advance_identity(tx: &mut Tx, table: &str) -> Result<(), DomainError> {
+    if let crate::db::TxInner::Postgres(c) = &mut tx.inner {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT setval(pg_get_serial_sequence('{table}', 'id'), GREATEST((SELECT MAX(id) FROM {table}), 1))"
+        )))
+        .execute(&mut **c)
+        .await
+        .map_err(db_error)?;
+    }
+    Ok(())
+}
+
 impl SqlStore {
     /// Inserts centres.
     pub async fn bulk_centers(&self, rows: &[BulkCenter], now: i64) -> Result<(), DomainError> {
@@ -169,6 +184,7 @@ impl SqlStore {
                 })
                 .build().execute(c).await.map(|_| ()).map_err(db_error))?;
         }
+        advance_identity(&mut tx, "centers").await?;
         tx.commit().await
     }
 
@@ -202,6 +218,7 @@ impl SqlStore {
                 })
                 .build().execute(c).await.map(|_| ()).map_err(db_error))?;
         }
+        advance_identity(&mut tx, "slots").await?;
         tx.commit().await
     }
 

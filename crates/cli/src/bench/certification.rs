@@ -34,7 +34,7 @@ const DESKS: usize = 32;
 
 /// People seated for each of the two timed runs (more than either can use in its time).
 fn people_per_run(seconds: f64) -> usize {
-    (seconds * 2_500.0).clamp(500.0, 20_000.0) as usize
+    (seconds * 1_200.0).clamp(200.0, 20_000.0) as usize
 }
 
 /// A centre of its own, today's session with walk-in seats for everyone, a vaccinator, and
