@@ -150,6 +150,8 @@ pub struct AppState {
     pub sold_out: Arc<cache::sold_out::SoldOut>,
     /// Signs, checks and draws vaccination certificates.
     pub certificates: Arc<certificates::Issuer>,
+    /// The vaccines' schedules and names, read from the master data on first use.
+    catalogue: Arc<tokio::sync::OnceCell<Arc<sehat_domain::vaccination::VaccineCatalogue>>>,
 }
 
 impl AppState {
@@ -173,6 +175,7 @@ impl AppState {
         let certificates = Arc::new(certificates::Issuer::ephemeral(&config.public_url));
         Self {
             certificates,
+            catalogue: Arc::default(),
             search_cache,
             sold_out,
             limiter: Arc::new(rate_limit::PublicLimiter::new(config.public_limit)),
@@ -185,6 +188,21 @@ impl AppState {
             identity: Arc::new(identity),
             notifier,
         }
+    }
+
+    /// The vaccines' schedules and names (read once; a master-data import happens at start).
+    pub async fn catalogue(
+        &self,
+    ) -> Result<Arc<sehat_domain::vaccination::VaccineCatalogue>, error::ApiError> {
+        let catalogue = self
+            .catalogue
+            .get_or_try_init(|| async {
+                sehat_domain::vaccination::VaccineCatalogue::load(self.store.as_ref())
+                    .await
+                    .map(Arc::new)
+            })
+            .await?;
+        Ok(catalogue.clone())
     }
 
     /// The same state with the deployment's certificate keys (the state starts with a key

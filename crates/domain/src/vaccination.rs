@@ -14,7 +14,7 @@ use crate::error::{DomainError, Rule};
 use crate::facility::Center;
 use crate::identity::{IdentityKey, MobileHash, Sealed};
 use crate::ids::{CenterId, SessionId};
-use crate::immunization::{Batch, DoseId, DoseRecord, DoseSchedule, VaccinatorId, check_dose};
+use crate::immunization::{Batch, DoseId, DoseRecord, DoseSchedule, VaccinatorId};
 use crate::outbox::{JobKind, NewJob};
 use crate::store::Store;
 use crate::values::{Mobile, Name};
@@ -251,14 +251,14 @@ pub trait VaccinationStore: Send + Sync {
     /// Records a dose with its certificate: the dose rules checked again against the records
     /// (a dose is recorded once, whoever races for it), the person's appointment or walk-in
     /// seat for it at this centre today completed (never freed), and the "certificate ready"
-    /// message left in the outbox.
+    /// message left in the outbox. Returns both as stored.
     async fn record_dose(
         &self,
         dose: &DoseRecord,
         schedule: &DoseSchedule,
         certificate: &NewCertificate,
         message: &NewJob,
-    ) -> Result<DoseRecord, DomainError>;
+    ) -> Result<(DoseRecord, StoredCertificate), DomainError>;
     /// The certificates of a person, current and revoked, oldest first.
     async fn certificates(
         &self,
@@ -282,6 +282,43 @@ pub trait VaccinationStore: Send + Sync {
     ) -> Result<Option<crate::ids::AppointmentId>, DomainError>;
     /// Every revoked certificate: `(id, revoked_at ms)`, oldest first.
     async fn revocations(&self) -> Result<Vec<(CertificateId, i64)>, DomainError>;
+}
+
+/// The vaccines' dose schedules and names, as the master data holds them: read once (they change
+/// only with a master-data import) and handed to every vaccination.
+#[derive(Debug, Clone, Default)]
+pub struct VaccineCatalogue {
+    /// Every vaccine's schedule.
+    pub schedules: Vec<DoseSchedule>,
+    names: std::collections::HashMap<String, String>,
+}
+
+impl VaccineCatalogue {
+    /// Reads the schedules and names.
+    pub async fn load(store: &dyn crate::master::ReferenceStore) -> Result<Self, DomainError> {
+        Ok(Self {
+            schedules: store.dose_schedules().await?,
+            names: store
+                .vaccines()
+                .await?
+                .into_iter()
+                .map(|v| (v.code, v.name))
+                .collect(),
+        })
+    }
+
+    /// The schedule of a vaccine (see [`schedule_of`]).
+    pub fn schedule(&self, vaccine_code: &str) -> Result<&DoseSchedule, DomainError> {
+        schedule_of(&self.schedules, vaccine_code)
+    }
+
+    /// A vaccine's name (its code when the master data has none).
+    pub fn name(&self, vaccine_code: &str) -> String {
+        self.names
+            .get(vaccine_code)
+            .cloned()
+            .unwrap_or_else(|| vaccine_code.to_owned())
+    }
 }
 
 /// A dose to record, as the vaccinator gives it.
@@ -318,31 +355,26 @@ pub fn certificate_ready_text(name_first: &str, dose: u8, id: &CertificateId) ->
     format!("sehat: {name_first}'s dose {dose} is recorded. Certificate {id} is ready to download.")
 }
 
-/// Records a dose and issues its certificate: the person, centre and schedule read, the dose
-/// rules checked (again in the store's transaction, so racing vaccinators get one record), the
-/// credential signed, and both stored together with the family's message.
+/// Records a dose and issues its certificate: the person, centre and schedule read, the
+/// credential signed, and both stored together with the family's message in one transaction,
+/// which checks the dose rules against the records (so racing vaccinators get one record).
 pub async fn vaccinate(
     store: &dyn Store,
     signer: &dyn CertificateSigner,
+    catalogue: &VaccineCatalogue,
     request: &Vaccination,
     now: OffsetDateTime,
 ) -> Result<(DoseRecord, StoredCertificate), DomainError> {
     if request.vaccinator.center_id != request.center_id || !request.vaccinator.active {
         return Err(DomainError::Rule(Rule::NotYourCenter));
     }
-    let schedules = store.dose_schedules().await?;
-    let schedule = schedule_of(&schedules, &request.vaccine_code)?;
+    let schedule = catalogue.schedule(&request.vaccine_code)?;
     let (beneficiary, account) = store.beneficiary_account(request.beneficiary).await?;
     let center = store.center(request.center_id).await?;
     let today = now.to_offset(crate::clock::IST).date();
-    let history = store.doses(&[request.beneficiary]).await?;
-    check_dose(&history, schedule, request.dose, today)?;
-    let vaccine_name = store
-        .vaccines()
-        .await?
-        .into_iter()
-        .find(|v| v.code == schedule.vaccine_code)
-        .map_or_else(|| schedule.vaccine_code.clone(), |v| v.name);
+    // The dose rules are checked in the store's transaction, against the records as they are
+    // then: a refused dose costs one signature, a recorded one no extra read.
+    let vaccine_name = catalogue.name(&schedule.vaccine_code);
     let record = DoseRecord {
         id: DoseId::new_random(),
         beneficiary: request.beneficiary,
@@ -384,11 +416,9 @@ pub async fn vaccinate(
         recipient: account,
         payload: certificate_ready_text(&first_name, record.dose, &certificate.id),
     };
-    let recorded = store
+    store
         .record_dose(&record, schedule, &certificate, &message)
-        .await?;
-    let stored = store.certificate(&certificate.id).await?;
-    Ok((recorded, stored))
+        .await
 }
 
 /// Corrects a recorded dose: a new certificate with a new id is signed from the corrected facts
@@ -396,6 +426,7 @@ pub async fn vaccinate(
 pub async fn correct_certificate(
     store: &dyn Store,
     signer: &dyn CertificateSigner,
+    catalogue: &VaccineCatalogue,
     id: &CertificateId,
     correction: &Correction,
     now: OffsetDateTime,
@@ -437,12 +468,7 @@ pub async fn correct_certificate(
         .find(|v| v.id == dose.vaccinator)
         .map(|v| v.name)
         .unwrap_or_default();
-    let vaccine_name = store
-        .vaccines()
-        .await?
-        .into_iter()
-        .find(|v| v.code == dose.vaccine_code)
-        .map_or_else(|| dose.vaccine_code.clone(), |v| v.name);
+    let vaccine_name = catalogue.name(&dose.vaccine_code);
     let given_at = if correction.date.is_some() {
         dose.date.midnight().assume_offset(crate::clock::IST)
     } else {

@@ -438,8 +438,9 @@ impl VaccinationStore for SqlStore {
         schedule: &DoseSchedule,
         certificate: &NewCertificate,
         message: &NewJob,
-    ) -> Result<DoseRecord, DomainError> {
+    ) -> Result<(DoseRecord, StoredCertificate), DomainError> {
         let mut tx = self.begin_write().await?;
+        let issued_at = tx.now;
         lock_beneficiaries(&mut tx, &[dose.beneficiary]).await?;
         let history = doses_in(&mut tx, &[dose.beneficiary]).await?;
         check_dose(&history, schedule, dose.dose, dose.date)?;
@@ -476,7 +477,17 @@ impl VaccinationStore for SqlStore {
             ),
         );
         tx.commit().await?;
-        Ok(recorded)
+        let stored = StoredCertificate {
+            id: certificate.id.clone(),
+            beneficiary: recorded.beneficiary,
+            dose_id: recorded.id,
+            dose: recorded.dose,
+            issued_at,
+            credential: certificate.credential.clone(),
+            revoked_at: None,
+            replaced_by: None,
+        };
+        Ok((recorded, stored))
     }
 
     async fn certificates(

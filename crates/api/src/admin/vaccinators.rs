@@ -207,6 +207,7 @@ async fn correct(
     let replacement = correct_certificate(
         auth.store.as_ref(),
         state.certificates.as_ref(),
+        &*state.catalogue().await?,
         &id,
         &correction,
         state.clock.now(),

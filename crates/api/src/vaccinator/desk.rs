@@ -230,8 +230,11 @@ async fn schedule_on_spot(
         dose: dose_of(&body.dose)?,
         vaccinator: post.id,
     };
-    let schedules = state.store.dose_schedules().await?;
-    let seat = auth.store.take_walkin_seat(&walkin, &schedules).await?;
+    let catalogue = state.catalogue().await?;
+    let seat = auth
+        .store
+        .take_walkin_seat(&walkin, &catalogue.schedules)
+        .await?;
     Ok(Json(OnSpotSeat {
         session_id: seat.session_id.0.to_string(),
         vaccine: seat.vaccine_code,
@@ -334,6 +337,7 @@ async fn vaccinate(
     let (record, certificate) = vaccination::vaccinate(
         auth.store.as_ref(),
         state.certificates.as_ref(),
+        &*state.catalogue().await?,
         &request,
         state.clock.now(),
     )

@@ -242,12 +242,15 @@ pub(crate) async fn run(
         "https://bench.sehat.invalid",
     ));
     let shared: Arc<dyn Store> = Arc::new(store.clone());
+    let catalogue = Arc::new(vaccination::VaccineCatalogue::load(db).await?);
 
     // The core's path: vaccinate() as the desk calls it.
     let (certified, certify_secs) = {
         let (store, issuer, post) = (shared.clone(), issuer.clone(), post.clone());
+        let catalogue = catalogue.clone();
         timed(&people, seconds, move |person| {
             let (store, issuer, post) = (store.clone(), issuer.clone(), post.clone());
+            let catalogue = catalogue.clone();
             async move {
                 let request = Vaccination {
                     beneficiary: person,
@@ -260,6 +263,7 @@ pub(crate) async fn run(
                 vaccination::vaccinate(
                     store.as_ref(),
                     issuer.as_ref(),
+                    &catalogue,
                     &request,
                     time::OffsetDateTime::now_utc(),
                 )
