@@ -8,7 +8,6 @@ mod resilience;
 mod setup;
 
 use clap::{Parser, Subcommand};
-
 use config::{Config, OtpDelivery, Overrides};
 use std::path::PathBuf;
 
