@@ -859,6 +859,25 @@ fn markdown(report: &Value) -> String {
             if sqlite { "(PostgreSQL goal only)" } else { "≥ 5,000/s" },
             if sqlite { "" } else { met(reg >= 5000.0) }
         ));
+        // Certification.
+        let c = &s["certification"];
+        let (doses, verified) = (
+            f(&c["doses_certified_per_second"]),
+            f(&c["verifications_per_second"]),
+        );
+        out.push_str(&format!(
+            "| certification: record, sign and store a dose | {doses:.0} doses/s | {:.0}/s (the same transaction, signed beforehand) | {:.2} | {} | {} |\n",
+            f(&c["database_baseline_per_second"]),
+            f(&c["ratio_to_database"]),
+            if sqlite { "(PostgreSQL goal only)" } else { "≥ 1,000/s" },
+            if sqlite { "" } else { met(doses >= 1000.0) }
+        ));
+        out.push_str(&format!(
+            "| certificate verifications, every core | {verified:.0}/s | {:.0}/s (Ed25519 alone) | {:.2} | ≥ 5,000/s | {} |\n",
+            f(&c["ed25519_only_per_second"]),
+            f(&c["ratio_to_ed25519"]),
+            met(verified >= 5000.0)
+        ));
         // Memory and gates.
         let m = &db["memory"];
         let per = f(&m["kib_per_idle_connection"]);
@@ -919,13 +938,15 @@ fn summary(report: &Value) -> String {
     for db in report["databases"].as_array().into_iter().flatten() {
         let s = &db["scenarios"];
         out.push_str(&format!(
-            "\n  {}: search {}/s ({}× trivial), spread booking {}× database, hot rush {}× database hot slot, registration {}/s, gates {}",
+            "\n  {}: search {}/s ({}× trivial), spread booking {}× database, hot rush {}× database hot slot, registration {}/s, certification {} doses/s and {} verifications/s, gates {}",
             db["backend"].as_str().unwrap_or(""),
             s["search"]["saturation_per_second"],
             s["search"]["ratio_to_trivial"]["median"],
             s["booking_spread"]["ratio_to_database"]["median"],
             s["booking_rush"]["ratio_to_database_hot_slot"]["median"],
             s["registration"]["registrations_per_second"],
+            s["certification"]["doses_certified_per_second"],
+            s["certification"]["verifications_per_second"],
             if db["gates"].as_array().is_some_and(|g| g.iter().all(|g| g["ok"] == Value::Bool(true))) { "hold" } else { "BROKEN" },
         ));
     }
