@@ -18,8 +18,9 @@ const MAX_PAGE_SIDE: f32 = 1_700.0;
 /// The most bytes a page's content may decompress to (a sehat certificate's is under 1 MB).
 const MAX_CONTENT_BYTES: usize = 32 << 20;
 
-/// The most pixels [`read_qr_png`] accepts (64 megapixels).
-const MAX_PNG_PIXELS: u64 = 64 << 20;
+/// The most pixels [`read_qr_png`] accepts (16 megapixels: a phone photo; each pixel costs a few
+/// bytes while decoding, and `verify` takes PNGs from anyone).
+const MAX_PNG_PIXELS: u64 = 16 << 20;
 
 /// The bytes the one QR code in a PNG image holds, exactly as encoded (byte mode gives back
 /// any bytes, UTF-8 or not).
