@@ -474,6 +474,7 @@ async fn the_vaccination_guide_runs_as_written() {
             "certificate: %PDF-",
             "\"proof\":\"Ed25519Signature2018\"",
             "\"status\":\"VALID\"",
+            "{\"pdf\":\"VALID\"}",
             "\"status\":\"REVOKED\"",
             "divoc revoked: 200",
             "vaccination guide: done",
