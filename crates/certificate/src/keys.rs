@@ -157,7 +157,13 @@ impl KeyRing {
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 ring.add_key()?;
-                ring.save()?;
+                // Nodes starting together on one shared, empty directory: the first ring
+                // written wins, and the others read it instead of keeping a key of their own.
+                if !ring.save_first()? {
+                    let (id, _) = ring.signer();
+                    let _ = fs::remove_file(ring.secret_path(id));
+                    return Self::open_or_create(&ring.dir);
+                }
             }
             Err(source) => {
                 return Err(KeyError::Io {
@@ -298,10 +304,33 @@ impl KeyRing {
         Ok(secret)
     }
 
-    fn save(&self) -> Result<(), KeyError> {
-        if self.ephemeral {
-            return Ok(());
+    /// Writes the state file of a new ring unless one appeared meanwhile (`false` then): the
+    /// file is linked into place, which fails when it exists.
+    fn save_first(&self) -> Result<bool, KeyError> {
+        let tmp = self.dir.join(format!(
+            "{STATE_FILE}.{}.{}.new",
+            std::process::id(),
+            hex::encode(rand::random::<[u8; 4]>())
+        ));
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| KeyError::Io { path, source }
+        };
+        fs::write(&tmp, self.state_bytes()?).map_err(io(&tmp))?;
+        let target = self.dir.join(STATE_FILE);
+        let linked = fs::hard_link(&tmp, &target);
+        let _ = fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+            Err(source) => Err(KeyError::Io {
+                path: target,
+                source,
+            }),
         }
+    }
+
+    fn state_bytes(&self) -> Result<Vec<u8>, KeyError> {
         let state = StateFile {
             keys: self
                 .keys
@@ -313,9 +342,18 @@ impl KeyRing {
                 })
                 .collect(),
         };
-        let bytes = serde_json::to_vec_pretty(&state)
-            .map_err(|e| KeyError::Corrupt(format!("{STATE_FILE}: {e}")))?;
-        let tmp = self.dir.join(format!("{STATE_FILE}.tmp"));
+        serde_json::to_vec_pretty(&state)
+            .map_err(|e| KeyError::Corrupt(format!("{STATE_FILE}: {e}")))
+    }
+
+    fn save(&self) -> Result<(), KeyError> {
+        if self.ephemeral {
+            return Ok(());
+        }
+        let bytes = self.state_bytes()?;
+        let tmp = self
+            .dir
+            .join(format!("{STATE_FILE}.{}.tmp", std::process::id()));
         let io = |path: &Path| {
             let path = path.to_path_buf();
             move |source| KeyError::Io { path, source }
@@ -370,6 +408,30 @@ pub fn did_document(did: &str, ring: &KeyRing) -> Value {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nodes_starting_together_on_an_empty_directory_share_one_key() {
+        let dir = tempfile::tempdir().expect("dir");
+        let rings: Vec<String> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| {
+                    let path = dir.path().to_path_buf();
+                    scope.spawn(move || {
+                        let ring = KeyRing::open_or_create(&path).expect("ring");
+                        ring.signer().0.to_owned()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("thread"))
+                .collect()
+        });
+        assert!(rings.iter().all(|id| *id == rings[0]), "{rings:?}");
+        let reopened = KeyRing::open_or_create(dir.path()).expect("ring");
+        assert_eq!(reopened.list().len(), 1);
+        assert_eq!(reopened.signer().0, rings[0]);
+    }
 
     #[test]
     fn a_port_colon_is_percent_encoded() {
