@@ -3,11 +3,6 @@
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
-// The allocator the `sehat` binary uses: JSON-LD expansion allocates heavily (glibc's malloc
-// halves these figures).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::time::{Duration, Instant};
 
 use sehat_certificate::{Address, VaccinationFacts, credential, sign, verify};

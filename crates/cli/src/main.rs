@@ -11,12 +11,6 @@ use clap::{Parser, Subcommand};
 use config::{Config, OtpDelivery, Overrides};
 use std::path::PathBuf;
 
-/// mimalloc: the certificates' JSON-LD canonical forms allocate and free heavily, and with it
-/// a signature or a verification costs half of what it does with the system allocator
-/// (`crates/certificate/examples/throughput.rs`).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// sehat — an open-source platform for public health services: registration, centres and
 /// slots, booking, certificates and consent, behind the APIs partner apps already speak.
 ///
