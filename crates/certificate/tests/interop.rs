@@ -1,5 +1,7 @@
-//! sehat's certificates against an independent implementation: DIVOC's published signer and
-//! verifier (npm certificate-signer-library@2.0.5), through tests/divoc/divoc.js.
+//! sehat's certificates against independent implementations, through tests/divoc/divoc.js:
+//! DIVOC's published signer and verifier (npm certificate-signer-library@2.0.5), JSZip (the zip
+//! reader of DIVOC's verification app) for the QR payload, and Node's own Ed25519 (OpenSSL) for
+//! the signed revocation list.
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
@@ -150,15 +152,11 @@ fn divoc_harness() -> Option<PathBuf> {
     Some(dir)
 }
 
-fn divoc_verifies(dir: &Path, credential: &Value, key: &VerifyingKey, method: &str) -> bool {
-    let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), serde_json::to_vec(credential).unwrap()).unwrap();
+/// Runs a divoc.js command: true on exit 0, false on exit 1 (anything else fails the test).
+fn harness(dir: &Path, args: &[&std::ffi::OsStr]) -> bool {
     let output = Command::new("node")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/divoc/divoc.js"))
-        .arg("verify")
-        .arg(file.path())
-        .arg(bs58::encode(key.as_bytes()).into_string())
-        .arg(method)
+        .args(args)
         .env("NODE_PATH", dir.join("node_modules"))
         .output()
         .unwrap();
@@ -170,6 +168,85 @@ fn divoc_verifies(dir: &Path, credential: &Value, key: &VerifyingKey, method: &s
             String::from_utf8_lossy(&output.stderr)
         ),
     }
+}
+
+#[test]
+fn divocs_zip_reader_unpacks_sehats_qr_payload_to_the_signed_credential() {
+    let Some(dir) = divoc_harness() else { return };
+    let key = SigningKey::from_bytes(&[42; 32]);
+    let credential = sehat_certificate::credential(&common::facts(), "did:web:sehat.example.org");
+    let signed = sign(
+        &credential,
+        &key,
+        "did:web:sehat.example.org#k",
+        time::OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    // The QR code's text, as a scanner decodes it.
+    let text = String::from_utf8(sehat_certificate::qr_payload(&signed).unwrap()).unwrap();
+    let qr = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(qr.path(), &text).unwrap();
+    let out = tempfile::NamedTempFile::new().unwrap();
+    assert!(harness(
+        &dir,
+        &[
+            "unzip-qr".as_ref(),
+            qr.path().as_os_str(),
+            out.path().as_os_str()
+        ]
+    ));
+    let unpacked: Value = serde_json::from_slice(&std::fs::read(out.path()).unwrap()).unwrap();
+    assert_eq!(unpacked, signed);
+}
+
+#[test]
+fn an_independent_ed25519_verifier_accepts_the_revocation_list_and_refuses_an_edit() {
+    let Some(dir) = divoc_harness() else { return };
+    let key = SigningKey::from_bytes(&[7; 32]);
+    let now = time::OffsetDateTime::now_utc();
+    let list = sehat_certificate::revocation_list(
+        "did:web:sehat.example.org",
+        &[("1234567890123".to_owned(), now)],
+        now,
+        &key,
+        "did:web:sehat.example.org#k",
+    )
+    .unwrap();
+    let jws = list["jws"].as_str().unwrap().to_owned();
+    let public = bs58::encode(key.verifying_key().as_bytes()).into_string();
+    assert!(harness(
+        &dir,
+        &["verify-jws".as_ref(), jws.as_ref(), public.as_ref()]
+    ));
+    // Another certificate id in the signed payload.
+    let mut parts: Vec<String> = jws.split('.').map(str::to_owned).collect();
+    let payload =
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, &parts[1])
+            .unwrap();
+    let edited = String::from_utf8(payload)
+        .unwrap()
+        .replace("1234567890123", "1234567890124");
+    parts[1] = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, edited);
+    let forged = parts.join(".");
+    assert!(!harness(
+        &dir,
+        &["verify-jws".as_ref(), forged.as_ref(), public.as_ref()]
+    ));
+}
+
+fn divoc_verifies(dir: &Path, credential: &Value, key: &VerifyingKey, method: &str) -> bool {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), serde_json::to_vec(credential).unwrap()).unwrap();
+    let public = bs58::encode(key.as_bytes()).into_string();
+    harness(
+        dir,
+        &[
+            "verify".as_ref(),
+            file.path().as_os_str(),
+            public.as_ref(),
+            method.as_ref(),
+        ],
+    )
 }
 
 #[test]

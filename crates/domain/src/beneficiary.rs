@@ -386,6 +386,20 @@ impl Beneficiary {
     pub fn masked_photo_id(&self) -> String {
         mask_tail(&self.photo_id_last4)
     }
+
+    /// The photo ID's type as spec 000 names it (`PAN Card`).
+    pub fn photo_id_type_name(&self) -> &'static str {
+        crate::master::PHOTO_ID_TYPES
+            .iter()
+            .find(|t| t.id == self.photo_id_type)
+            .map_or("", |t| t.name)
+    }
+
+    /// The photo ID as documents print it: its type and the masked number
+    /// (`PAN Card *****234F`).
+    pub fn photo_id_line(&self) -> String {
+        format!("{} {}", self.photo_id_type_name(), self.masked_photo_id())
+    }
 }
 
 /// A registration ready to store: the validated person, with identifiers already hashed.

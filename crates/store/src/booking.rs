@@ -158,6 +158,33 @@ async fn any_active(
     Ok(found.is_some())
 }
 
+/// Writes the places of `movers` in an appointment that are still active and not completed:
+/// `RESCHEDULED` when they leave it for another, only their `updated_at` (a row lock) when the
+/// whole appointment moves. Returns how many places it wrote.
+async fn mark_movers(
+    tx: &mut Tx,
+    number: AppointmentNo,
+    movers: &[BeneficiaryRef],
+    leaving: bool,
+    now: i64,
+) -> Result<u64, DomainError> {
+    on_tx!(tx, c => {
+        let mut q = QueryBuilder::new("UPDATE appointment_beneficiaries SET ");
+        if leaving {
+            q.push("status = 'RESCHEDULED', ");
+        }
+        q.push("updated_at = ").push_bind(now);
+        q.push(" WHERE status = 'ACTIVE' AND completed_at IS NULL AND appointment_no = ").push_bind(number.get());
+        q.push(" AND beneficiary_id IN (");
+        let mut list = q.separated(", ");
+        for m in movers {
+            list.push_bind(m.get());
+        }
+        q.push(")");
+        q.build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error)
+    })
+}
+
 pub(crate) async fn lock_beneficiaries(
     tx: &mut Tx,
     ids: &[BeneficiaryRef],
@@ -622,6 +649,7 @@ impl SqlStore {
         }
         // Dose 2 and later follow the records, never the client's word.
         check_booking_doses(
+            self,
             tx,
             &r.beneficiaries,
             &session.vaccine_code,
@@ -733,6 +761,8 @@ impl SqlStore {
         let people = beneficiaries_of_in(tx, account, &movers).await?;
         check_bookable(&center, &session, &slot, &people, self.clock.now())?;
         let dose = booking_dose(Some(current.dose), &session)?;
+        // The new date must still keep the series' interval after the previous dose.
+        check_booking_doses(self, tx, &movers, &session.vaccine_code, dose, session.date).await?;
         let n = i64::try_from(movers.len()).unwrap_or(i64::MAX);
         // The two slots' rows are locked in ascending id order: two moves in opposite
         // directions between the same slots would otherwise deadlock on PostgreSQL (each
@@ -759,27 +789,19 @@ impl SqlStore {
             .job(account)
         };
         // A dose given on this appointment stays where it was given: with anyone completed,
-        // the others leave for a new appointment. The movers' rows are claimed first, so a
-        // dose recorded meanwhile (another node) makes this a conflict to retry, not a move.
+        // the others leave for a new appointment. The movers' places are written first, only
+        // where still active and not completed, so a dose recorded meanwhile (another node)
+        // makes this a conflict to retry, not a move.
         let completed = current
             .beneficiaries
             .iter()
             .any(|b| b.status == BookingStatus::Completed);
-        let claimed = on_tx!(tx, c => {
-            let mut q = QueryBuilder::new("UPDATE appointment_beneficiaries SET updated_at = ");
-            q.push_bind(now).push(" WHERE status = 'ACTIVE' AND completed_at IS NULL AND appointment_no = ").push_bind(current.number.get());
-            q.push(" AND beneficiary_id IN (");
-            let mut list = q.separated(", ");
-            for m in &movers {
-                list.push_bind(m.get());
-            }
-            q.push(")");
-            q.build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error)
-        })?;
-        if usize::try_from(claimed).ok() != Some(movers.len()) {
+        let whole = movers.len() == active.len() && !completed;
+        let marked = mark_movers(tx, current.number, &movers, !whole, now).await?;
+        if usize::try_from(marked).ok() != Some(movers.len()) {
             return Err(DomainError::Conflict(crate::db::RETRYABLE.into()));
         }
-        if movers.len() == active.len() && !completed {
+        if whole {
             enqueue(tx, &moved(current.number)).await?;
             on_tx!(tx, c => sqlx::query(
                 "UPDATE appointments SET center_id = $2, session_id = $3, slot_id = $4, updated_at = $5 WHERE number = $1")
@@ -787,18 +809,7 @@ impl SqlStore {
                 .execute(c).await.map(|r| r.rows_affected()).map_err(db_error))?;
             return one_appointment(tx, account, current.number).await;
         }
-        // Some of the family move: they leave this appointment for a new one.
-        on_tx!(tx, c => {
-            let mut q = QueryBuilder::new("UPDATE appointment_beneficiaries SET status = 'RESCHEDULED', updated_at = ");
-            q.push_bind(now).push(" WHERE status = 'ACTIVE' AND completed_at IS NULL AND appointment_no = ").push_bind(current.number.get());
-            q.push(" AND beneficiary_id IN (");
-            let mut list = q.separated(", ");
-            for m in &movers {
-                list.push_bind(m.get());
-            }
-            q.push(")");
-            q.build().execute(c).await.map(|r| r.rows_affected()).map_err(db_error)
-        })?;
+        // Some of the family move: they left this appointment for a new one.
         let (number, _) =
             insert_appointment(tx, account, &session, &slot, dose, &movers, now).await?;
         enqueue(tx, &moved(number)).await?;

@@ -5,6 +5,7 @@ use sehat_domain::DomainError;
 use sehat_domain::audit::{Actor, AuditRecord};
 use sehat_domain::clock::Clock;
 use sehat_domain::feed::{ChangeHook, TouchedArea};
+use sehat_domain::immunization::DoseSchedule;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
@@ -159,6 +160,9 @@ pub struct SqlStore {
     pub(crate) change_hook: HookSlot,
     /// Whom this handle acts for: written into the audit log by its writes.
     pub(crate) actor: Arc<Actor>,
+    /// The vaccines' dose schedules, read once (master data: they change only with an import,
+    /// which forgets them), so that a booking checks dose rules without reading them.
+    pub(crate) dose_schedules: Arc<std::sync::RwLock<Option<Arc<Vec<DoseSchedule>>>>>,
 }
 
 /// Where the change hook is kept (shared by the store's clones).
@@ -240,6 +244,7 @@ impl SqlStore {
             sqlite_writers: Arc::new(tokio::sync::Mutex::new(())),
             change_hook: HookSlot::default(),
             actor: Arc::new(Actor::system()),
+            dose_schedules: Arc::default(),
         })
     }
 

@@ -1,6 +1,6 @@
 //! Reference data in the database: the master-data import and its lookups ([`ReferenceStore`]).
 
-use crate::db::{SqlStore, db_error, on_pool, on_tx};
+use crate::db::{SqlStore, Tx, db_error, on_pool, on_tx};
 use async_trait::async_trait;
 use sehat_domain::DomainError;
 use sehat_domain::ids::{BlockId, DistrictId, LocalityId, StateId};
@@ -155,7 +155,10 @@ impl ReferenceStore for SqlStore {
             }
             Ok::<(), DomainError>(())
         })?;
-        tx.commit().await
+        tx.commit().await?;
+        // The schedules a booking checks against are kept in memory: read them anew.
+        self.forget_dose_schedules();
+        Ok(())
     }
 
     async fn states(&self) -> Result<Vec<State>, DomainError> {
@@ -239,34 +242,10 @@ impl ReferenceStore for SqlStore {
     }
 
     async fn dose_schedules(&self) -> Result<Vec<DoseSchedule>, DomainError> {
-        type Row = (String, String, String, i64, String, Option<i64>);
-        let rows: Vec<Row> = on_pool!(&self.pool, p => sqlx::query_as(
-            "SELECT vaccine_code, series, manufacturer, total_doses, min_days_between, precaution_after_days \
-             FROM dose_schedules ORDER BY vaccine_code")
-            .fetch_all(p).await.map_err(db_error))?;
-        rows.into_iter()
-            .map(
-                |(vaccine_code, series, manufacturer, total, between, precaution)| {
-                    let corrupt = |what: &str| {
-                        DomainError::Internal(
-                            format!("dose_schedules.{what} of {vaccine_code}").into(),
-                        )
-                    };
-                    Ok(DoseSchedule {
-                        series,
-                        manufacturer,
-                        total_doses: u8::try_from(total).map_err(|_| corrupt("total_doses"))?,
-                        min_days_between: serde_json::from_str(&between)
-                            .map_err(|_| corrupt("min_days_between"))?,
-                        precaution_after_days: precaution
-                            .map(u16::try_from)
-                            .transpose()
-                            .map_err(|_| corrupt("precaution_after_days"))?,
-                        vaccine_code,
-                    })
-                },
-            )
-            .collect()
+        let mut tx = self.begin_read().await?;
+        let schedules = dose_schedules_in(&mut tx).await?;
+        tx.commit().await?;
+        Ok(schedules)
     }
 
     async fn vaccines(&self) -> Result<Vec<Vaccine>, DomainError> {
@@ -282,4 +261,34 @@ impl ReferenceStore for SqlStore {
             })
             .collect())
     }
+}
+
+/// Every vaccine's dose schedule, read in `tx`.
+pub(crate) async fn dose_schedules_in(tx: &mut Tx) -> Result<Vec<DoseSchedule>, DomainError> {
+    type Row = (String, String, String, i64, String, Option<i64>);
+    let rows: Vec<Row> = on_tx!(tx, c => sqlx::query_as(
+        "SELECT vaccine_code, series, manufacturer, total_doses, min_days_between, precaution_after_days \
+         FROM dose_schedules ORDER BY vaccine_code")
+        .fetch_all(c).await.map_err(db_error))?;
+    rows.into_iter()
+        .map(
+            |(vaccine_code, series, manufacturer, total, between, precaution)| {
+                let corrupt = |what: &str| {
+                    DomainError::Internal(format!("dose_schedules.{what} of {vaccine_code}").into())
+                };
+                Ok(DoseSchedule {
+                    series,
+                    manufacturer,
+                    total_doses: u8::try_from(total).map_err(|_| corrupt("total_doses"))?,
+                    min_days_between: serde_json::from_str(&between)
+                        .map_err(|_| corrupt("min_days_between"))?,
+                    precaution_after_days: precaution
+                        .map(u16::try_from)
+                        .transpose()
+                        .map_err(|_| corrupt("precaution_after_days"))?,
+                    vaccine_code,
+                })
+            },
+        )
+        .collect()
 }

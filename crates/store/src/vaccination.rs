@@ -6,6 +6,7 @@
 use crate::booking::lock_beneficiaries;
 use crate::db::{SqlStore, Tx, db_error, is_unique_violation, on_pool, on_tx};
 use crate::outbox::enqueue;
+use crate::reference::dose_schedules_in;
 use crate::rows::row;
 use async_trait::async_trait;
 use sehat_domain::beneficiary::BeneficiaryRef;
@@ -23,6 +24,7 @@ use sehat_domain::vaccination::{
 use sehat_domain::values::Name;
 use sehat_domain::{DomainError, Rule};
 use sqlx::QueryBuilder;
+use std::sync::Arc;
 use time::Date;
 use uuid::Uuid;
 
@@ -161,42 +163,48 @@ pub(crate) async fn doses_in(
     rows.into_iter().map(DoseRecord::try_from).collect()
 }
 
-/// The schedule of a vaccine, read in `tx` (`None` when the master data has none for it).
-async fn schedule_in(tx: &mut Tx, vaccine_code: &str) -> Result<Option<DoseSchedule>, DomainError> {
-    type ScheduleRow = (String, String, String, i64, String, Option<i64>);
-    let row: Option<ScheduleRow> = on_tx!(tx, c => sqlx::query_as(
-        "SELECT vaccine_code, series, manufacturer, total_doses, min_days_between, precaution_after_days \
-         FROM dose_schedules WHERE vaccine_code = $1")
-        .bind(vaccine_code).fetch_optional(c).await.map_err(db_error))?;
-    row.map(
-        |(vaccine_code, series, manufacturer, total, between, precaution)| {
-            Ok(DoseSchedule {
-                min_days_between: serde_json::from_str(&between)
-                    .map_err(|e| DomainError::Internal(e.into()))?,
-                total_doses: small(total, "total_doses")?,
-                precaution_after_days: precaution
-                    .map(|d| u16::try_from(d).map_err(|e| DomainError::Internal(e.into())))
-                    .transpose()?,
-                vaccine_code,
-                series,
-                manufacturer,
-            })
-        },
-    )
-    .transpose()
+impl SqlStore {
+    /// The schedule of a vaccine (`None` when the master data has none for it), from memory,
+    /// read in `tx` the first time.
+    pub(crate) async fn dose_schedule_in(
+        &self,
+        tx: &mut Tx,
+        vaccine_code: &str,
+    ) -> Result<Option<DoseSchedule>, DomainError> {
+        let cached = self.dose_schedules.read().ok().and_then(|c| c.clone());
+        let all = match cached {
+            Some(all) => all,
+            None => {
+                let all = Arc::new(dose_schedules_in(tx).await?);
+                if let Ok(mut cache) = self.dose_schedules.write() {
+                    *cache = Some(all.clone());
+                }
+                all
+            }
+        };
+        Ok(all.iter().find(|s| s.vaccine_code == vaccine_code).cloned())
+    }
+
+    /// Forgets the schedules kept in memory (after a master-data import).
+    pub(crate) fn forget_dose_schedules(&self) {
+        if let Ok(mut cache) = self.dose_schedules.write() {
+            *cache = None;
+        }
+    }
 }
 
 /// Checks a booking of `dose` of `vaccine_code` on `date` for these (already locked) people
 /// against their records: the dose follows the last one of its series, with the same vaccine,
 /// after the interval. A vaccine without a schedule is checked for nothing.
 pub(crate) async fn check_booking_doses(
+    store: &SqlStore,
     tx: &mut Tx,
     people: &[BeneficiaryRef],
     vaccine_code: &str,
     dose: u8,
     date: Date,
 ) -> Result<(), DomainError> {
-    let Some(schedule) = schedule_in(tx, vaccine_code).await? else {
+    let Some(schedule) = store.dose_schedule_in(tx, vaccine_code).await? else {
         return Ok(());
     };
     let history = doses_in(tx, people).await?;
@@ -526,7 +534,10 @@ impl VaccinationStore for SqlStore {
                 *record = corrected.clone();
             }
         }
-        if let Some(schedule) = schedule_in(&mut tx, &corrected.vaccine_code).await? {
+        if let Some(schedule) = self
+            .dose_schedule_in(&mut tx, &corrected.vaccine_code)
+            .await?
+        {
             check_series(&history, &schedule)?;
         }
         let revoked = on_tx!(&mut tx, c => sqlx::query(

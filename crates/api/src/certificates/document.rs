@@ -9,11 +9,7 @@ use serde_json::Value;
 
 /// Text at a JSON pointer of a credential (numbers as text), or empty.
 fn text(doc: &Value, pointer: &str) -> String {
-    match doc.pointer(pointer) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    }
+    super::stated_text(doc, pointer).unwrap_or_default()
 }
 
 /// `2026-03-02T04:00:00Z` as `02 Mar 2026`.

@@ -184,19 +184,13 @@ impl Issuer {
             Ok(ring) => ring,
             Err(_) => return Verification::default(),
         };
-        let stated = |pointer: &str| document.pointer(pointer).cloned();
         let number = |pointer: &str| {
-            stated(pointer)
-                .and_then(|v| v.as_u64())
+            document
+                .pointer(pointer)
+                .and_then(Value::as_u64)
                 .and_then(|n| u8::try_from(n).ok())
         };
-        let text = |pointer: &str| {
-            stated(pointer).and_then(|v| match v {
-                Value::String(s) => Some(s),
-                Value::Number(n) => Some(n.to_string()),
-                _ => None,
-            })
-        };
+        let text = |pointer: &str| super::stated_text(document, pointer);
         let mut outcome = Verification {
             certificate_id: text("/evidence/0/certificateId"),
             name: text("/credentialSubject/name"),

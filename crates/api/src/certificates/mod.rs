@@ -52,6 +52,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(revocation_list))
 }
 
+/// What a credential states at a JSON pointer, as text (DIVOC's certificates write some ids and
+/// numbers as strings, others as numbers).
+pub(crate) fn stated_text(doc: &Value, pointer: &str) -> Option<String> {
+    match doc.pointer(pointer)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 /// What a download answers with, by the request's `Accept`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wanted {
@@ -164,11 +174,7 @@ pub(crate) async fn certificate_response(
 /// The person's photo ID as the PDF prints it: its type and its last four characters.
 async fn photo_id_line(store: &dyn Store, id: BeneficiaryRef) -> Result<String, ApiError> {
     let (person, _) = store.beneficiary_account(id).await?;
-    let kind = sehat_domain::master::PHOTO_ID_TYPES
-        .iter()
-        .find(|t| t.id == person.photo_id_type)
-        .map_or("Photo ID", |t| t.name);
-    Ok(format!("{kind} {}", person.masked_photo_id()))
+    Ok(person.photo_id_line())
 }
 
 /// The issuer's DID document: its live `Ed25519VerificationKey2018` keys (a verifier resolves a
@@ -403,19 +409,12 @@ async fn divoc_revoked(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
-    let id = body
-        .pointer("/evidence/0/certificateId")
-        .and_then(|v| {
-            v.as_str()
-                .map(str::to_owned)
-                .or_else(|| v.as_i64().map(|n| n.to_string()))
-        })
-        .ok_or_else(|| {
-            ApiError::invalid(
-                "evidence[0].certificateId",
-                "the body must be a certificate with evidence[0].certificateId",
-            )
-        })?;
+    let id = stated_text(&body, "/evidence/0/certificateId").ok_or_else(|| {
+        ApiError::invalid(
+            "evidence[0].certificateId",
+            "the body must be a certificate with evidence[0].certificateId",
+        )
+    })?;
     let Ok(certificate) = CertificateId::parse(&id) else {
         return Err(ApiError::invalid(
             "evidence[0].certificateId",
@@ -424,11 +423,7 @@ async fn divoc_revoked(
     };
     // Matched as DIVOC matches: the certificate id, with the dose and the person it names.
     let stated_dose = body.pointer("/evidence/0/dose").and_then(Value::as_u64);
-    let stated_ref = body.pointer("/credentialSubject/refId").and_then(|v| {
-        v.as_str()
-            .map(str::to_owned)
-            .or_else(|| v.as_i64().map(|n| n.to_string()))
-    });
+    let stated_ref = stated_text(&body, "/credentialSubject/refId");
     let is_revoked = match state.store.certificate(&certificate).await {
         Ok(c) => {
             c.revoked_at.is_some()

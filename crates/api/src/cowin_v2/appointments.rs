@@ -387,10 +387,7 @@ fn beneficiary_item(b: &Beneficiary, status: &CovidStatus) -> BeneficiaryItem {
         birth_year: b.birth_year.to_string(),
         gender: b.gender.name(),
         mobile_number: b.masked_mobile(),
-        photo_id_type: PHOTO_ID_TYPES
-            .iter()
-            .find(|t| t.id == b.photo_id_type)
-            .map_or("", |t| t.name),
+        photo_id_type: b.photo_id_type_name(),
         photo_id_number: b.masked_photo_id(),
         comorbidity_ind: if b.comorbidity { "Y" } else { "N" },
         vaccination_status: status.label,

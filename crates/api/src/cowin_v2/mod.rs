@@ -255,7 +255,7 @@ pub struct TxnReply {
 
 impl TxnReply {
     /// The transaction, with the code itself only in sandbox mode.
-    pub(crate) fn new(state: &AppState, txn_id: String, code: &Otp) -> Self {
+    fn new(state: &AppState, txn_id: String, code: &Otp) -> Self {
         let otp = (state.config.otp_delivery == crate::notify::OtpDelivery::Sandbox)
             .then(|| code.expose().to_owned());
         Self { txn_id, otp }
@@ -318,13 +318,16 @@ pub(crate) fn otp_proof(raw: &str) -> Result<OtpProof, ApiError> {
     }
 }
 
-async fn txn(
+/// Sends an OTP for `purpose` to the mobile of a request body: the `{"txnId"}` answer (shared
+/// with the vaccinator login).
+pub(crate) async fn txn(
     state: &AppState,
     from: std::net::IpAddr,
     raw_mobile: &str,
+    purpose: &'static str,
 ) -> Result<Json<TxnReply>, ApiError> {
     let mobile = Mobile::parse(raw_mobile).map_err(|e| ApiError::invalid("mobile", e))?;
-    let (txn_id, code) = send_otp(state, from, &mobile, "login").await?;
+    let (txn_id, code) = send_otp(state, from, &mobile, purpose).await?;
     Ok(Json(TxnReply::new(state, txn_id, &code)))
 }
 
@@ -343,7 +346,7 @@ async fn generate_public_otp(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<PublicOtpRequest>,
 ) -> Result<Json<TxnReply>, ApiError> {
-    txn(&state, from, &body.mobile).await
+    txn(&state, from, &body.mobile, "login").await
 }
 
 /// Confirm the OTP with its SHA-256: a token for the mobile's family.
@@ -369,7 +372,7 @@ async fn generate_mobile_otp(
     if body.secret.trim().is_empty() {
         return Err(ApiError::invalid("secret", "is required"));
     }
-    txn(&state, from, &body.mobile).await
+    txn(&state, from, &body.mobile, "login").await
 }
 
 /// Confirm the OTP with its SHA-256: a token, and whether the mobile has no beneficiaries yet.
@@ -396,7 +399,7 @@ async fn generate_partner_otp(
     ApiJson(body): ApiJson<PublicOtpRequest>,
 ) -> Result<Json<TxnReply>, ApiError> {
     partner?;
-    txn(&state, from, &body.mobile).await
+    txn(&state, from, &body.mobile, "login").await
 }
 
 /// Confirm the OTP with its SHA-256 on a partner app's behalf: the family's token, and whether

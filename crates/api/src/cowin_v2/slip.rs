@@ -11,7 +11,6 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use sehat_domain::beneficiary::{Beneficiary, BeneficiaryRef};
 use sehat_domain::booking::BookingStatus;
-use sehat_domain::master::PHOTO_ID_TYPES;
 use sehat_domain::values::format_cowin_date;
 use sehat_render::slip::{Slip, SlipPerson, render_pdf};
 use serde::Deserialize;
@@ -99,14 +98,7 @@ pub(super) async fn download_slip(
                 name: b.name.clone(),
                 birth_year: b.birth_year,
                 gender: b.gender.name().to_owned(),
-                photo_id: format!(
-                    "{} {}",
-                    PHOTO_ID_TYPES
-                        .iter()
-                        .find(|t| t.id == b.photo_id_type)
-                        .map_or("", |t| t.name),
-                    b.masked_photo_id()
-                ),
+                photo_id: b.photo_id_line(),
             })
             .collect(),
         issued_at: format!(

@@ -12,8 +12,7 @@
 //!   `GET /api/v2/vaccinator/certificate/download`.
 
 use crate::AppState;
-use crate::cowin_v1::login::send_otp;
-use crate::cowin_v2::{OtpConfirmation, PublicOtpRequest, TxnReply, otp_proof};
+use crate::cowin_v2::{OtpConfirmation, PublicOtpRequest, TxnReply, otp_proof, txn};
 use crate::error::{ApiError, ErrorBody};
 use crate::http::auth::PartnerApp;
 use crate::http::extract::ApiJson;
@@ -21,7 +20,6 @@ use crate::http::rate_limit::PublicCaller;
 use axum::Json;
 use axum::extract::State;
 use sehat_domain::identity;
-use sehat_domain::values::Mobile;
 use sehat_domain::{DomainError, Rule};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -55,9 +53,7 @@ async fn generate_vaccinator_otp(
     ApiJson(body): ApiJson<PublicOtpRequest>,
 ) -> Result<Json<TxnReply>, ApiError> {
     partner?;
-    let mobile = Mobile::parse(body.mobile()).map_err(|e| ApiError::invalid("mobile", e))?;
-    let (txn_id, code) = send_otp(&state, from, &mobile, PURPOSE).await?;
-    Ok(Json(TxnReply::new(&state, txn_id, &code)))
+    txn(&state, from, body.mobile(), PURPOSE).await
 }
 
 /// `{"token"}`: the vaccinator's token, and the centres of their active posts.

@@ -7,6 +7,11 @@
 //       {credential, publicKeyBase58, verificationMethod} to <out.json>
 //   node divoc.js verify <signed.json> <publicKeyBase58> <verificationMethod>
 //       exit 0 when DIVOC's verifier accepts the credential, 1 when it refuses it
+//   node divoc.js unzip-qr <qr-text-file> <out.json>
+//       reads a QR code's text as DIVOC's verification app does (code points back to bytes,
+//       JSZip), writes the certificate.json inside it to <out.json>
+//   node divoc.js verify-jws <compact-jws> <publicKeyBase58>
+//       exit 0 when Node's own Ed25519 (OpenSSL) accepts the EdDSA JWS, 1 when it refuses it
 //
 // DIVOC's library logs every document it loads to stdout, so results go to files and exit codes.
 'use strict';
@@ -102,10 +107,32 @@ async function verify(file, publicKeyBase58, verificationMethod) {
   process.exit(result.verified ? 0 : 1);
 }
 
+async function unzipQr(textFile, out) {
+  const JSZip = require('jszip');
+  // The QR library UTF-8-encoded the zip's "binary string": each code point is one byte.
+  const bytes = Buffer.from(fs.readFileSync(textFile, 'utf8'), 'latin1');
+  const zip = await JSZip.loadAsync(bytes);
+  const entry = zip.file('certificate.json');
+  if (!entry) {
+    process.stderr.write('no certificate.json in the zip\n');
+    process.exit(1);
+  }
+  fs.writeFileSync(out, await entry.async('string'));
+}
+
+async function verifyJws(jws, publicKeyBase58) {
+  const [header, payload, signature] = jws.split('.');
+  const x = Buffer.from(bs58.decode(publicKeyBase58)).toString('base64url');
+  const key = crypto.createPublicKey({key: {kty: 'OKP', crv: 'Ed25519', x}, format: 'jwk'});
+  const ok = crypto.verify(null, Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, 'base64url'));
+  process.exit(ok ? 0 : 1);
+}
+
 const [command, ...args] = process.argv.slice(2);
-const run = command === 'sign' ? sign(args[0]) : command === 'verify' ? verify(...args) : null;
+const commands = {sign, verify, 'unzip-qr': unzipQr, 'verify-jws': verifyJws};
+const run = commands[command] ? commands[command](...args) : null;
 if (!run) {
-  process.stderr.write('usage: divoc.js sign OUT | verify FILE PUBLIC_KEY_BASE58 VERIFICATION_METHOD\n');
+  process.stderr.write('usage: divoc.js sign OUT | verify FILE PUBLIC_KEY_BASE58 VERIFICATION_METHOD | unzip-qr TEXT_FILE OUT | verify-jws JWS PUBLIC_KEY_BASE58\n');
   process.exit(2);
 }
 run.catch((e) => { process.stderr.write(`${e.stack || e}\n`); process.exit(2); });
