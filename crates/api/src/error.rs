@@ -52,6 +52,24 @@ impl ApiError {
         }
     }
 
+    /// The machine-readable code (`APPOIN0040`).
+    pub fn code(&self) -> &'static str {
+        self.body.error_code
+    }
+
+    /// The English message, with the field at fault when there is one.
+    pub fn message(&self) -> String {
+        match &self.body.field {
+            Some(field) => format!("{field}: {}", self.body.error),
+            None => self.body.error.clone(),
+        }
+    }
+
+    /// The request field at fault, for validation errors.
+    pub fn field(&self) -> Option<&str> {
+        self.body.field.as_deref()
+    }
+
     /// 400: a request field is malformed.
     pub fn invalid(field: impl Into<String>, reason: impl std::fmt::Display) -> Self {
         let field = field.into();

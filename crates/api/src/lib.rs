@@ -44,6 +44,8 @@ pub mod ops;
 pub mod outbox;
 /// The vaccinator API: OTP login, the desk's searches, walk-ins, recording doses.
 pub mod vaccinator;
+/// The web app at `/`: citizens, the vaccinator's desk, administrators, certificate checks.
+pub mod web;
 
 use http::auth::SecurityAddon;
 use http::{auth, error_responses, rate_limit, wire_formats};
@@ -267,6 +269,6 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 pub fn app(state: AppState) -> axum::Router {
     http::telemetry::metrics_handle();
     let (router, doc) = routes_and_doc();
-    let router = ops::with_docs(router, doc);
+    let router = ops::with_docs(router, doc).merge(web::router(&state));
     http::telemetry::layers(router, &state.config).with_state(state)
 }

@@ -207,6 +207,17 @@ async fn family_download(
 ) -> Result<Response, ApiError> {
     let wanted = Wanted::from_headers(headers);
     let id = reference_id("beneficiary_reference_id", &q.beneficiary_reference_id)?;
+    family_certificate(auth, state, id, wanted).await
+}
+
+/// A family member's certificate as `wanted` (shared with the web app): another family's id is
+/// not found, exactly as an id that does not exist.
+pub(crate) async fn family_certificate(
+    auth: &BeneficiaryToken,
+    state: &AppState,
+    id: BeneficiaryRef,
+    wanted: Wanted,
+) -> Result<Response, ApiError> {
     if !auth.may_act_for(id) {
         return Err(ApiError::not_found("beneficiary"));
     }

@@ -429,7 +429,7 @@ pub struct ConfirmationReply {
 }
 
 /// The session and slot a v2 request names: the slot by its `09:00AM-11:00AM` window.
-async fn session_slot(
+pub(crate) async fn session_slot(
     state: &AppState,
     session_id: &str,
     slot: &str,
@@ -494,7 +494,7 @@ async fn schedule(
 /// Books, unless the slot's pool is known to be sold out: then the answer comes from memory
 /// (409 `APPOIN0040`), except for a retry of a request already made, which gets its first answer
 /// from the database.
-async fn book_unless_sold_out(
+pub(crate) async fn book_unless_sold_out(
     state: &AppState,
     auth: &BeneficiaryToken,
     session: &Session,

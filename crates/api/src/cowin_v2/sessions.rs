@@ -235,8 +235,8 @@ fn pincode(raw: &str) -> Result<Pincode, ApiError> {
 
 /// What a search found, before it is shaped: centres with the sessions to show, and when the
 /// answer last changed.
-struct Found {
-    centers: Vec<(Center, Vec<Session>)>,
+pub(crate) struct Found {
+    pub(crate) centers: Vec<(Center, Vec<Session>)>,
     changed_at: Option<i64>,
     /// When the first slot still to end ends (ms): the answer changes by itself then.
     good_until_ms: i64,
@@ -244,7 +244,7 @@ struct Found {
 
 /// The sessions of an area (or one centre) from `from` for `days` days that can still be booked,
 /// optionally of one vaccine. The answer's age counts seat changes and slots that ended.
-async fn search(
+pub(crate) async fn search(
     state: &AppState,
     area: Result<CenterArea, CenterId>,
     from: Date,

@@ -38,7 +38,17 @@ pub(super) async fn download_slip(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<SlipQuery>,
 ) -> Result<Response, ApiError> {
-    let number = AppointmentRef::parse(&Value::String(q.appointment_id))?
+    slip_download(&state, &auth, q.appointment_id).await
+}
+
+/// The slip of an appointment of the token's family, as a PDF attachment (shared with the web
+/// app): another family's appointment is not found.
+pub(crate) async fn slip_download(
+    state: &AppState,
+    auth: &BeneficiaryToken,
+    appointment_id: String,
+) -> Result<Response, ApiError> {
+    let number = AppointmentRef::parse(&Value::String(appointment_id))?
         .number(state.store.as_ref(), &auth.account)
         .await?;
     let appointment = state.store.appointment(&auth.account, number).await?;

@@ -32,6 +32,9 @@ pub enum Role {
     Beneficiary,
     /// A vaccinator (one mobile) at the centres where they hold an active post.
     Vaccinator,
+    /// An administrator in the web app, who gave the admin token once for a session. Never
+    /// accepted as an API bearer token: the admin API takes the admin token itself.
+    Admin,
 }
 
 /// The claims sehat signs.
@@ -175,6 +178,18 @@ impl TokenKeys {
             .map_err(|e| sehat_domain::DomainError::Internal(e.into()).into())
     }
 
+    /// A web session for the administrator: `fingerprint` names the admin token it was opened
+    /// with, so that changing the deployment's admin token ends every such session.
+    pub fn admin_session(&self, now: i64, fingerprint: &str) -> Result<String, ApiError> {
+        self.sign(
+            now,
+            format!("admin:{fingerprint}"),
+            Role::Admin,
+            (None, None),
+            self.beneficiary_ttl,
+        )
+    }
+
     /// Checks signature, algorithm (HS256 only), issuer and expiry against `now`.
     pub fn verify(&self, token: &str, now: i64) -> Result<Claims, ApiError> {
         let mut validation = Validation::new(Algorithm::HS256);
@@ -204,9 +219,20 @@ fn bearer(parts: &Parts) -> Option<&str> {
 }
 
 /// The claims of the request's bearer token: signed by this deployment, unexpired, not logged
-/// out, and (for a guest) under a partner key still active.
+/// out, and (for a guest) under a partner key still active. An admin's web session is not an
+/// API token.
 async fn claims_of(parts: &Parts, state: &AppState) -> Result<Claims, ApiError> {
     let token = bearer(parts).ok_or_else(ApiError::unauthenticated)?;
+    let claims = token_claims(token, state).await?;
+    if claims.role == Role::Admin {
+        return Err(ApiError::unauthenticated());
+    }
+    Ok(claims)
+}
+
+/// The claims of a token however it came (a bearer header, a web session's cookie): signed by
+/// this deployment, unexpired, not logged out, and under a partner key still active.
+pub(crate) async fn token_claims(token: &str, state: &AppState) -> Result<Claims, ApiError> {
     let now_ms = state.clock.now_millis();
     let claims = state.tokens.verify(token, now_ms.div_euclid(1000))?;
     let refused = state
@@ -220,7 +246,7 @@ async fn claims_of(parts: &Parts, state: &AppState) -> Result<Claims, ApiError> 
 }
 
 /// Who a token's holder is, for the audit log.
-fn actor_of(claims: &Claims, parts: &Parts, state: &AppState) -> Actor {
+pub(crate) fn actor_of(claims: &Claims, parts: &Parts, state: &AppState) -> Actor {
     let origin = state.limiter.client_ip(parts).to_string();
     match claims.role {
         Role::Guest => Actor::partner(
@@ -235,6 +261,7 @@ fn actor_of(claims: &Claims, parts: &Parts, state: &AppState) -> Actor {
                 .unwrap_or(&claims.sub),
             origin,
         ),
+        Role::Admin => Actor::admin(origin),
     }
 }
 
@@ -283,6 +310,17 @@ impl FromRequestParts<AppState> for BeneficiaryToken {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let claims = claims_of(parts, state).await?;
+        Self::from_claims(claims, parts, state)
+    }
+}
+
+impl BeneficiaryToken {
+    /// The family a checked token speaks for (shared with the web app's sessions).
+    pub(crate) fn from_claims(
+        claims: Claims,
+        parts: &Parts,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
         if claims.role != Role::Beneficiary {
             return Err(ApiError::unauthenticated());
         }
@@ -329,6 +367,18 @@ impl FromRequestParts<AppState> for VaccinatorToken {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let claims = claims_of(parts, state).await?;
+        Self::from_claims(claims, parts, state).await
+    }
+}
+
+impl VaccinatorToken {
+    /// The vaccinator a checked token speaks for, with their active posts read again (shared
+    /// with the web app's sessions).
+    pub(crate) async fn from_claims(
+        claims: Claims,
+        parts: &Parts,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
         let Some(mobile) = claims.sub.strip_prefix("vaccinator:") else {
             return Err(ApiError::unauthenticated());
         };
@@ -404,8 +454,7 @@ impl FromRequestParts<AppState> for AdminAuth {
                     .or_else(|| v.strip_prefix("bearer "))
             })
             .unwrap_or("");
-        // Constant time, so the token cannot be guessed a character at a time.
-        if !given.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        if secret_matches(given, expected) {
             let origin = state.limiter.client_ip(parts).to_string();
             Ok(Self {
                 store: state.store.acting_as(Actor::admin(origin)),
@@ -414,6 +463,19 @@ impl FromRequestParts<AppState> for AdminAuth {
             Err(ApiError::unauthenticated())
         }
     }
+}
+
+/// Whether `given` is the secret `expected` (the admin token, a CSRF token), compared in
+/// constant time so that it cannot be guessed a character at a time.
+pub(crate) fn secret_matches(given: &str, expected: &str) -> bool {
+    !given.is_empty() && bool::from(given.as_bytes().ct_eq(expected.as_bytes()))
+}
+
+/// What names the deployment's admin token in an admin's web session (a keyed digest, never the
+/// token): a session opened with another token is refused.
+pub(crate) fn admin_fingerprint(state: &AppState) -> Option<String> {
+    let token = state.config.admin_token.as_deref()?;
+    Some(state.identity.keyed_digest("admin-session", &[token])[..32].to_owned())
 }
 
 /// Adds the bearer schemes to the OpenAPI document: the admin token, and the `token` (a JWT

@@ -131,8 +131,8 @@ async fn the_demo_resets_and_its_partner_key_follows_the_database() {
         .unwrap();
     assert_eq!(created.status(), 201);
     let (status, dir) = server.stop_keeping_dir();
-    assert!(status.success());
     let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    assert!(status.success(), "{status}: {log}");
     assert!(!log.contains("sealing the audit log failed"), "{log}");
 
     let server = Server::start_on(dir, &db, &small, &[], &["--reset"]);
@@ -158,7 +158,8 @@ async fn the_demo_resets_and_its_partner_key_follows_the_database() {
         "the reset emptied the database"
     );
     let (status, dir) = server.stop_keeping_dir();
-    assert!(status.success());
+    let log = std::fs::read_to_string(dir.path().join("server.log")).unwrap();
+    assert!(status.success(), "{status}: {log}");
 
     for file in ["sehat.db", "sehat.db-wal", "sehat.db-shm"] {
         let _ = std::fs::remove_file(dir.path().join(file));
