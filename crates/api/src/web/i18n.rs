@@ -205,15 +205,24 @@ mod tests {
         assert_eq!(Lang::negotiate("hi;q=0").code(), "en");
     }
 
-    /// Every message of every language, by id, from the `.ftl` files themselves.
+    /// Every message of a language, by id, from its `.ftl` files themselves.
     fn message_ids(lang: &str) -> std::collections::BTreeSet<String> {
-        let path = format!("{}/locales/{lang}/main.ftl", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{path}: {e}"))
-            .lines()
-            .filter(|l| l.starts_with(|c: char| c.is_ascii_alphabetic()))
-            .filter_map(|l| l.split_once('=').map(|(id, _)| id.trim().to_owned()))
-            .collect()
+        let dir = format!("{}/locales/{lang}", env!("CARGO_MANIFEST_DIR"));
+        let mut ids = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{dir}: {e}")) {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "ftl") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for line in text.lines() {
+                    if line.starts_with(|c: char| c.is_ascii_alphabetic())
+                        && let Some((id, _)) = line.split_once('=')
+                    {
+                        assert!(ids.insert(id.trim().to_owned()), "{} twice in {lang}", id.trim());
+                    }
+                }
+            }
+        }
+        ids
     }
 
     #[test]

@@ -169,6 +169,13 @@ pub(super) async fn guard(
 }
 
 fn finish(state: &AppState, mut response: Response, nonce: Option<String>, lang: Option<Lang>) -> Response {
+    if nonce.is_some() || lang.is_some() {
+        // A response that sets a cookie is this browser's alone.
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("private, no-store"),
+        );
+    }
     if let Some(nonce) = nonce {
         set_cookie(&mut response, &cookie(state, CSRF_COOKIE, nonce, 86_400 * 30));
     }
