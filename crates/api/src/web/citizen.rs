@@ -190,7 +190,10 @@ async fn search_page(ctx: &Ctx, state: &AppState, q: &FindQuery) -> Result<FindP
         } else {
             let (area, heading) = if let Some(pin) = filled(&q.pincode) {
                 let pincode = Pincode::parse(pin).map_err(|e| ApiError::invalid("pincode", e))?;
-                (CenterArea::Pincode(pincode), t.t1("find-in-pincode", "pincode", pin))
+                (
+                    CenterArea::Pincode(pincode),
+                    t.t1("find-in-pincode", "pincode", pin),
+                )
             } else if let Some(district) = filled(&q.district_id) {
                 let id = district
                     .parse::<i64>()
@@ -204,8 +207,8 @@ async fn search_page(ctx: &Ctx, state: &AppState, q: &FindQuery) -> Result<FindP
             } else {
                 return Err(ApiError::invalid("pincode", "is required"));
             };
-            let found = crate::cowin_v2::sessions::search(state, Ok(area), today, DAYS, None, now)
-                .await?;
+            let found =
+                crate::cowin_v2::sessions::search(state, Ok(area), today, DAYS, None, now).await?;
             let rows = found
                 .centers
                 .into_iter()
@@ -219,9 +222,11 @@ async fn search_page(ctx: &Ctx, state: &AppState, q: &FindQuery) -> Result<FindP
         .take(LISTED)
         .map(|(c, sessions, km)| CentreRow {
             id: c.id.0,
-            address: format!("{}, {} {}", c.address, c.district_name, c.pincode),
+            address: place_line(&c, false),
             name: c.name,
-            distance: km.map_or_else(String::new, |km| t.t1("find-distance", "km", format!("{km:.1}"))),
+            distance: km.map_or_else(String::new, |km| {
+                t.t1("find-distance", "km", format!("{km:.1}"))
+            }),
             days: dates
                 .iter()
                 .map(|d| {
@@ -235,7 +240,11 @@ async fn search_page(ctx: &Ctx, state: &AppState, q: &FindQuery) -> Result<FindP
                         .sum();
                     DaySeats {
                         label: t.day(*d),
-                        seats: if seats > 0 { t.num(seats) } else { t.t("find-no-seats") },
+                        seats: if seats > 0 {
+                            t.num(seats)
+                        } else {
+                            t.t("find-no-seats")
+                        },
                         any: seats > 0,
                     }
                 })
@@ -248,6 +257,27 @@ async fn search_page(ctx: &Ctx, state: &AppState, q: &FindQuery) -> Result<FindP
         heading,
         centres: rows,
     })
+}
+
+/// Where a centre is, as one line: its address (when it has one), district, state and pincode.
+fn place_line(c: &Center, with_state: bool) -> String {
+    let pincode = c.pincode.to_string();
+    let parts = [
+        c.address.as_str(),
+        c.district_name.as_str(),
+        if with_state {
+            c.state_name.as_str()
+        } else {
+            ""
+        },
+        pincode.as_str(),
+    ];
+    parts
+        .iter()
+        .filter(|p| !p.trim().is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 // ---------------------------------------------------------------- a centre's calendar
@@ -311,7 +341,9 @@ async fn centre(
     let from = q
         .from
         .as_deref()
-        .and_then(|d| Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok())
+        .and_then(|d| {
+            Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()
+        })
         .filter(|d| *d >= today && *d <= today + time::Duration::days(90))
         .unwrap_or(today);
     let Ok(id) = id.parse::<i64>() else {
@@ -341,7 +373,10 @@ async fn centre(
                         id: s.id.to_string(),
                         vaccine: s.vaccine_code.clone(),
                         ages: match s.max_age {
-                            Some(max) => t.ta("centre-ages-range", &[("min", s.min_age.to_string()), ("max", max.to_string())]),
+                            Some(max) => t.ta(
+                                "centre-ages-range",
+                                &[("min", s.min_age.to_string()), ("max", max.to_string())],
+                            ),
                             None => t.t1("centre-ages-from", "min", s.min_age),
                         },
                         fee: if center.fee_for(s) == 0 {
@@ -351,7 +386,10 @@ async fn centre(
                         },
                         dose1: t.num(first),
                         dose2: t.num(later),
-                        slots: s.bookable_slots(now).map(|sl| sl.timings.to_cowin_v2()).collect(),
+                        slots: s
+                            .bookable_slots(now)
+                            .map(|sl| sl.timings.to_cowin_v2())
+                            .collect(),
                     }
                 })
                 .collect(),
@@ -363,8 +401,10 @@ async fn centre(
         match family_of(&state, auth).await {
             Ok((people, _, doses)) => {
                 for b in people {
-                    let own: Vec<&DoseRecord> =
-                        doses.iter().filter(|d| d.beneficiary == b.reference_id).collect();
+                    let own: Vec<&DoseRecord> = doses
+                        .iter()
+                        .filter(|d| d.beneficiary == b.reference_id)
+                        .collect();
                     let next_dose = own.iter().map(|d| d.dose).max().unwrap_or(0) + 1;
                     members.push(MemberChoice {
                         reference_id: b.reference_id.to_string(),
@@ -378,8 +418,16 @@ async fn centre(
     }
     let day = time::macros::format_description!("[year]-[month]-[day]");
     let link = |d: Date| {
-        let mut url = format!("/centre/{}?from={}", center.id.0, d.format(day).unwrap_or_default());
-        if let Some(m) = q.moving.as_deref().filter(|m| uuid::Uuid::parse_str(m).is_ok()) {
+        let mut url = format!(
+            "/centre/{}?from={}",
+            center.id.0,
+            d.format(day).unwrap_or_default()
+        );
+        if let Some(m) = q
+            .moving
+            .as_deref()
+            .filter(|m| uuid::Uuid::parse_str(m).is_ok())
+        {
             url.push_str("&move=");
             url.push_str(m);
         }
@@ -396,10 +444,7 @@ async fn centre(
         &CentrePage {
             title: center.name.clone(),
             centre_id: center.id.0,
-            address: format!(
-                "{}, {}, {}, {}",
-                center.address, center.district_name, center.state_name, center.pincode
-            ),
+            address: place_line(&center, true),
             pincode: center.pincode.to_string(),
             name: center.name,
             days,
@@ -413,7 +458,11 @@ async fn centre(
             later,
             ctx,
         },
-        if personal { Caching::Private } else { Caching::Public },
+        if personal {
+            Caching::Private
+        } else {
+            Caching::Public
+        },
     )
 }
 
@@ -428,13 +477,21 @@ struct MessagePage {
 fn not_found(ctx: Ctx) -> Response {
     let title = ctx.t.t("not-found-title");
     let text = ctx.t.t("not-found-text");
-    page_with_status(StatusCode::NOT_FOUND, &MessagePage { ctx, title, text }, Caching::Private)
+    page_with_status(
+        StatusCode::NOT_FOUND,
+        &MessagePage { ctx, title, text },
+        Caching::Private,
+    )
 }
 
 fn failure(ctx: Ctx, e: &ApiError) -> Response {
     let title = ctx.t.t("error-title");
     let text = error_message(&ctx, e);
-    page_with_status(e.status(), &MessagePage { ctx, title, text }, Caching::Private)
+    page_with_status(
+        e.status(),
+        &MessagePage { ctx, title, text },
+        Caching::Private,
+    )
 }
 
 // ---------------------------------------------------------------- login
@@ -466,7 +523,12 @@ pub(super) fn otp_login_page(
     status: StatusCode,
 ) -> Response {
     let (action, confirm, title, intro) = match area {
-        Area::Desk => ("/desk/login", "/desk/login/otp", "desk-login-title", "desk-login-intro"),
+        Area::Desk => (
+            "/desk/login",
+            "/desk/login/otp",
+            "desk-login-title",
+            "desk-login-intro",
+        ),
         _ => ("/login", "/login/otp", "login-title", "login-intro"),
     };
     let page_ = LoginPage {
@@ -483,7 +545,13 @@ pub(super) fn otp_login_page(
 }
 
 async fn login_page(ctx: Ctx, Query(q): Query<NextQuery>) -> Response {
-    otp_login_page(ctx, Area::Citizen, q.next.as_deref().unwrap_or(""), ("", ""), StatusCode::OK)
+    otp_login_page(
+        ctx,
+        Area::Citizen,
+        q.next.as_deref().unwrap_or(""),
+        ("", ""),
+        StatusCode::OK,
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -508,7 +576,11 @@ pub(super) async fn send_area_otp(
     };
     match sent {
         Ok((txn, code)) => {
-            let shown = if ctx.sandbox { code.expose().to_owned() } else { String::new() };
+            let shown = if ctx.sandbox {
+                code.expose().to_owned()
+            } else {
+                String::new()
+            };
             otp_login_page(ctx, area, &form.next, (&txn, &shown), StatusCode::OK)
         }
         Err(e) => {
@@ -558,7 +630,9 @@ async fn confirm_login_otp(
 
 async fn logout(State(state): State<AppState>, citizen: Result<Citizen, Response>) -> Response {
     match citizen {
-        Ok(Citizen(auth)) => session::close(&state, Area::Citizen, &auth.claims, "/?notice=logged-out").await,
+        Ok(Citizen(auth)) => {
+            session::close(&state, Area::Citizen, &auth.claims, "/?notice=logged-out").await
+        }
         Err(_) => see_other("/"),
     }
 }
@@ -700,7 +774,10 @@ async fn family_page(
                 appointments: appointments
                     .iter()
                     .filter_map(|a| {
-                        let mine = a.beneficiaries.iter().find(|p| p.reference_id == b.reference_id)?;
+                        let mine = a
+                            .beneficiaries
+                            .iter()
+                            .find(|p| p.reference_id == b.reference_id)?;
                         let active = mine.status == BookingStatus::Active;
                         let upcoming = a.date >= today;
                         (active && upcoming || mine.status == BookingStatus::Completed).then(|| {
@@ -712,9 +789,15 @@ async fn family_page(
                                 slot: a.slot.timings.to_cowin_v2(),
                                 line: t.ta(
                                     "family-appointment-line",
-                                    &[("dose", a.dose.to_string()), ("vaccine", a.vaccine_code.clone())],
+                                    &[
+                                        ("dose", a.dose.to_string()),
+                                        ("vaccine", a.vaccine_code.clone()),
+                                    ],
                                 ),
-                                status: t.t(&format!("appointment-{}", mine.status.as_str().to_ascii_lowercase())),
+                                status: t.t(&format!(
+                                    "appointment-{}",
+                                    mine.status.as_str().to_ascii_lowercase()
+                                )),
                                 active,
                             }
                         })
@@ -771,8 +854,16 @@ async fn add_member(
     let body = NewBeneficiaryBody {
         name: form.name,
         birth_year: form.birth_year.trim().into(),
-        gender_id: form.gender_id.trim().parse::<i64>().map_or(serde_json::Value::Null, Into::into),
-        photo_id_type: form.photo_id_type.trim().parse::<i64>().map_or(serde_json::Value::Null, Into::into),
+        gender_id: form
+            .gender_id
+            .trim()
+            .parse::<i64>()
+            .map_or(serde_json::Value::Null, Into::into),
+        photo_id_type: form
+            .photo_id_type
+            .trim()
+            .parse::<i64>()
+            .map_or(serde_json::Value::Null, Into::into),
         photo_id_number: form.photo_id_number.trim().into(),
         comorbidity_ind: if form.comorbidity.is_some() { "Y" } else { "N" }.to_owned(),
         consent_version: if form.consent.is_some() { "V1" } else { "" }.to_owned(),
@@ -888,7 +979,10 @@ async fn book(
             .map(|b| reference(b))
             .collect::<Result<Vec<_>, _>>()?;
         if beneficiaries.is_empty() {
-            return Err(ApiError::invalid("beneficiaries", "choose at least one person"));
+            return Err(ApiError::invalid(
+                "beneficiaries",
+                "choose at least one person",
+            ));
         }
         if beneficiaries.iter().any(|b| !auth.may_act_for(*b)) {
             return Err(ApiError::not_found("beneficiary"));
@@ -983,7 +1077,11 @@ async fn cancel(
     let cancelled = async {
         let id = appointment_id(&id)?;
         let number = state.store.appointment_number(&auth.account, id).await?;
-        let who = match form.reference_id.as_deref().filter(|r| !r.trim().is_empty()) {
+        let who = match form
+            .reference_id
+            .as_deref()
+            .filter(|r| !r.trim().is_empty())
+        {
             Some(r) => vec![reference(r)?],
             None => Vec::new(),
         };
@@ -1029,7 +1127,14 @@ async fn certificate(
     let Ok(id) = reference(&reference_id) else {
         return not_found(ctx);
     };
-    match crate::certificates::family_certificate(&auth, &state, id, crate::certificates::Wanted::Pdf).await {
+    match crate::certificates::family_certificate(
+        &auth,
+        &state,
+        id,
+        crate::certificates::Wanted::Pdf,
+    )
+    .await
+    {
         Ok(pdf) => pdf,
         Err(e) if e.status() == StatusCode::NOT_FOUND => not_found(ctx),
         Err(e) => failure(ctx, &e),

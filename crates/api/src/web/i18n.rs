@@ -217,7 +217,11 @@ mod tests {
                     if line.starts_with(|c: char| c.is_ascii_alphabetic())
                         && let Some((id, _)) = line.split_once('=')
                     {
-                        assert!(ids.insert(id.trim().to_owned()), "{} twice in {lang}", id.trim());
+                        assert!(
+                            ids.insert(id.trim().to_owned()),
+                            "{} twice in {lang}",
+                            id.trim()
+                        );
                     }
                 }
             }

@@ -66,7 +66,11 @@ pub fn page(template: &impl Template, caching: Caching) -> Response {
 }
 
 /// A rendered page with a status of its own (a form shown again with its error: 4xx).
-pub fn page_with_status(status: StatusCode, template: &impl Template, caching: Caching) -> Response {
+pub fn page_with_status(
+    status: StatusCode,
+    template: &impl Template,
+    caching: Caching,
+) -> Response {
     let html = match template.render() {
         Ok(html) => html,
         Err(e) => {
@@ -74,8 +78,12 @@ pub fn page_with_status(status: StatusCode, template: &impl Template, caching: C
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let mut response =
-        (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response();
+    let mut response = (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        html,
+    )
+        .into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::VARY,
@@ -100,7 +108,9 @@ pub fn see_other(to: &str) -> Response {
 /// language, saying what to do next (the API's English text where no message is written yet).
 pub fn error_message(ctx: &Ctx, error: &ApiError) -> String {
     if let (Some(field), "SEHAT0400") = (error.field(), error.code()) {
-        return ctx.t.t1("error-SEHAT0400", "field", field_label(ctx, field));
+        return ctx
+            .t
+            .t1("error-SEHAT0400", "field", field_label(ctx, field));
     }
     let key = format!("error-{}", error.code());
     let text = ctx.t.t(&key);

@@ -70,7 +70,12 @@ fn secure(state: &AppState) -> bool {
     state.config.public_url.starts_with("https://")
 }
 
-fn cookie(state: &AppState, name: &'static str, value: String, max_age_secs: i64) -> Cookie<'static> {
+fn cookie(
+    state: &AppState,
+    name: &'static str,
+    value: String,
+    max_age_secs: i64,
+) -> Cookie<'static> {
     Cookie::build((name, value))
         .path("/")
         .http_only(true)
@@ -100,11 +105,7 @@ fn query_value(query: Option<&str>, key: &str) -> Option<String> {
 /// Runs around every web route: makes the CSRF cookie when there is none, keeps a `?lang=`
 /// choice in its cookie, refuses a POST without its CSRF token (403, nothing done), and gives
 /// pages their content policy.
-pub(super) async fn guard(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub(super) async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(request.headers());
     let (nonce, fresh) = match jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()) {
         Some(n) if n.len() == 32 && n.bytes().all(|b| b.is_ascii_hexdigit()) => (n, false),
@@ -137,9 +138,8 @@ pub(super) async fn guard(
                 .or_else(|| query_value(parts.uri.query(), CSRF_FIELD));
             (given, body)
         };
-        let matches = given.is_some_and(|g| {
-            crate::http::auth::secret_matches(&g, &expected) && !fresh
-        });
+        let matches =
+            given.is_some_and(|g| crate::http::auth::secret_matches(&g, &expected) && !fresh);
         if !matches {
             let t = Tr {
                 lang: choice
@@ -153,10 +153,14 @@ pub(super) async fn guard(
             )
                 .into_response();
             if fresh {
-                set_cookie(&mut response, &cookie(&state, CSRF_COOKIE, nonce, 86_400 * 30));
+                set_cookie(
+                    &mut response,
+                    &cookie(&state, CSRF_COOKIE, nonce, 86_400 * 30),
+                );
             }
             return response;
         }
+        parts.extensions.insert(CsrfNonce(nonce));
         let request = Request::from_parts(parts, body);
         return finish(&state, next.run(request).await, None, None);
     }
@@ -168,7 +172,12 @@ pub(super) async fn guard(
     finish(&state, response, fresh.then_some(nonce), choice)
 }
 
-fn finish(state: &AppState, mut response: Response, nonce: Option<String>, lang: Option<Lang>) -> Response {
+fn finish(
+    state: &AppState,
+    mut response: Response,
+    nonce: Option<String>,
+    lang: Option<Lang>,
+) -> Response {
     if nonce.is_some() || lang.is_some() {
         // A response that sets a cookie is this browser's alone.
         response.headers_mut().insert(
@@ -177,7 +186,10 @@ fn finish(state: &AppState, mut response: Response, nonce: Option<String>, lang:
         );
     }
     if let Some(nonce) = nonce {
-        set_cookie(&mut response, &cookie(state, CSRF_COOKIE, nonce, 86_400 * 30));
+        set_cookie(
+            &mut response,
+            &cookie(state, CSRF_COOKIE, nonce, 86_400 * 30),
+        );
     }
     if let Some(lang) = lang {
         set_cookie(
@@ -209,7 +221,10 @@ fn random_hex() -> String {
 
 fn lang_of(headers: &axum::http::HeaderMap) -> Option<Lang> {
     let jar = CookieJar::from_headers(headers);
-    if let Some(lang) = jar.get(LANG_COOKIE).and_then(|c| Lang::from_code(c.value())) {
+    if let Some(lang) = jar
+        .get(LANG_COOKIE)
+        .and_then(|c| Lang::from_code(c.value()))
+    {
         return Some(lang);
     }
     headers
@@ -270,7 +285,10 @@ impl Ctx {
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let lang = parts
             .extensions
             .get::<LangChoice>()
@@ -306,7 +324,10 @@ impl FromRequestParts<AppState> for Ctx {
             citizen: jar.get(Area::Citizen.cookie()).is_some(),
             desk: jar.get(Area::Desk.cookie()).is_some(),
             admin: jar.get(Area::Admin.cookie()).is_some(),
-            sandbox: matches!(state.config.otp_delivery, crate::notify::OtpDelivery::Sandbox),
+            sandbox: matches!(
+                state.config.otp_delivery,
+                crate::notify::OtpDelivery::Sandbox
+            ),
         })
     }
 }
@@ -413,7 +434,10 @@ pub(super) async fn close(
     // Revocation failing must not keep the cookie: the token still expires on its own.
     let _ = state.store.revoke_token(&claims.jti, claims.exp).await;
     let mut response = Redirect::to(to).into_response();
-    set_cookie(&mut response, &cookie(state, area.cookie(), String::new(), 0));
+    set_cookie(
+        &mut response,
+        &cookie(state, area.cookie(), String::new(), 0),
+    );
     response
 }
 
@@ -440,8 +464,17 @@ mod tests {
 
     #[test]
     fn next_stays_on_this_site() {
-        assert_eq!(safe_next("/centre/5?from=2026-03-01", Area::Citizen), "/centre/5?from=2026-03-01");
-        for evil in ["//evil.example/", "https://evil.example/", "/\\evil.example", "evil", "/login?next=/x"] {
+        assert_eq!(
+            safe_next("/centre/5?from=2026-03-01", Area::Citizen),
+            "/centre/5?from=2026-03-01"
+        );
+        for evil in [
+            "//evil.example/",
+            "https://evil.example/",
+            "/\\evil.example",
+            "evil",
+            "/login?next=/x",
+        ] {
             assert_eq!(safe_next(evil, Area::Citizen), "/family", "{evil}");
         }
         assert_eq!(safe_next("", Area::Admin), "/admin");

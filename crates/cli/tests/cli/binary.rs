@@ -6,14 +6,14 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const TOKEN: &str = "binary-test-token";
+pub(crate) const TOKEN: &str = "binary-test-token";
 
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
+    pub(crate) base: String,
     /// The rest of sehat's standard output (console-delivered SMS texts).
     stdout: std::io::Lines<BufReader<std::process::ChildStdout>>,
-    dir: tempfile::TempDir,
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Server {
@@ -24,7 +24,7 @@ impl Server {
         Self::start_on(dir, &db, &[("SEHAT__DEMO__CENTERS", "60")], extra_env, &[])
     }
 
-    fn start_on(
+    pub(crate) fn start_on(
         dir: tempfile::TempDir,
         db: &str,
         env: &[(&str, &str)],
@@ -67,7 +67,7 @@ impl Server {
     }
 
     /// What the server has logged so far.
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
     }
 
@@ -77,7 +77,7 @@ impl Server {
         (status, self.dir)
     }
 
-    fn stop(mut self) -> std::process::ExitStatus {
+    pub(crate) fn stop(mut self) -> std::process::ExitStatus {
         self.terminate()
     }
 

@@ -2,4 +2,5 @@
 //! would, and the fast forms of the resilience suites run through it.
 
 mod binary;
+mod browser;
 mod resilience;
