@@ -10,6 +10,7 @@ nav-family = My family
 nav-login = Log in
 nav-verify = Verify a certificate
 footer-text = sehat — open-source public health services. Your data is used only to book and record your vaccinations.
+footer-api-docs = For developers: the APIs
 back-home = Back to the home page
 
 ## Dates

@@ -43,11 +43,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(desk::router())
         .merge(admin::router())
         .merge(verify::router())
-        .merge(assets::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             session::guard,
         ))
+        // The same for everyone: no cookie, kept by caches for a year.
+        .merge(assets::router())
         .layer(tower_http::compression::CompressionLayer::new())
 }
 
