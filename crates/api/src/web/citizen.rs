@@ -272,9 +272,15 @@ fn place_line(c: &Center, with_state: bool) -> String {
         },
         pincode.as_str(),
     ];
-    parts
+    // Demo and imported addresses often hold the district or pincode already.
+    let mut shown: Vec<&str> = Vec::new();
+    for p in parts {
+        if !p.trim().is_empty() && !shown.iter().any(|s| s.contains(p)) {
+            shown.push(p);
+        }
+    }
+    shown
         .iter()
-        .filter(|p| !p.trim().is_empty())
         .copied()
         .collect::<Vec<_>>()
         .join(", ")
