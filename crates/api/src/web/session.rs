@@ -66,7 +66,8 @@ struct CsrfNonce(String);
 #[derive(Debug, Clone, Copy)]
 struct LangChoice(Lang);
 
-fn secure(state: &AppState) -> bool {
+/// Whether cookies are for HTTPS only (the deployment is served over HTTPS).
+pub(super) fn secure(state: &AppState) -> bool {
     state.config.public_url.starts_with("https://")
 }
 
