@@ -3,19 +3,19 @@
 
 use crate::booking::split_slot;
 use crate::db::{SqlStore, Tx, db_error, on_tx};
+use crate::people::beneficiaries_in;
 use crate::rows::row;
 use crate::sessions::{SESSION_COLUMNS, SLOT_COLUMNS, SessionRow, SlotRow, assemble};
 use sehat_domain::DomainError;
 use sehat_domain::beneficiary::BeneficiaryRef;
-use crate::people::beneficiaries_in;
 use sehat_domain::booking::{
     Appointment, AppointmentNo, BookedBeneficiary, BookingStatus, CenterDay,
 };
 use sehat_domain::identity::MobileHash;
 use sehat_domain::ids::{AppointmentId, CenterId};
-use time::Date;
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
+use time::Date;
 use uuid::Uuid;
 
 row! {

@@ -22,9 +22,7 @@ use sehat_domain::booking::Appointment;
 use sehat_domain::ids::{CenterId, SessionId};
 use sehat_domain::immunization::{Batch, DoseRecord};
 use sehat_domain::store::{Registration, Store};
-use sehat_domain::vaccination::{
-    self, StoredCertificate, Vaccination, WalkIn, WalkInSeat,
-};
+use sehat_domain::vaccination::{self, StoredCertificate, Vaccination, WalkIn, WalkInSeat};
 use sehat_domain::values::{Mobile, parse_any_date};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -191,8 +189,12 @@ pub(crate) async fn register_person(
     body: &NewBeneficiaryBody,
 ) -> Result<Beneficiary, ApiError> {
     let person = body.person(state.clock.today().year())?;
-    let registration =
-        Registration::new(&state.identity, BeneficiaryRef::random(), Ok(mobile), person);
+    let registration = Registration::new(
+        &state.identity,
+        BeneficiaryRef::random(),
+        Ok(mobile),
+        person,
+    );
     Ok(auth
         .store
         .register_beneficiary(&registration, state.config.family_size)

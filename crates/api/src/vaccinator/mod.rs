@@ -81,8 +81,13 @@ async fn confirm_vaccinator_otp(
     ApiJson(body): ApiJson<OtpConfirmation>,
 ) -> Result<Json<VaccinatorTokenReply>, ApiError> {
     let partner = partner?;
-    let (token, centers) =
-        vaccinator_login(&state, body.txn_id(), &otp_proof(body.otp())?, &partner.key.id).await?;
+    let (token, centers) = vaccinator_login(
+        &state,
+        body.txn_id(),
+        &otp_proof(body.otp())?,
+        &partner.key.id,
+    )
+    .await?;
     Ok(Json(VaccinatorTokenReply { token, centers }))
 }
 

@@ -88,7 +88,15 @@ async fn send_login_otp(
     ClientAddress(from): ClientAddress,
     Form(form): Form<MobileForm>,
 ) -> Response {
-    send_area_otp(ctx, &state, Area::Desk, from, &form, crate::vaccinator::PURPOSE).await
+    send_area_otp(
+        ctx,
+        &state,
+        Area::Desk,
+        from,
+        &form,
+        crate::vaccinator::PURPOSE,
+    )
+    .await
 }
 
 async fn confirm_login_otp(
@@ -123,9 +131,13 @@ async fn logout(
 ) -> Response {
     match desk {
         Ok(Desk(auth)) => {
-            let closed =
-                session::close(&state, Area::Desk, &auth.claims, "/desk/login?notice=logged-out")
-                    .await;
+            let closed = session::close(
+                &state,
+                Area::Desk,
+                &auth.claims,
+                "/desk/login?notice=logged-out",
+            )
+            .await;
             (jar.add(last_cookie(&state, String::new(), true)), closed).into_response()
         }
         Err(_) => see_other("/desk/login"),
@@ -155,9 +167,7 @@ async fn chosen_post<'a>(
 ) -> Result<Option<&'a Vaccinator>, ApiError> {
     match raw.map(str::trim).filter(|r| !r.is_empty()) {
         Some(raw) => {
-            let id = raw
-                .parse::<i64>()
-                .map_err(|_| ApiError::unknown_center())?;
+            let id = raw.parse::<i64>().map_err(|_| ApiError::unknown_center())?;
             let id = existing_center(state.store.as_ref(), CenterId(id)).await?;
             auth.post_at(id).map(Some)
         }
@@ -169,7 +179,10 @@ async fn chosen_post<'a>(
 }
 
 /// The vaccinator's centres with their names, for a chooser.
-async fn post_choices(state: &AppState, auth: &VaccinatorToken) -> Result<Vec<PostChoice>, ApiError> {
+async fn post_choices(
+    state: &AppState,
+    auth: &VaccinatorToken,
+) -> Result<Vec<PostChoice>, ApiError> {
     let mut out = Vec::with_capacity(auth.posts.len());
     for post in &auth.posts {
         let centre = state.store.center(post.center_id).await?;
@@ -304,14 +317,21 @@ async fn today_page(
                     .map_or_else(|| "—".to_owned(), |b| b.name.clone()),
                 line: t.ta(
                     "family-appointment-line",
-                    &[("dose", a.dose.to_string()), ("vaccine", a.vaccine_code.clone())],
+                    &[
+                        ("dose", a.dose.to_string()),
+                        ("vaccine", a.vaccine_code.clone()),
+                    ],
                 ),
                 status: t.t(&format!("appointment-{}", status_key(place.status))),
                 status_key: status_key(place.status),
             });
         }
     }
-    let count = |key: &str| t.num(i64::try_from(rows.iter().filter(|r| r.status_key == key).count()).unwrap_or(i64::MAX));
+    let count = |key: &str| {
+        t.num(
+            i64::try_from(rows.iter().filter(|r| r.status_key == key).count()).unwrap_or(i64::MAX),
+        )
+    };
     Ok(TodayPage {
         ctx: ctx.clone(),
         title: t.t1("desk-today-title", "centre", &centre.name),
@@ -400,7 +420,11 @@ async fn find(
     if !who.is_empty() {
         let digits = who.len();
         let searched = if digits == 14 {
-            match who.parse::<i64>().ok().and_then(|n| BeneficiaryRef::new(n).ok()) {
+            match who
+                .parse::<i64>()
+                .ok()
+                .and_then(|n| BeneficiaryRef::new(n).ok())
+            {
                 Some(id) => match person_by_reference(&auth, id).await {
                     // One person: their page.
                     Ok(_) => return see_other(&person_link(id, post)),
@@ -412,9 +436,14 @@ async fn find(
             match Mobile::parse(&who) {
                 Ok(m) => {
                     mobile = who.clone();
-                    people_of_mobile(&state, &auth, &m).await.map(|(people, _)| people)
+                    people_of_mobile(&state, &auth, &m)
+                        .await
+                        .map(|(people, _)| people)
                 }
-                Err(_) => Err(ApiError::invalid("who", "is neither a mobile nor a reference id")),
+                Err(_) => Err(ApiError::invalid(
+                    "who",
+                    "is neither a mobile nor a reference id",
+                )),
             }
         };
         match searched {
@@ -556,7 +585,10 @@ async fn register_page(
             .unwrap_or_default(),
         ..RegisterForm::default()
     };
-    page(&RegisterPage::new(ctx, &state, post, form), Caching::Private)
+    page(
+        &RegisterPage::new(ctx, &state, post, form),
+        Caching::Private,
+    )
 }
 
 async fn register(
@@ -664,7 +696,9 @@ fn remembered(jar: &CookieJar) -> Option<(String, String)> {
     let (code, batch) = value.split_once(':')?;
     let code_ok = !code.is_empty()
         && code.len() <= 40
-        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
     let batch = Batch::parse(batch).ok()?;
     code_ok.then(|| (code.to_owned(), batch.as_str().to_owned()))
 }
@@ -707,7 +741,16 @@ async fn person(
         center: q.center.unwrap_or_default(),
         ..DoseForm::default()
     };
-    person_page(ctx, &state, &auth, &reference_id, form, Some(&jar), StatusCode::OK).await
+    person_page(
+        ctx,
+        &state,
+        &auth,
+        &reference_id,
+        form,
+        Some(&jar),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// The person's page: who they are (masked), their doses and status, today's appointment here,
@@ -900,10 +943,7 @@ async fn vaccinate(
     };
     match record(&state, &auth, &reference_id, &post, &form).await {
         Ok((id, vaccine, batch)) => {
-            let to = format!(
-                "{}&notice=desk-recorded",
-                person_link(id, Some(&post))
-            );
+            let to = format!("{}&notice=desk-recorded", person_link(id, Some(&post)));
             let remember = last_cookie(&state, format!("{vaccine}:{batch}"), false);
             (jar.add(remember), see_other(&to)).into_response()
         }
@@ -952,9 +992,7 @@ async fn record(
                 .sessions(post.center_id, date, date)
                 .await?
                 .into_iter()
-                .find(|s| {
-                    s.status == SessionStatus::Open && s.vaccine_code == request.vaccine_code
-                })
+                .find(|s| s.status == SessionStatus::Open && s.vaccine_code == request.vaccine_code)
                 .ok_or(DomainError::Rule(Rule::NoSessionToday))?;
             let walkin = WalkIn {
                 beneficiary,

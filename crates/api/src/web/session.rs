@@ -158,6 +158,8 @@ pub(super) async fn guard(
             }
             return response;
         }
+        // A page rendered in answer (the next step, a form shown again) carries the same token.
+        parts.extensions.insert(CsrfNonce(nonce));
         let request = Request::from_parts(parts, body);
         return finish(&state, next.run(request).await, None, None);
     }

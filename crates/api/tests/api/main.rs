@@ -14,3 +14,4 @@ mod ops;
 mod outbox;
 mod security;
 mod vaccination;
+mod web_desk;

@@ -467,16 +467,22 @@ async fn a_centres_day_lists_its_appointments_by_slot_with_their_people_and_noth
 
         let (asha, asha_family) = register(store, "9876500001", "Asha Patil", "ABCPE1234F").await;
         let (ravi, ravi_family) = register(store, "9876500002", "Ravi Jadhav", "ABCPF1234G").await;
-        let (meena, meena_family) = register(store, "9876500003", "Meena Shinde", "ABCPG1234H").await;
+        let (meena, meena_family) =
+            register(store, "9876500003", "Meena Shinde", "ABCPG1234H").await;
         let (kiran, kiran_family) = register(store, "9876500004", "Kiran More", "ABCPH1234J").await;
-        let book = |account: &sehat_domain::identity::MobileHash, date, slot_id, who| BookingRequest {
-            account: account.clone(),
-            center_id: if slot_id == elsewhere { other.id } else { wai.id },
-            date,
-            slot_id,
-            beneficiaries: vec![who],
-            dose: Some(1),
-        };
+        let book =
+            |account: &sehat_domain::identity::MobileHash, date, slot_id, who| BookingRequest {
+                account: account.clone(),
+                center_id: if slot_id == elsewhere {
+                    other.id
+                } else {
+                    wai.id
+                },
+                date,
+                slot_id,
+                beneficiaries: vec![who],
+                dose: Some(1),
+            };
         // Asha in the afternoon, Ravi in the morning (then cancelled), Meena the next day,
         // Kiran at another centre, all on the same day.
         let asha_booking = store
@@ -488,7 +494,10 @@ async fn a_centres_day_lists_its_appointments_by_slot_with_their_people_and_noth
             .await
             .unwrap();
         store
-            .book(&book(&meena_family, date!(2026 - 03 - 03), next_morning, meena), None)
+            .book(
+                &book(&meena_family, date!(2026 - 03 - 03), next_morning, meena),
+                None,
+            )
             .await
             .unwrap();
         store
@@ -504,7 +513,14 @@ async fn a_centres_day_lists_its_appointments_by_slot_with_their_people_and_noth
         let places: Vec<_> = listed
             .appointments
             .iter()
-            .map(|a| (a.number, a.slot.id, a.beneficiaries[0].reference_id, a.beneficiaries[0].status))
+            .map(|a| {
+                (
+                    a.number,
+                    a.slot.id,
+                    a.beneficiaries[0].reference_id,
+                    a.beneficiaries[0].status,
+                )
+            })
             .collect();
         assert_eq!(
             places,
