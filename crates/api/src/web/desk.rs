@@ -838,7 +838,8 @@ async fn person_view(
             }
             (Some((code, _)), _) => (code.clone(), String::new()),
             (None, Some(last)) => last,
-            (None, None) => (String::new(), String::new()),
+            // Else the vaccine of the centre's session today, when it has one.
+            (None, None) => (today_vaccine(state, post).await?, String::new()),
         };
         let next = booked.map_or_else(
             || {
@@ -862,13 +863,17 @@ async fn person_view(
         .schedules
         .iter()
         .map(|s| VaccineChoice {
-            label: t.ta(
-                "desk-vaccine-option",
-                &[
-                    ("name", catalogue.name(&s.vaccine_code)),
-                    ("maker", s.manufacturer.clone()),
-                ],
-            ),
+            label: if s.manufacturer.is_empty() {
+                catalogue.name(&s.vaccine_code)
+            } else {
+                t.ta(
+                    "desk-vaccine-option",
+                    &[
+                        ("name", catalogue.name(&s.vaccine_code)),
+                        ("maker", s.manufacturer.clone()),
+                    ],
+                )
+            },
             selected: s.vaccine_code == vaccine,
             code: s.vaccine_code.clone(),
         })
@@ -916,6 +921,26 @@ async fn person_view(
         batch,
         dose,
         certificate,
+    })
+}
+
+/// The vaccine of the centre's one open session today (empty when it has none, or several).
+async fn today_vaccine(state: &AppState, post: Option<&Vaccinator>) -> Result<String, ApiError> {
+    let Some(post) = post else {
+        return Ok(String::new());
+    };
+    let date = state.clock.today();
+    let open: Vec<String> = state
+        .store
+        .sessions(post.center_id, date, date)
+        .await?
+        .into_iter()
+        .filter(|s| s.status == SessionStatus::Open)
+        .map(|s| s.vaccine_code)
+        .collect();
+    Ok(match open.as_slice() {
+        [one] => one.clone(),
+        _ => String::new(),
     })
 }
 

@@ -282,6 +282,17 @@ async fn a_vaccinator_logs_in_sees_today_records_doses_and_shows_the_certificate
             "{found}"
         );
 
+        // An unknown reference id: said on the search page.
+        let nobody = desk
+            .get(&app, &format!("/desk/find?center={wai}&who=12345678901234"))
+            .await;
+        assert_eq!(nobody.status, StatusCode::NOT_FOUND);
+        assert!(
+            html(&nobody).contains("Nobody is registered with that."),
+            "{}",
+            html(&nobody)
+        );
+
         // Their page: the appointment of the day, and the form filled for it.
         let person = desk
             .get(&app, &format!("/desk/person/{asha}?center={wai}"))
