@@ -226,6 +226,15 @@ impl Appointment {
     }
 }
 
+/// A centre's appointments on one day and the people booked on them (each once).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CenterDay {
+    /// The appointments, earliest slot first.
+    pub appointments: Vec<Appointment>,
+    /// Everyone booked on them (a person removed from their family since is not).
+    pub people: Vec<Beneficiary>,
+}
+
 /// What the stored result of an idempotent request says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub enum StoredOutcome {
@@ -298,6 +307,14 @@ pub trait BookingStore: Send + Sync {
     ) -> Result<AppointmentNo, DomainError>;
     /// The appointments of an account, newest first.
     async fn appointments(&self, account: &MobileHash) -> Result<Vec<Appointment>, DomainError>;
+    /// A centre's appointments on one day (every session of the day), earliest slot first, with
+    /// the people booked on them: the vaccinator's list of the day. Whoever moved to another
+    /// appointment is not on it; a cancelled or completed place is, with its status.
+    async fn center_appointments(
+        &self,
+        center_id: CenterId,
+        date: Date,
+    ) -> Result<CenterDay, DomainError>;
     /// A slot with its session (for checks and wire formats).
     async fn slot(&self, id: SlotId) -> Result<(Session, Slot), DomainError>;
     /// Keeps the keyed hash of the captcha answer last shown to an account (replacing any other).

@@ -3,15 +3,19 @@
 
 use crate::booking::split_slot;
 use crate::db::{SqlStore, Tx, db_error, on_tx};
+use crate::people::beneficiaries_in;
 use crate::rows::row;
 use crate::sessions::{SESSION_COLUMNS, SLOT_COLUMNS, SessionRow, SlotRow, assemble};
 use sehat_domain::DomainError;
 use sehat_domain::beneficiary::BeneficiaryRef;
-use sehat_domain::booking::{Appointment, AppointmentNo, BookedBeneficiary, BookingStatus};
+use sehat_domain::booking::{
+    Appointment, AppointmentNo, BookedBeneficiary, BookingStatus, CenterDay,
+};
 use sehat_domain::identity::MobileHash;
-use sehat_domain::ids::AppointmentId;
+use sehat_domain::ids::{AppointmentId, CenterId};
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
+use time::Date;
 use uuid::Uuid;
 
 row! {
@@ -44,6 +48,33 @@ pub(crate) async fn appointments_where(
     let rows: Vec<AppointmentRow> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
         .bind(account.as_str()).bind(number.map_or(0, AppointmentNo::get))
         .fetch_all(c).await.map_err(db_error))?;
+    with_people_and_slots(tx, rows).await
+}
+
+/// A centre's appointments on a day, earliest slot first (then by number): the sessions of the
+/// day by their index, their slots, and the appointments of each slot by theirs.
+async fn center_day_where(
+    tx: &mut Tx,
+    center_id: CenterId,
+    date: Date,
+) -> Result<Vec<Appointment>, DomainError> {
+    let sql = format!(
+        "SELECT a.number, a.public_id, a.slot_id, a.dose AS appointment_dose, {SESSION_COLUMNS} \
+         FROM sessions se JOIN slots sl ON sl.session_id = se.id JOIN appointments a ON a.slot_id = sl.id \
+         WHERE se.date = $1 AND se.center_id = $2 ORDER BY sl.start_minute, a.number"
+    );
+    let rows: Vec<AppointmentRow> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
+        .bind(date).bind(center_id.0)
+        .fetch_all(c).await.map_err(db_error))?;
+    with_people_and_slots(tx, rows).await
+}
+
+/// Appointments from their rows, in the rows' order: each with its slot and the places of its
+/// people (an appointment whose every person moved elsewhere is left out).
+async fn with_people_and_slots(
+    tx: &mut Tx,
+    rows: Vec<AppointmentRow>,
+) -> Result<Vec<Appointment>, DomainError> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -131,5 +162,28 @@ impl SqlStore {
     ) -> Result<Vec<Appointment>, DomainError> {
         let mut tx = self.begin_read().await?;
         appointments_where(&mut tx, account, None).await
+    }
+
+    /// A centre's appointments on a day and the people on them, read together (one snapshot),
+    /// without an audit record.
+    pub(crate) async fn read_center_day(
+        &self,
+        center_id: CenterId,
+        date: Date,
+    ) -> Result<CenterDay, DomainError> {
+        let mut tx = self.begin_read().await?;
+        let appointments = center_day_where(&mut tx, center_id, date).await?;
+        let mut ids: Vec<BeneficiaryRef> = appointments
+            .iter()
+            .flat_map(|a| a.beneficiaries.iter().map(|b| b.reference_id))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let people = beneficiaries_in(&mut tx, &ids).await?;
+        tx.commit().await?;
+        Ok(CenterDay {
+            appointments,
+            people,
+        })
     }
 }

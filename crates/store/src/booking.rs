@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use sehat_domain::beneficiary::BeneficiaryRef;
 use sehat_domain::booking::{
     Appointment, AppointmentNo, BookedBeneficiary, BookingRequest, BookingStatus, BookingStore,
-    IdempotencyKey, RescheduleRequest, StoredOutcome, booking_dose, check_bookable,
+    CenterDay, IdempotencyKey, RescheduleRequest, StoredOutcome, booking_dose, check_bookable,
 };
 use sehat_domain::facility::Center;
 use sehat_domain::identity::MobileHash;
@@ -24,6 +24,7 @@ use sehat_domain::outbox::{AppointmentEvent, AppointmentNotice};
 use sehat_domain::schedule::{DosePool, Session, Slot};
 use sehat_domain::{DomainError, Rule};
 use sqlx::QueryBuilder;
+use time::Date;
 
 async fn slot_in(tx: &mut Tx, id: SlotId) -> Result<(Session, Slot), DomainError> {
     let sessions: Vec<SessionRow> = on_tx!(tx, c => sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -482,6 +483,22 @@ impl BookingStore for SqlStore {
             detail,
         )
         .await?;
+        Ok(found)
+    }
+
+    async fn center_appointments(
+        &self,
+        center_id: CenterId,
+        date: Date,
+    ) -> Result<CenterDay, DomainError> {
+        let found = self.read_center_day(center_id, date).await?;
+        let detail = format!(
+            "{{\"appointments\":{},\"people\":{}}}",
+            found.appointments.len(),
+            found.people.len()
+        );
+        self.audit_read(format!("center:{}", center_id.0), detail)
+            .await?;
         Ok(found)
     }
 

@@ -93,6 +93,27 @@ pub(crate) async fn beneficiaries_of_in(
     rows.into_iter().map(Beneficiary::try_from).collect()
 }
 
+/// Reads beneficiaries by reference id within a transaction, whoever's they are (removed ones
+/// are not read), in reference id order.
+pub(crate) async fn beneficiaries_in(
+    tx: &mut Tx,
+    ids: &[BeneficiaryRef],
+) -> Result<Vec<Beneficiary>, DomainError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<BeneficiaryRow> = on_tx!(tx, c => {
+        let mut q = QueryBuilder::new(format!("SELECT {BENEFICIARY_COLUMNS} WHERE b.deleted_at IS NULL AND b.reference_id IN ("));
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(id.get());
+        }
+        q.push(") ORDER BY b.reference_id");
+        q.build_query_as().fetch_all(c).await.map_err(db_error)
+    })?;
+    rows.into_iter().map(Beneficiary::try_from).collect()
+}
+
 /// Makes the account of a mobile if new. A sealed mobile fills in an account made before
 /// identifiers were sealed.
 pub(crate) async fn ensure_account(

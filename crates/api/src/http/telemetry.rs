@@ -71,13 +71,16 @@ async fn observe(request: Request, next: Next) -> Response {
     response
 }
 
-/// Turns the body-limit and timeout rejections of the layers below into JSON error bodies.
+/// Turns the body-limit and timeout rejections of the layers below into JSON error bodies (a
+/// web page that answers with such a status, "not found" say, is its own answer).
 async fn json_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let is_json = response
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(b"application/json") || v.as_bytes().starts_with(b"text/html")
+        });
     match response.status() {
         StatusCode::PAYLOAD_TOO_LARGE if !is_json => ApiError::too_large(0).into_response(),
         StatusCode::REQUEST_TIMEOUT if !is_json => ApiError::timeout().into_response(),

@@ -17,12 +17,12 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use sehat_domain::DomainError;
-use sehat_domain::beneficiary::BeneficiaryRef;
+use sehat_domain::beneficiary::{Beneficiary, BeneficiaryRef};
 use sehat_domain::booking::Appointment;
 use sehat_domain::ids::{CenterId, SessionId};
-use sehat_domain::immunization::Batch;
+use sehat_domain::immunization::{Batch, DoseRecord};
 use sehat_domain::store::{Registration, Store};
-use sehat_domain::vaccination::{self, Vaccination, WalkIn};
+use sehat_domain::vaccination::{self, StoredCertificate, Vaccination, WalkIn, WalkInSeat};
 use sehat_domain::values::{Mobile, parse_any_date};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -79,12 +79,34 @@ async fn find_by_mobile(
 ) -> Result<Json<BeneficiaryList>, ApiError> {
     let mobile =
         Mobile::parse(&q.mobile_number).map_err(|e| ApiError::invalid("mobile_number", e))?;
-    let account = state.identity.mobile_hash(&mobile);
-    let people = auth.store.beneficiaries(&account).await?;
-    let appointments = at_my_centers(&auth, auth.store.appointments(&account).await?);
+    let (people, appointments) = people_of_mobile(&state, &auth, &mobile).await?;
     Ok(Json(BeneficiaryList {
         beneficiaries: beneficiary_items(&state, &people, &appointments).await?,
     }))
+}
+
+/// The people registered on a mobile and their appointments at the vaccinator's centres (shared
+/// with the web desk's search).
+pub(crate) async fn people_of_mobile(
+    state: &AppState,
+    auth: &VaccinatorToken,
+    mobile: &Mobile,
+) -> Result<(Vec<Beneficiary>, Vec<Appointment>), ApiError> {
+    let account = state.identity.mobile_hash(mobile);
+    let people = auth.store.beneficiaries(&account).await?;
+    let appointments = at_my_centers(auth, auth.store.appointments(&account).await?);
+    Ok((people, appointments))
+}
+
+/// One person by reference id and their appointments at the vaccinator's centres (404 for an
+/// unknown id; shared with the web desk).
+pub(crate) async fn person_by_reference(
+    auth: &VaccinatorToken,
+    id: BeneficiaryRef,
+) -> Result<(Beneficiary, Vec<Appointment>), ApiError> {
+    let (person, account) = auth.store.beneficiary_account(id).await?;
+    let appointments = at_my_centers(auth, auth.store.appointments(&account).await?);
+    Ok((person, appointments))
 }
 
 /// One person by reference id, masked, with their doses and appointments at the vaccinator's
@@ -99,8 +121,7 @@ async fn find_by_reference_id(
     ApiQuery(q): ApiQuery<ReferenceQuery>,
 ) -> Result<Json<BeneficiaryList>, ApiError> {
     let id = reference_id("beneficiary_reference_id", &q.beneficiary_reference_id)?;
-    let (person, account) = auth.store.beneficiary_account(id).await?;
-    let appointments = at_my_centers(&auth, auth.store.appointments(&account).await?);
+    let (person, appointments) = person_by_reference(&auth, id).await?;
     Ok(Json(BeneficiaryList {
         beneficiaries: beneficiary_items(&state, &[person], &appointments).await?,
     }))
@@ -154,19 +175,30 @@ async fn register_on_spot(
         photo_id_number: body.photo_id_number,
         comorbidity_ind: body.comorbidity_ind,
         consent_version: body.consent_version,
-    }
-    .person(state.clock.today().year())?;
+    };
+    let registered = register_person(&state, &auth, &mobile, &person).await?;
+    Ok(Json(ReferenceReply::of(registered.reference_id)))
+}
+
+/// Registers a person at the desk under their family's mobile, by v2 registration's rules
+/// (shared with the web desk's on-spot form).
+pub(crate) async fn register_person(
+    state: &AppState,
+    auth: &VaccinatorToken,
+    mobile: &Mobile,
+    body: &NewBeneficiaryBody,
+) -> Result<Beneficiary, ApiError> {
+    let person = body.person(state.clock.today().year())?;
     let registration = Registration::new(
         &state.identity,
         BeneficiaryRef::random(),
-        Ok(&mobile),
+        Ok(mobile),
         person,
     );
-    let registered = auth
+    Ok(auth
         .store
         .register_beneficiary(&registration, state.config.family_size)
-        .await?;
-    Ok(Json(ReferenceReply::of(registered.reference_id)))
+        .await?)
 }
 
 /// `{"center_id","beneficiary_reference_id","dose"}`, with `session_id` when the centre has
@@ -230,17 +262,27 @@ async fn schedule_on_spot(
         dose: dose_of(&body.dose)?,
         vaccinator: post.id,
     };
-    let catalogue = state.catalogue().await?;
-    let seat = auth
-        .store
-        .take_walkin_seat(&walkin, &catalogue.schedules)
-        .await?;
+    let seat = seat_walk_in(&state, &auth, &walkin).await?;
     Ok(Json(OnSpotSeat {
         session_id: seat.session_id.0.to_string(),
         vaccine: seat.vaccine_code,
         dose: seat.dose,
         walkin_left: seat.walkin_left,
     }))
+}
+
+/// Seats a walk-in (the vaccinator's post at the centre already checked): a walk-in seat of
+/// today's session, by the dose rules (shared with the web desk).
+pub(crate) async fn seat_walk_in(
+    state: &AppState,
+    auth: &VaccinatorToken,
+    walkin: &WalkIn,
+) -> Result<WalkInSeat, ApiError> {
+    let catalogue = state.catalogue().await?;
+    Ok(auth
+        .store
+        .take_walkin_seat(walkin, &catalogue.schedules)
+        .await?)
 }
 
 /// `{"beneficiary_reference_id","center_id","vaccine","vaccine_batch","dose"}`; CoWIN's
@@ -334,14 +376,7 @@ async fn vaccinate(
         dose,
         vaccinator: post,
     };
-    let (record, certificate) = vaccination::vaccinate(
-        auth.store.as_ref(),
-        state.certificates.as_ref(),
-        &*state.catalogue().await?,
-        &request,
-        state.clock.now(),
-    )
-    .await?;
+    let (record, certificate) = give_dose(&state, &auth, &request).await?;
     let appointment_id = match record.appointment {
         Some(number) => auth
             .store
@@ -361,6 +396,24 @@ async fn vaccinate(
     }))
 }
 
+/// Records a dose and issues its certificate (the post at the centre already checked): the
+/// dose rules, the appointment or walk-in seat it fulfils, the signed credential, the family's
+/// message (shared with the web desk).
+pub(crate) async fn give_dose(
+    state: &AppState,
+    auth: &VaccinatorToken,
+    request: &Vaccination,
+) -> Result<(DoseRecord, StoredCertificate), ApiError> {
+    Ok(vaccination::vaccinate(
+        auth.store.as_ref(),
+        state.certificates.as_ref(),
+        &*state.catalogue().await?,
+        request,
+        state.clock.now(),
+    )
+    .await?)
+}
+
 /// The current certificate of a person vaccinated at one of the vaccinator's centres: the PDF,
 /// or the signed credential (`Accept: application/vc+ld+json` or `application/json`), or the QR
 /// alone (`Accept: image/png`). Anyone else's answers as an unknown id.
@@ -377,6 +430,18 @@ async fn download_certificate(
 ) -> Result<Response, ApiError> {
     let wanted = Wanted::from_headers(&headers);
     let id = reference_id("beneficiary_reference_id", &q.beneficiary_reference_id)?;
+    desk_certificate(&state, &auth, id, wanted).await
+}
+
+/// A person's current certificate as the desk may hand it over: only when a dose was given at
+/// one of the vaccinator's centres, else as an unknown id (shared with the web desk's QR and
+/// PDF).
+pub(crate) async fn desk_certificate(
+    state: &AppState,
+    auth: &VaccinatorToken,
+    id: BeneficiaryRef,
+    wanted: Wanted,
+) -> Result<Response, ApiError> {
     // Only the doses given at the vaccinator's centres: another centre's certificate is not
     // the desk's to hand over.
     let doses = auth.store.doses(&[id]).await?;
@@ -388,7 +453,7 @@ async fn download_certificate(
     if mine.is_empty() {
         return Err(ApiError::not_found("certificate"));
     }
-    certificate_response(&state, auth.store.as_ref(), id, wanted, &|c| {
+    certificate_response(state, auth.store.as_ref(), id, wanted, &|c| {
         mine.contains(&c.dose_id)
     })
     .await
@@ -396,7 +461,11 @@ async fn download_certificate(
 
 /// A centre id that exists: `APPOIN0006` otherwise.
 async fn known_center(store: &dyn Store, raw: &Value) -> Result<CenterId, ApiError> {
-    let id = CenterId(loose_i64("center_id", raw)?);
+    existing_center(store, CenterId(loose_i64("center_id", raw)?)).await
+}
+
+/// A centre that exists: `APPOIN0006` otherwise (shared with the web desk).
+pub(crate) async fn existing_center(store: &dyn Store, id: CenterId) -> Result<CenterId, ApiError> {
     match store.center(id).await {
         Ok(_) => Ok(id),
         Err(DomainError::NotFound(_)) => Err(ApiError::unknown_center()),

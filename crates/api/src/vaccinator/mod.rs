@@ -29,8 +29,9 @@ use utoipa_axum::routes;
 /// The desk: finding people, on-spot registration and walk-ins, recording doses, certificates.
 pub mod desk;
 
-/// The OTP purpose of a vaccinator's login (a citizen's login OTP does not redeem here).
-const PURPOSE: &str = "vaccinator";
+/// The OTP purpose of a vaccinator's login (a citizen's login OTP does not redeem here; the web
+/// desk's login sends its OTP under it too).
+pub(crate) const PURPOSE: &str = "vaccinator";
 
 /// The vaccinator routes.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -80,12 +81,32 @@ async fn confirm_vaccinator_otp(
     ApiJson(body): ApiJson<OtpConfirmation>,
 ) -> Result<Json<VaccinatorTokenReply>, ApiError> {
     let partner = partner?;
+    let (token, centers) = vaccinator_login(
+        &state,
+        body.txn_id(),
+        &otp_proof(body.otp())?,
+        &partner.key.id,
+    )
+    .await?;
+    Ok(Json(VaccinatorTokenReply { token, centers }))
+}
+
+/// A vaccinator's login by the OTP of transaction `txn` (purpose [`PURPOSE`]): their token under
+/// `key_id` (the desk system's partner key; the web desk's own id, which names no partner key)
+/// and the centres of their active posts. 403 `USRAUT0009` when the mobile holds no active post.
+/// Shared by the API and the web desk.
+pub(crate) async fn vaccinator_login(
+    state: &AppState,
+    txn: &str,
+    proof: &identity::OtpProof,
+    key_id: &str,
+) -> Result<(String, Vec<i64>), ApiError> {
     let (mobile, _) = identity::redeem_otp(
         state.store.as_ref(),
         &state.identity,
         &state.config.otp_policy,
-        body.txn_id(),
-        &otp_proof(body.otp())?,
+        txn,
+        proof,
         PURPOSE,
     )
     .await?;
@@ -98,7 +119,7 @@ async fn confirm_vaccinator_otp(
         state.clock.now().unix_timestamp(),
         &mobile,
         centers.clone(),
-        &partner.key.id,
+        key_id,
     )?;
-    Ok(Json(VaccinatorTokenReply { token, centers }))
+    Ok((token, centers))
 }

@@ -66,7 +66,8 @@ struct CsrfNonce(String);
 #[derive(Debug, Clone, Copy)]
 struct LangChoice(Lang);
 
-fn secure(state: &AppState) -> bool {
+/// Whether cookies are for HTTPS only (the deployment is served over HTTPS).
+pub(super) fn secure(state: &AppState) -> bool {
     state.config.public_url.starts_with("https://")
 }
 
@@ -160,6 +161,7 @@ pub(super) async fn guard(State(state): State<AppState>, request: Request, next:
             }
             return response;
         }
+        // A page rendered in answer (the next step, a form shown again) carries the same token.
         parts.extensions.insert(CsrfNonce(nonce));
         let request = Request::from_parts(parts, body);
         return finish(&state, next.run(request).await, None, None);

@@ -15,3 +15,4 @@ mod outbox;
 mod security;
 mod vaccination;
 mod web_citizen;
+mod web_desk;

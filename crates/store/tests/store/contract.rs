@@ -407,3 +407,166 @@ async fn an_idempotency_key_is_seen_once_stored_on_every_backend() {
         assert!(store.idempotency_key_seen(&key).await.unwrap());
     });
 }
+
+/// Registers a person under `mobile`; returns their reference id and the family's account.
+async fn register(
+    store: &dyn Store,
+    mobile: &str,
+    name: &str,
+    pan: &str,
+) -> (
+    sehat_domain::beneficiary::BeneficiaryRef,
+    sehat_domain::identity::MobileHash,
+) {
+    use sehat_domain::beneficiary::{
+        Address, BeneficiaryRef, BirthYear, GenderId, NewBeneficiary, PhotoId, Registration,
+    };
+    let key = sehat_domain::identity::IdentityKey::new(vec![5; 32]).unwrap();
+    let mobile = sehat_domain::values::Mobile::parse(mobile).unwrap();
+    let person = NewBeneficiary {
+        name: Name::parse(name).unwrap(),
+        birth_year: BirthYear::parse("1980", 2026).unwrap(),
+        gender: GenderId::from_id(2).unwrap(),
+        photo_id: PhotoId::parse(6, pan).unwrap(),
+        address: Address::default(),
+        comorbidity: false,
+    };
+    let registration = Registration::new(&key, BeneficiaryRef::random(), Ok(&mobile), person);
+    let stored = store.register_beneficiary(&registration, 6).await.unwrap();
+    (stored.reference_id, registration.account)
+}
+
+#[tokio::test]
+async fn a_centres_day_lists_its_appointments_by_slot_with_their_people_and_nothing_else() {
+    use sehat_domain::booking::{BookingRequest, BookingStatus};
+    use sehat_domain::store::RescheduleRequest;
+    on_every_backend!(|store, db| {
+        let wai = store
+            .create_center(&resolve(store, satara_centre("PHC Wai")).await)
+            .await
+            .unwrap();
+        let other = store
+            .create_center(&resolve(store, satara_centre("PHC Koregaon")).await)
+            .await
+            .unwrap();
+        store.open_sessions(wai.id, &plan(20)).await.unwrap();
+        store.open_sessions(other.id, &plan(20)).await.unwrap();
+        let day = date!(2026 - 03 - 02);
+        let slots = |sessions: &[sehat_domain::schedule::Session], date| {
+            let s = sessions.iter().find(|s| s.date == date).unwrap();
+            (s.slots[0].id, s.slots[1].id)
+        };
+        let at_wai = store
+            .sessions(wai.id, day, date!(2026 - 03 - 04))
+            .await
+            .unwrap();
+        let at_other = store.sessions(other.id, day, day).await.unwrap();
+        let (morning, afternoon) = slots(&at_wai, day);
+        let (next_morning, _) = slots(&at_wai, date!(2026 - 03 - 03));
+        let (elsewhere, _) = slots(&at_other, day);
+
+        let (asha, asha_family) = register(store, "9876500001", "Asha Patil", "ABCPE1234F").await;
+        let (ravi, ravi_family) = register(store, "9876500002", "Ravi Jadhav", "ABCPF1234G").await;
+        let (meena, meena_family) =
+            register(store, "9876500003", "Meena Shinde", "ABCPG1234H").await;
+        let (kiran, kiran_family) = register(store, "9876500004", "Kiran More", "ABCPH1234J").await;
+        let book =
+            |account: &sehat_domain::identity::MobileHash, date, slot_id, who| BookingRequest {
+                account: account.clone(),
+                center_id: if slot_id == elsewhere {
+                    other.id
+                } else {
+                    wai.id
+                },
+                date,
+                slot_id,
+                beneficiaries: vec![who],
+                dose: Some(1),
+            };
+        // Asha in the afternoon, Ravi in the morning (then cancelled), Meena the next day,
+        // Kiran at another centre, all on the same day.
+        let asha_booking = store
+            .book(&book(&asha_family, day, afternoon, asha), None)
+            .await
+            .unwrap();
+        let ravi_booking = store
+            .book(&book(&ravi_family, day, morning, ravi), None)
+            .await
+            .unwrap();
+        store
+            .book(
+                &book(&meena_family, date!(2026 - 03 - 03), next_morning, meena),
+                None,
+            )
+            .await
+            .unwrap();
+        store
+            .book(&book(&kiran_family, day, elsewhere, kiran), None)
+            .await
+            .unwrap();
+        store
+            .cancel(&ravi_family, ravi_booking.number, &[])
+            .await
+            .unwrap();
+
+        let listed = store.center_appointments(wai.id, day).await.unwrap();
+        let places: Vec<_> = listed
+            .appointments
+            .iter()
+            .map(|a| {
+                (
+                    a.number,
+                    a.slot.id,
+                    a.beneficiaries[0].reference_id,
+                    a.beneficiaries[0].status,
+                )
+            })
+            .collect();
+        assert_eq!(
+            places,
+            vec![
+                (ravi_booking.number, morning, ravi, BookingStatus::Cancelled),
+                (asha_booking.number, afternoon, asha, BookingStatus::Active),
+            ],
+            "earliest slot first, cancelled places kept, other days and centres left out"
+        );
+        let mut names: Vec<_> = listed.people.iter().map(|b| b.name.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, ["Asha Patil", "Ravi Jadhav"]);
+
+        // Whoever moved to another day leaves this day's list and joins that one's.
+        store
+            .reschedule(
+                &RescheduleRequest {
+                    number: asha_booking.number,
+                    to: book(&asha_family, date!(2026 - 03 - 03), next_morning, asha),
+                },
+                None,
+            )
+            .await
+            .unwrap();
+        let today = store.center_appointments(wai.id, day).await.unwrap();
+        assert!(
+            today
+                .appointments
+                .iter()
+                .all(|a| a.beneficiaries.iter().all(|b| b.reference_id != asha)),
+            "{today:?}"
+        );
+        let tomorrow = store
+            .center_appointments(wai.id, date!(2026 - 03 - 03))
+            .await
+            .unwrap();
+        let mut people: Vec<_> = tomorrow.people.iter().map(|b| b.reference_id).collect();
+        people.sort_unstable();
+        let mut expected = vec![asha, meena];
+        expected.sort_unstable();
+        assert_eq!(people, expected);
+        // A day without sessions is an empty list.
+        let empty = store
+            .center_appointments(wai.id, date!(2026 - 04 - 01))
+            .await
+            .unwrap();
+        assert_eq!(empty, sehat_domain::booking::CenterDay::default());
+    });
+}
