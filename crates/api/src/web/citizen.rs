@@ -164,6 +164,9 @@ fn home_with_error(mut ctx: Ctx, state: &AppState, e: &ApiError) -> Response {
     )
 }
 
+/// A centre found, its sessions in the coming days and its distance when searched near a point.
+type Listed = (Center, Vec<Session>, Option<f64>);
+
 async fn search_page(ctx: &Ctx, state: &AppState, q: &FindQuery) -> Result<FindPage, ApiError> {
     let t = &ctx.t;
     let now = state.clock.now();
@@ -171,7 +174,7 @@ async fn search_page(ctx: &Ctx, state: &AppState, q: &FindQuery) -> Result<FindP
     fn filled(v: &Option<String>) -> Option<&str> {
         v.as_deref().map(str::trim).filter(|v| !v.is_empty())
     }
-    let (heading, centres): (String, Vec<(Center, Vec<Session>, Option<f64>)>) =
+    let (heading, centres): (String, Vec<Listed>) =
         if let (Some(lat), Some(long)) = (filled(&q.lat), filled(&q.long)) {
             let point = GeoPoint::parse(lat, long).map_err(|e| ApiError::invalid("lat", e))?;
             let near = state
@@ -279,11 +282,7 @@ fn place_line(c: &Center, with_state: bool) -> String {
             shown.push(p);
         }
     }
-    shown
-        .iter()
-        .copied()
-        .collect::<Vec<_>>()
-        .join(", ")
+    shown.join(", ")
 }
 
 // ---------------------------------------------------------------- a centre's calendar

@@ -113,7 +113,7 @@ impl Tr {
     }
 
     /// The message `key` with one argument.
-    pub fn t1(&self, key: &str, name: &str, value: impl ToString) -> String {
+    pub fn t1(&self, key: &str, name: &str, value: impl std::fmt::Display) -> String {
         self.ta(key, &[(name, value.to_string())])
     }
 
@@ -163,7 +163,7 @@ pub fn indian_grouping(n: i64) -> String {
     let head: Vec<char> = head.chars().collect();
     let first = head.len() % 2;
     for (i, c) in head.iter().enumerate() {
-        if i > 0 && (i + 2 - first) % 2 == 0 {
+        if i > 0 && (i + 2 - first).is_multiple_of(2) {
             out.push(',');
         }
         out.push(*c);

@@ -304,7 +304,7 @@ async fn a_citizen_page_weighs_under_60_kb_compressed_with_its_style_and_script(
             .await,
     );
     let asset = |kind: &str| {
-        html.split(&format!("/static/app-"))
+        html.split("/static/app-")
             .skip(1)
             .find(|rest| rest.split('"').next().unwrap().ends_with(kind))
             .map(|rest| format!("/static/app-{}", rest.split('"').next().unwrap()))
