@@ -41,7 +41,7 @@ pub mod text;
 
 pub use certificate::{Certificate, DoseLine, Person, certificate_pdf};
 pub use qr::qr_png;
-pub use reader::{read_qr_pdf, read_qr_png};
+pub use reader::{read_qr_image, read_qr_jpeg, read_qr_pdf, read_qr_png};
 
 /// Why a document or an image could not be made, or a QR code not read.
 #[derive(Debug, thiserror::Error)]

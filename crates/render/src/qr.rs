@@ -163,4 +163,37 @@ mod tests {
         assert!(crate::read_qr_png(b"not a png").is_err());
         assert!(crate::read_qr_png(&png[..png.len() / 2]).is_err());
     }
+
+    #[test]
+    fn a_jpeg_photo_of_a_binary_payload_reads_back_to_the_same_bytes() {
+        let payload = crate::scan::random_bytes(1_200, 11);
+        let matrix = QrMatrix::encode_bytes(&payload).expect("fits");
+        // A photo: grey paper, dark grey ink, 5 pixels a module, 4 modules of quiet zone, saved
+        // as a lossy JPEG by an encoder that is not sehat's.
+        let (scale, quiet) = (5, 4);
+        let side = (matrix.width() + 2 * quiet) * scale;
+        let mut pixels = vec![225u8; side * side];
+        for y in 0..side {
+            for x in 0..side {
+                let (mx, my) = (
+                    (x / scale).wrapping_sub(quiet),
+                    (y / scale).wrapping_sub(quiet),
+                );
+                if mx < matrix.width() && my < matrix.width() && matrix.is_dark(my, mx) {
+                    pixels[y * side + x] = 40;
+                }
+            }
+        }
+        let mut jpeg = Vec::new();
+        let side16 = u16::try_from(side).expect("small");
+        jpeg_encoder::Encoder::new(&mut jpeg, 75)
+            .encode(&pixels, side16, side16, jpeg_encoder::ColorType::Luma)
+            .expect("encodes");
+        assert_eq!(
+            crate::read_qr_image(&jpeg).expect("the photo should scan"),
+            payload
+        );
+        assert!(crate::read_qr_image(&jpeg[..jpeg.len() / 3]).is_err());
+        assert!(crate::read_qr_jpeg(b"\xFF\xD8\xFF not a jpeg").is_err());
+    }
 }

@@ -64,6 +64,90 @@ pub fn read_qr_png(png: &[u8]) -> Result<Vec<u8>, RenderError> {
     decode_one(&image.detect_grids())
 }
 
+/// The bytes the one QR code in a JPEG photo holds (a phone's picture of a certificate).
+pub fn read_qr_jpeg(jpeg: &[u8]) -> Result<Vec<u8>, RenderError> {
+    use zune_core::bytestream::ZCursor;
+    use zune_core::colorspace::ColorSpace;
+    use zune_core::options::DecoderOptions;
+    // 16 megapixels at most, as for PNG; decoded straight to grey.
+    let options = DecoderOptions::default()
+        .jpeg_set_out_colorspace(ColorSpace::Luma)
+        .set_max_width(1 << 14)
+        .set_max_height(1 << 14);
+    let mut decoder = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(jpeg), options);
+    decoder
+        .decode_headers()
+        .map_err(|error| RenderError::Image(error.to_string()))?;
+    let (width, height) = decoder
+        .dimensions()
+        .ok_or_else(|| RenderError::Image("the image has no size".to_owned()))?;
+    if (width as u64) * (height as u64) > MAX_PNG_PIXELS {
+        return Err(RenderError::Image(format!(
+            "the image is {width}x{height} pixels, too large to scan"
+        )));
+    }
+    let luma = decoder
+        .decode()
+        .map_err(|error| RenderError::Image(error.to_string()))?;
+    let (width, height) = decoder.dimensions().unwrap_or((width, height));
+    if luma.len() < width * height {
+        return Err(RenderError::Image("the image is truncated".to_owned()));
+    }
+    let pixel = |x: usize, y: usize| luma[y * width + x];
+    let mut image = rqrr::PreparedImage::prepare_from_greyscale(width, height, pixel);
+    match decode_one(&image.detect_grids()) {
+        Ok(bytes) => Ok(bytes),
+        // JPEG's ringing around the modules' edges defeats rqrr's local threshold at lower
+        // qualities; one threshold for the whole picture (Otsu's) still finds the symbol.
+        Err(first) => {
+            let cut = otsu(&luma[..width * height]);
+            let mut image =
+                rqrr::PreparedImage::prepare_from_bitmap(width, height, |x, y| pixel(x, y) < cut);
+            decode_one(&image.detect_grids()).map_err(|_| first)
+        }
+    }
+}
+
+/// The grey level that best splits `pixels` into dark and light (Otsu's method: the largest
+/// variance between the two classes).
+fn otsu(pixels: &[u8]) -> u8 {
+    let mut histogram = [0u64; 256];
+    for p in pixels {
+        histogram[usize::from(*p)] += 1;
+    }
+    let total = pixels.len() as f64;
+    let sum: f64 = histogram
+        .iter()
+        .enumerate()
+        .map(|(level, n)| level as f64 * *n as f64)
+        .sum();
+    let (mut dark_n, mut dark_sum, mut best, mut cut) = (0.0, 0.0, -1.0, 128u8);
+    for (level, n) in histogram.iter().enumerate() {
+        dark_n += *n as f64;
+        dark_sum += level as f64 * *n as f64;
+        let light_n = total - dark_n;
+        if dark_n == 0.0 || light_n == 0.0 {
+            continue;
+        }
+        let between = dark_n * light_n * (dark_sum / dark_n - (sum - dark_sum) / light_n).powi(2);
+        if between > best {
+            best = between;
+            // Dark is `< cut`: the levels up to and including this one.
+            cut = u8::try_from(level + 1).unwrap_or(u8::MAX);
+        }
+    }
+    cut
+}
+
+/// The bytes of the one QR code in a picture: PNG or JPEG, told apart by their first bytes.
+pub fn read_qr_image(image: &[u8]) -> Result<Vec<u8>, RenderError> {
+    if image.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        read_qr_jpeg(image)
+    } else {
+        read_qr_png(image)
+    }
+}
+
 /// The bytes the QR code on the first page of `pdf` holds, exactly as encoded.
 ///
 /// Reads the page's content streams and paints each rectangle that is filled with a dark colour

@@ -13,7 +13,7 @@ use sehat_domain::facility::{
     Area, Center, CenterPatch, CenterSpec, CentreType, FeeType, PlaceRef, parse_vaccine_codes,
 };
 use sehat_domain::ids::{CenterId, DistrictId, StateId};
-use sehat_domain::store::{CenterFilter, Page};
+use sehat_domain::store::{CenterFilter, Page, Store};
 use sehat_domain::values::{GeoPoint, Mobile, Name, Pincode, field};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -86,24 +86,24 @@ pub struct CenterList {
 }
 
 /// Filters and paging for listing centres.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CenterQuery {
     /// Only this CoWIN state id.
-    state_id: Option<i64>,
+    pub(crate) state_id: Option<i64>,
     /// Only this CoWIN district id.
-    district_id: Option<i64>,
+    pub(crate) district_id: Option<i64>,
     /// Only this pincode.
     #[param(value_type = Option<crate::http::wire_formats::PincodeText>)]
-    pincode: Option<String>,
+    pub(crate) pincode: Option<String>,
     /// Only names containing this.
-    name: Option<String>,
+    pub(crate) name: Option<String>,
     /// Return centres with an id greater than this (from `next_after`).
-    after: Option<i64>,
+    pub(crate) after: Option<i64>,
     /// Page size, 1–500 (default 100).
     #[param(minimum = 1, maximum = 500)]
-    limit: Option<u32>,
+    pub(crate) limit: Option<u32>,
 }
 
 /// List centres, filtered and a page at a time.
@@ -115,12 +115,25 @@ pub(super) async fn list_centers(
     State(state): State<AppState>,
     ApiQuery(q): ApiQuery<CenterQuery>,
 ) -> Result<Json<CenterList>, ApiError> {
+    let (centers, next_after) = list(&state, q).await?;
+    Ok(Json(CenterList {
+        centers: centers.into_iter().map(CenterBody::from).collect(),
+        next_after,
+    }))
+}
+
+/// A page of centres as `q` filters them, and the `after` of the next page (none on the last).
+pub(crate) async fn list(
+    state: &AppState,
+    q: CenterQuery,
+) -> Result<(Vec<Center>, Option<i64>), ApiError> {
     let filter = CenterFilter {
         state_id: q.state_id.map(StateId),
         district_id: q.district_id.map(DistrictId),
         pincode: q
             .pincode
             .as_deref()
+            .filter(|p| !p.trim().is_empty())
             .map(|p| field("pincode", Pincode::parse(p)))
             .transpose()?,
         name_contains: q.name.filter(|n| !n.trim().is_empty()),
@@ -134,10 +147,7 @@ pub(super) async fn list_centers(
     let next_after = (centers.len() == page.limit as usize)
         .then(|| centers.last().map(|c| c.id.0))
         .flatten();
-    Ok(Json(CenterList {
-        centers: centers.into_iter().map(CenterBody::from).collect(),
-        next_after,
-    }))
+    Ok((centers, next_after))
 }
 
 /// A new centre.
@@ -145,32 +155,32 @@ pub(super) async fn list_centers(
 #[serde(deny_unknown_fields)]
 pub struct NewCenterBody {
     #[schema(example = "PHC Koregaon")]
-    name: String,
+    pub(crate) name: String,
     /// CoWIN state id; taken from the district when absent.
-    state_id: Option<i64>,
+    pub(crate) state_id: Option<i64>,
     /// CoWIN district id.
     #[schema(example = 379)]
-    district_id: i64,
+    pub(crate) district_id: i64,
     /// Block id; taken from the pincode when absent.
-    block_id: Option<i64>,
+    pub(crate) block_id: Option<i64>,
     #[schema(example = "415501")]
-    pincode: String,
+    pub(crate) pincode: String,
     #[serde(default)]
-    address: String,
-    incharge_name: Option<String>,
-    incharge_mobile: Option<String>,
+    pub(crate) address: String,
+    pub(crate) incharge_name: Option<String>,
+    pub(crate) incharge_mobile: Option<String>,
     /// Latitude; the pincode's position when absent.
-    lat: Option<f64>,
-    long: Option<f64>,
+    pub(crate) lat: Option<f64>,
+    pub(crate) long: Option<f64>,
     /// Permanent (default), Mobile or Static.
-    centre_type: Option<String>,
+    pub(crate) centre_type: Option<String>,
     /// Urban (default) or Rural.
-    area: Option<String>,
+    pub(crate) area: Option<String>,
     /// Free (default) or Paid.
-    fee_type: Option<String>,
+    pub(crate) fee_type: Option<String>,
     /// Vaccine codes offered, e.g. `["COVISHIELD", "BCG"]`.
     #[serde(default)]
-    vaccines: Vec<String>,
+    pub(crate) vaccines: Vec<String>,
 }
 
 fn location(lat: Option<f64>, long: Option<f64>) -> Result<Option<GeoPoint>, ApiError> {
@@ -243,6 +253,16 @@ pub(super) async fn create_center(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewCenterBody>,
 ) -> Result<(StatusCode, Json<CenterBody>), ApiError> {
+    let center = create(&state, admin.store.as_ref(), body).await?;
+    Ok((StatusCode::CREATED, Json(center.into())))
+}
+
+/// Creates a centre from `body`, its places checked against the gazetteer.
+pub(crate) async fn create(
+    state: &AppState,
+    store: &dyn Store,
+    body: NewCenterBody,
+) -> Result<Center, ApiError> {
     let spec = CenterSpec::try_from(body)?;
     let resolved = state.gazetteer.resolve_center(spec).map_err(|e| {
         rename_field(
@@ -255,8 +275,7 @@ pub(super) async fn create_center(
             ],
         )
     })?;
-    let center = admin.store.create_center(&resolved).await?;
-    Ok((StatusCode::CREATED, Json(center.into())))
+    Ok(store.create_center(&resolved).await?)
 }
 
 /// One centre.
@@ -272,21 +291,21 @@ pub(super) async fn get_center(
 }
 
 /// Fields of a centre to change; absent fields stay as they are.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CenterPatchBody {
-    name: Option<String>,
-    address: Option<String>,
-    incharge_name: Option<String>,
-    incharge_mobile: Option<String>,
-    lat: Option<f64>,
-    long: Option<f64>,
-    centre_type: Option<String>,
-    area: Option<String>,
-    fee_type: Option<String>,
-    vaccines: Option<Vec<String>>,
+    pub(crate) name: Option<String>,
+    pub(crate) address: Option<String>,
+    pub(crate) incharge_name: Option<String>,
+    pub(crate) incharge_mobile: Option<String>,
+    pub(crate) lat: Option<f64>,
+    pub(crate) long: Option<f64>,
+    pub(crate) centre_type: Option<String>,
+    pub(crate) area: Option<String>,
+    pub(crate) fee_type: Option<String>,
+    pub(crate) vaccines: Option<Vec<String>>,
     /// false stops the centre taking bookings.
-    active: Option<bool>,
+    pub(crate) active: Option<bool>,
 }
 
 impl TryFrom<CenterPatchBody> for CenterPatch {
@@ -349,6 +368,20 @@ pub(super) async fn update_center(
     ApiPath(CenterPath { center_id }): ApiPath<CenterPath>,
     ApiJson(body): ApiJson<CenterPatchBody>,
 ) -> Result<Json<CenterBody>, ApiError> {
+    Ok(Json(
+        update(&state, admin.store.as_ref(), CenterId(center_id), body)
+            .await?
+            .into(),
+    ))
+}
+
+/// Changes the fields of centre `id` that `body` gives.
+pub(crate) async fn update(
+    state: &AppState,
+    store: &dyn Store,
+    id: CenterId,
+    body: CenterPatchBody,
+) -> Result<Center, ApiError> {
     let patch = CenterPatch::try_from(body)?;
     if let Some(code) = patch
         .vaccine_codes
@@ -361,11 +394,5 @@ pub(super) async fn update_center(
             format!("unknown vaccine code {code}"),
         ));
     }
-    Ok(Json(
-        admin
-            .store
-            .update_center(CenterId(center_id), &patch)
-            .await?
-            .into(),
-    ))
+    Ok(store.update_center(id, &patch).await?)
 }

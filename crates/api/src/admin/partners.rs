@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use sehat_domain::credentials::{PartnerKey, issue_partner_key, parse_partner};
+use sehat_domain::store::Store;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -101,7 +102,31 @@ async fn issue_key(
     ApiPath(PartnerPath { partner }): ApiPath<PartnerPath>,
     ApiJson(body): ApiJson<IssueBody>,
 ) -> Result<(StatusCode, Json<IssuedBody>), ApiError> {
-    let grace = match body.previous_keys_valid_for_seconds {
+    let (key, secret) = issue(
+        &state,
+        admin.store.as_ref(),
+        &partner,
+        body.previous_keys_valid_for_seconds,
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(IssuedBody {
+            api_key: secret,
+            key: KeyBody::of(key, state.clock.now_millis()),
+        }),
+    ))
+}
+
+/// Issues a key to `partner` (a rotation when `grace_secs` is given: the partner's other keys
+/// stop after it): the key and its secret, to be shown once.
+pub(crate) async fn issue(
+    state: &AppState,
+    store: &dyn Store,
+    partner: &str,
+    grace_secs: Option<u32>,
+) -> Result<(PartnerKey, String), ApiError> {
+    let grace = match grace_secs {
         Some(s) if s > MAX_GRACE_SECS => {
             return Err(ApiError::invalid(
                 "previous_keys_valid_for_seconds",
@@ -110,15 +135,8 @@ async fn issue_key(
         }
         other => other.map(|s| i64::from(s) * 1000),
     };
-    let (key, secret) =
-        issue_partner_key(admin.store.as_ref(), &state.identity, &partner, grace).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(IssuedBody {
-            api_key: secret.expose().to_owned(),
-            key: KeyBody::of(key, state.clock.now_millis()),
-        }),
-    ))
+    let (key, secret) = issue_partner_key(store, &state.identity, partner, grace).await?;
+    Ok((key, secret.expose().to_owned()))
 }
 
 /// A partner's keys, newest first (never their secrets).

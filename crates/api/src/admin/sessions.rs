@@ -13,6 +13,7 @@ use axum::http::StatusCode;
 use sehat_domain::facility::PlanOutcome;
 use sehat_domain::ids::{CenterId, SessionId};
 use sehat_domain::schedule::{DayUtilization, Session, SessionPlan, SlotTemplate};
+use sehat_domain::store::Store;
 use sehat_domain::values::{Name, SlotTimings, field, parse_any_date};
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -29,12 +30,12 @@ pub struct SessionPath {
 #[serde(deny_unknown_fields)]
 pub struct SlotTemplateBody {
     /// e.g. `Morning`; derived from the start time when absent.
-    name: Option<String>,
+    pub(crate) name: Option<String>,
     /// e.g. `09:00AM-11:00AM` or `9AM-11AM`.
     #[schema(example = "09:00AM-11:00AM")]
-    timings: String,
+    pub(crate) timings: String,
     /// Seats; when absent for every slot, the online capacity is split evenly.
-    capacity: Option<u32>,
+    pub(crate) capacity: Option<u32>,
 }
 
 /// Sessions to open for every date from `from` to `to`.
@@ -42,29 +43,29 @@ pub struct SlotTemplateBody {
 #[serde(deny_unknown_fields)]
 pub struct OpenSessionsBody {
     #[schema(example = "2026-12-01")]
-    from: String,
+    pub(crate) from: String,
     #[schema(example = "2026-12-14")]
-    to: String,
+    pub(crate) to: String,
     /// Vaccine code.
     #[schema(example = "COVISHIELD")]
-    vaccine: String,
+    pub(crate) vaccine: String,
     #[serde(default)]
-    min_age: u8,
-    max_age: Option<u8>,
+    pub(crate) min_age: u8,
+    pub(crate) max_age: Option<u8>,
     /// Dose number, when the session is for one dose only.
-    dose: Option<u8>,
+    pub(crate) dose: Option<u8>,
     /// Seats per day bookable online.
-    capacity_online: u32,
+    pub(crate) capacity_online: u32,
     /// Seats per day kept for walk-ins.
     #[serde(default)]
-    capacity_walkin: u32,
+    pub(crate) capacity_walkin: u32,
     /// Online seats per day kept for first doses (the rest are for later doses). By default none
     /// in a session for a later dose, all of them otherwise.
-    capacity_dose1: Option<u32>,
+    pub(crate) capacity_dose1: Option<u32>,
     /// Fee per dose in rupees; 0 (free) by default.
     #[serde(default)]
-    fee: u32,
-    slots: Vec<SlotTemplateBody>,
+    pub(crate) fee: u32,
+    pub(crate) slots: Vec<SlotTemplateBody>,
 }
 
 impl TryFrom<OpenSessionsBody> for SessionPlan {
@@ -208,6 +209,24 @@ pub(super) async fn open_sessions(
     ApiPath(CenterPath { center_id }): ApiPath<CenterPath>,
     ApiJson(body): ApiJson<OpenSessionsBody>,
 ) -> Result<(StatusCode, Json<OpenSessionsResult>), ApiError> {
+    let (outcome, sessions) = open(&state, admin.store.as_ref(), CenterId(center_id), body).await?;
+    let sessions = sessions.into_iter().map(SessionBody::from).collect();
+    let status = if outcome.sessions_created > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(OpenSessionsResult { outcome, sessions })))
+}
+
+/// Opens sessions at `center` from `body`'s template: what changed, and the vaccine's sessions
+/// now in the range.
+pub(crate) async fn open(
+    state: &AppState,
+    store: &dyn Store,
+    center: CenterId,
+    body: OpenSessionsBody,
+) -> Result<(PlanOutcome, Vec<Session>), ApiError> {
     let plan = SessionPlan::try_from(body)?;
     if plan.from < state.clock.today() {
         return Err(ApiError::invalid("from", "must not be in the past"));
@@ -216,20 +235,13 @@ pub(super) async fn open_sessions(
         .gazetteer
         .check_vaccine(&plan.vaccine_code)
         .map_err(|e| rename_field(e, &[("vaccinationtypeID", "vaccine")]))?;
-    let center = CenterId(center_id);
-    let outcome = admin.store.open_sessions(center, &plan).await?;
+    let outcome = store.open_sessions(center, &plan).await?;
     let sessions = state.store.sessions(center, plan.from, plan.to).await?;
     let sessions = sessions
         .into_iter()
         .filter(|s| s.vaccine_code == plan.vaccine_code)
-        .map(SessionBody::from)
         .collect();
-    let status = if outcome.sessions_created > 0 {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(OpenSessionsResult { outcome, sessions })))
+    Ok((outcome, sessions))
 }
 
 /// A date range; defaults to today and the 13 days after.

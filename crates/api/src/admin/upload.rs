@@ -13,6 +13,7 @@ use axum::Json;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use sehat_domain::DomainError;
+use sehat_domain::store::Store;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -87,13 +88,33 @@ pub(super) async fn upload_facilities(
     headers: axum::http::HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<ImportReport>), ApiError> {
+    let mode = query.mode.unwrap_or_default();
+    let report = receive(&state, admin.store.as_ref(), mode, &headers, multipart).await?;
+    let status =
+        if report.mode == ImportMode::AllOrNothing && !report.committed && report.rejected > 0 {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        };
+    Ok((status, Json(report)))
+}
+
+/// Receives the upload's `file` field and imports it: the API's upload and the admin's web
+/// page both call this, with the same checks (size, name, type, headers) and errors.
+pub(crate) async fn receive(
+    state: &AppState,
+    store: &dyn Store,
+    mode: ImportMode,
+    headers: &axum::http::HeaderMap,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<ImportReport, ApiError> {
     let limit = state.config.upload_limit_bytes;
     // A declared length over the limit is refused before any of the body is read, so a client
     // that waits for `100 Continue` gets the 413 instead of a connection reset.
     // The declared length covers the multipart framing and form fields too; the file itself is
     // counted while it is spooled.
     let with_framing = limit.saturating_add(crate::http::telemetry::UPLOAD_FRAMING);
-    if crate::http::extract::declared_over(&headers, with_framing) {
+    if crate::http::extract::declared_over(headers, with_framing) {
         return Err(ApiError::too_large(limit));
     }
     // A body that is not multipart/form-data carries no file.
@@ -119,25 +140,18 @@ pub(super) async fn upload_facilities(
         if !is_csv(&name, field.content_type()) {
             return Err(ApiError::invalid_file_type());
         }
-        let options = ImportOptions::new(query.mode.unwrap_or_default(), state.clock.today());
+        let options = ImportOptions::new(mode, state.clock.today());
         let file = spool(field, limit, multipart_error).await?;
         let result = import_facilities(
             tokio::io::BufReader::with_capacity(64 * 1024, file),
-            admin.store.as_ref(),
+            store,
             &state.gazetteer,
             options,
             &mut |_, _| {},
         )
         .await;
         return match result {
-            Ok(report)
-                if report.mode == ImportMode::AllOrNothing
-                    && !report.committed
-                    && report.rejected > 0 =>
-            {
-                Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(report)))
-            }
-            Ok(report) => Ok((StatusCode::OK, Json(report))),
+            Ok(report) => Ok(report),
             Err(ImportError::Headers(h)) => Err(ApiError::invalid_file_headers(h)),
             Err(ImportError::NotCsv(reason))
                 if reason.contains("too large") || reason.contains("length limit") =>

@@ -12,6 +12,7 @@ use axum::Json;
 use axum::extract::State;
 use sehat_domain::ids::CenterId;
 use sehat_domain::immunization::{Batch, VaccinatorId};
+use sehat_domain::store::Store;
 use sehat_domain::vaccination::{
     CertificateId, Correction, NewVaccinator, Vaccinator, correct_certificate,
 };
@@ -102,11 +103,30 @@ async fn add_vaccinator(
     ApiPath(CenterPath { center_id }): ApiPath<CenterPath>,
     ApiJson(body): ApiJson<NewVaccinatorBody>,
 ) -> Result<(axum::http::StatusCode, Json<VaccinatorBody>), ApiError> {
-    let name = Name::parse(&body.name).map_err(|e| ApiError::invalid("name", e))?;
-    let mobile = Mobile::parse(&body.mobile).map_err(|e| ApiError::invalid("mobile", e))?;
-    let post = NewVaccinator::new(&state.identity, CenterId(center_id), name, &mobile);
-    let added = auth.store.add_vaccinator(&post).await?;
+    let added = add(
+        &state,
+        auth.store.as_ref(),
+        CenterId(center_id),
+        &body.name,
+        &body.mobile,
+    )
+    .await?;
     Ok((axum::http::StatusCode::CREATED, Json(added.into())))
+}
+
+/// Registers a vaccinator's post at `center` (the same mobile again: the post active again under
+/// the new name).
+pub(crate) async fn add(
+    state: &AppState,
+    store: &dyn Store,
+    center: CenterId,
+    name: &str,
+    mobile: &str,
+) -> Result<Vaccinator, ApiError> {
+    let name = Name::parse(name).map_err(|e| ApiError::invalid("name", e))?;
+    let mobile = Mobile::parse(mobile).map_err(|e| ApiError::invalid("mobile", e))?;
+    let post = NewVaccinator::new(&state.identity, center, name, &mobile);
+    Ok(store.add_vaccinator(&post).await?)
 }
 
 /// The vaccinators of a centre, active and deactivated.

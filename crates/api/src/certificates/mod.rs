@@ -292,15 +292,15 @@ pub struct VerifyReply {
     error: Option<String>,
 }
 
-/// A certificate handed to `verify`: its JSON (or `{"qr"}`), its PDF, or a PNG of its QR code.
+/// A certificate handed to `verify`: its JSON (or `{"qr"}`), its PDF, or a picture of its QR code.
 #[derive(Debug)]
 pub enum Submission {
     /// `application/json`.
     Json(Value),
     /// `application/pdf`: the certificate's PDF, whose QR code is read.
     Pdf(bytes::Bytes),
-    /// `image/png`: a picture of the QR code.
-    Png(bytes::Bytes),
+    /// `image/png` or `image/jpeg`: a picture of the QR code (a photo of the certificate).
+    Image(bytes::Bytes),
 }
 
 impl axum::extract::FromRequest<AppState> for Submission {
@@ -326,7 +326,7 @@ impl axum::extract::FromRequest<AppState> for Submission {
         let read = |request| crate::http::extract::read_body(request, limit);
         match kind.as_str() {
             "application/pdf" => Ok(Self::Pdf(read(request).await?)),
-            "image/png" => Ok(Self::Png(read(request).await?)),
+            "image/png" | "image/jpeg" => Ok(Self::Image(read(request).await?)),
             k if k == "application/json" || k.ends_with("+json") => Ok(Self::Json(
                 crate::http::extract::from_json_slice(&read(request).await?)?,
             )),
@@ -335,9 +335,36 @@ impl axum::extract::FromRequest<AppState> for Submission {
     }
 }
 
+/// Checks a submitted certificate: its proof against the issuer's live keys, then the
+/// revocation list. The API's `verify` and the web's `/verify` both ask this.
+pub(crate) async fn check_submission(
+    state: &AppState,
+    submission: Submission,
+) -> Result<(VerifyStatus, issuer::Verification), ApiError> {
+    let issuer = &state.certificates;
+    let outcome = match submission {
+        Submission::Json(body) => issuer.verify_submission(&body),
+        Submission::Pdf(bytes) => {
+            issuer.verify_scanned(issuer::cpu_bound(|| sehat_render::read_qr_pdf(&bytes)))
+        }
+        Submission::Image(bytes) => {
+            issuer.verify_scanned(issuer::cpu_bound(|| sehat_render::read_qr_image(&bytes)))
+        }
+    };
+    let mut status = outcome.status;
+    if status == VerifyStatus::Valid
+        && let Some(id) = outcome.certificate_id.as_deref()
+        && revoked(state, id).await?
+    {
+        status = VerifyStatus::Revoked;
+    }
+    Ok((status, outcome))
+}
+
 /// Verify a certificate: the signed credential itself, `{"qr": "<the QR code's text>"}` as a
 /// scanner reads it (DIVOC's zipped payload, or WHO DDCC's `B64:` form), the certificate's PDF
-/// (`Content-Type: application/pdf`) or a PNG of its QR code (`image/png`). The proof is checked
+/// (`Content-Type: application/pdf`) or a picture of its QR code (`image/png`, or a photo as
+/// `image/jpeg`). The proof is checked
 /// against the issuer's live keys, then the revocation list: 200 with the status. Something
 /// that is no certificate (`MALFORMED`: not this credential's shape, no proof, an unreadable QR
 /// code or PDF) is 400 `VACCIN0008`, with the same fields.
@@ -345,7 +372,8 @@ impl axum::extract::FromRequest<AppState> for Submission {
     request_body(content(
         (Object = "application/json"),
         (Vec<u8> = "application/pdf"),
-        (Vec<u8> = "image/png"))),
+        (Vec<u8> = "image/png"),
+        (Vec<u8> = "image/jpeg"))),
     responses((status = 200, body = VerifyReply),
         (status = 400, description = "VACCIN0008: not a certificate (the verify fields with status MALFORMED), or a body that is not JSON", body = ErrorBody),
         (status = 415, body = ErrorBody), (status = 429, body = ErrorBody)))]
@@ -354,23 +382,7 @@ async fn verify_certificate(
     State(state): State<AppState>,
     submission: Submission,
 ) -> Result<Response, ApiError> {
-    let issuer = &state.certificates;
-    let outcome = match submission {
-        Submission::Json(body) => issuer.verify_submission(&body),
-        Submission::Pdf(bytes) => {
-            issuer.verify_scanned(issuer::cpu_bound(|| sehat_render::read_qr_pdf(&bytes)))
-        }
-        Submission::Png(bytes) => {
-            issuer.verify_scanned(issuer::cpu_bound(|| sehat_render::read_qr_png(&bytes)))
-        }
-    };
-    let mut status = outcome.status;
-    if status == VerifyStatus::Valid
-        && let Some(id) = outcome.certificate_id.as_deref()
-        && revoked(&state, id).await?
-    {
-        status = VerifyStatus::Revoked;
-    }
+    let (status, outcome) = check_submission(&state, submission).await?;
     let reason = (status != VerifyStatus::Valid).then(|| {
         outcome
             .reason

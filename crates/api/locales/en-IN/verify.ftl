@@ -1,0 +1,31 @@
+## /verify: anyone checks a certificate
+
+verify-title = Verify a vaccination certificate
+verify-intro = Check that a certificate is genuine: upload its PDF or a photo of its QR code, paste the text a QR scanner read, or point your phone's camera at the QR code. Nothing you check is kept.
+verify-upload-heading = Upload the PDF or a photo
+verify-file = Certificate PDF or photo (PDF, PNG or JPEG)
+verify-file-hint = Up to 10 MB. In a photo, the whole QR code should be sharp and fill a good part of the picture.
+verify-paste-heading = Paste the QR code's text
+verify-text = Text read from the QR code
+verify-check = Check the certificate
+verify-camera-heading = Use the camera
+verify-camera-hint = Hold the QR code steady in front of the camera, then take the picture.
+verify-camera-start = Start the camera
+verify-camera-capture = Take the picture and check
+verify-camera-error = The camera could not be started. Allow the camera for this site, or upload a photo instead.
+verify-no-file = Choose a PDF or a photo of the certificate first.
+verify-no-text = Paste the text of the QR code first.
+verify-too-large = The file is larger than 10 MB. Upload the certificate's PDF, or a smaller photo of the QR code.
+verify-headline-valid = VALID certificate
+verify-headline-revoked = REVOKED certificate
+verify-headline-invalid = INVALID: not a genuine certificate
+verify-valid-text = This certificate was signed by sehat and has not been changed since. Check that the name matches the person's photo ID.
+verify-revoked-text = This certificate was signed by sehat but has been withdrawn and replaced by a corrected one. Ask the person for their latest certificate.
+verify-invalid-changed = The certificate was changed after it was signed: do not accept it.
+verify-invalid-key = The certificate was not signed by this issuer's keys: do not accept it.
+verify-invalid-malformed = No certificate could be read. For a photo, take it again closer and in good light, or upload the PDF.
+verify-name = Name
+verify-dose = Dose
+verify-certificate-id = Certificate ID
+verify-dose-line = Dose { $dose } of { $total } · { $vaccine } · { $date }
+verify-another = Check another certificate

@@ -1,0 +1,31 @@
+## /verify: कोई भी प्रमाणपत्र जाँचे
+
+verify-title = टीकाकरण प्रमाणपत्र जाँचें
+verify-intro = जाँचें कि प्रमाणपत्र असली है: उसकी PDF या उसके QR कोड की फ़ोटो अपलोड करें, QR स्कैनर से पढ़ा गया टेक्स्ट चिपकाएँ, या अपने फ़ोन का कैमरा QR कोड की ओर करें। आप जो जाँचते हैं वह रखा नहीं जाता।
+verify-upload-heading = PDF या फ़ोटो अपलोड करें
+verify-file = प्रमाणपत्र की PDF या फ़ोटो (PDF, PNG या JPEG)
+verify-file-hint = अधिकतम 10 MB। फ़ोटो में पूरा QR कोड साफ़ हो और तस्वीर का अच्छा हिस्सा घेरे।
+verify-paste-heading = QR कोड का टेक्स्ट चिपकाएँ
+verify-text = QR कोड से पढ़ा गया टेक्स्ट
+verify-check = प्रमाणपत्र जाँचें
+verify-camera-heading = कैमरा इस्तेमाल करें
+verify-camera-hint = QR कोड को कैमरे के सामने स्थिर रखें, फिर फ़ोटो लें।
+verify-camera-start = कैमरा चालू करें
+verify-camera-capture = फ़ोटो लेकर जाँचें
+verify-camera-error = कैमरा चालू नहीं हो सका। इस साइट को कैमरे की अनुमति दें, या फ़ोटो अपलोड करें।
+verify-no-file = पहले प्रमाणपत्र की PDF या फ़ोटो चुनें।
+verify-no-text = पहले QR कोड का टेक्स्ट चिपकाएँ।
+verify-too-large = फ़ाइल 10 MB से बड़ी है। प्रमाणपत्र की PDF, या QR कोड की छोटी फ़ोटो अपलोड करें।
+verify-headline-valid = मान्य प्रमाणपत्र (VALID)
+verify-headline-revoked = रद्द प्रमाणपत्र (REVOKED)
+verify-headline-invalid = अमान्य (INVALID): असली प्रमाणपत्र नहीं
+verify-valid-text = यह प्रमाणपत्र sehat द्वारा हस्ताक्षरित है और तब से बदला नहीं गया है। जाँचें कि नाम व्यक्ति के फ़ोटो पहचान पत्र से मिलता है।
+verify-revoked-text = यह प्रमाणपत्र sehat द्वारा हस्ताक्षरित था, पर वापस ले लिया गया है और उसकी जगह सुधारा हुआ प्रमाणपत्र जारी हुआ है। व्यक्ति से उनका नवीनतम प्रमाणपत्र माँगें।
+verify-invalid-changed = प्रमाणपत्र हस्ताक्षर के बाद बदला गया है: इसे स्वीकार न करें।
+verify-invalid-key = प्रमाणपत्र इस जारीकर्ता की कुंजियों से हस्ताक्षरित नहीं है: इसे स्वीकार न करें।
+verify-invalid-malformed = कोई प्रमाणपत्र पढ़ा नहीं जा सका। फ़ोटो के लिए, पास से और अच्छी रोशनी में फिर से लें, या PDF अपलोड करें।
+verify-name = नाम
+verify-dose = खुराक
+verify-certificate-id = प्रमाणपत्र आईडी
+verify-dose-line = खुराक { $dose } / { $total } · { $vaccine } · { $date }
+verify-another = दूसरा प्रमाणपत्र जाँचें
