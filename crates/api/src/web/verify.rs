@@ -176,7 +176,9 @@ fn verdict(ctx: &Ctx, status: VerifyStatus, outcome: Verification) -> Verdict {
         VerifyStatus::UnknownKey => ("INVALID", "invalid", "verify-invalid-key"),
         VerifyStatus::Malformed => ("INVALID", "invalid", "verify-invalid-malformed"),
     };
-    let readable = status != VerifyStatus::Malformed;
+    // Only a genuine signature's facts are shown: a forged name beside "INVALID" could still
+    // be read as the person's.
+    let readable = matches!(status, VerifyStatus::Valid | VerifyStatus::Revoked);
     let dose = (readable && outcome.dose.is_some()).then(|| {
         let date = outcome
             .date

@@ -303,7 +303,7 @@ async fn sessions_open_from_a_template_close_and_show_in_utilization() {
     }
 }
 
-fn csv(rows: &[&str]) -> Vec<u8> {
+pub(crate) fn csv(rows: &[&str]) -> Vec<u8> {
     let mut out = String::from(HEADER);
     for r in rows {
         out.push('\n');
@@ -313,10 +313,10 @@ fn csv(rows: &[&str]) -> Vec<u8> {
     out.into_bytes()
 }
 
-const GOOD_ROW: &str = "Maharashtra,Satara,,415501,PHC Koregaon,Sunil Kumar,8765432109,17.70,74.16,COVISHIELD,02-03-2026,04-03-2026,90,Morning 09:00AM-11:00AM;Afternoon 01:00PM-03:00PM,100";
+pub(crate) const GOOD_ROW: &str = "Maharashtra,Satara,,415501,PHC Koregaon,Sunil Kumar,8765432109,17.70,74.16,COVISHIELD,02-03-2026,04-03-2026,90,Morning 09:00AM-11:00AM;Afternoon 01:00PM-03:00PM,100";
 const OTHER_ROW: &str =
     "21,363,,411005,Kamla Nehru Hospital,,,,,COVAXIN,2026-03-02,2026-03-03,50,10AM-1PM,60";
-const BAD_ROW: &str =
+pub(crate) const BAD_ROW: &str =
     "Maharashtra,Satara,,110003,PHC Nowhere,,,,,COVISHIELD,02-03-2026,04-03-2026,90,9AM-11AM,100";
 
 #[tokio::test]

@@ -14,5 +14,8 @@ mod ops;
 mod outbox;
 mod security;
 mod vaccination;
+mod web_admin;
 mod web_citizen;
+mod web_common;
 mod web_desk;
+mod web_verify;

@@ -14,7 +14,7 @@ const FAMILY_MOBILE: &str = "9876501234";
 
 /// A centre with a COVISHIELD session on 2 March 2026 (one slot of 20 online seats, 3 walk-in
 /// seats); returns (centre id, session id, slot id).
-async fn centre(app: &TestApp, name: &str) -> (i64, String, i64) {
+pub(crate) async fn centre(app: &TestApp, name: &str) -> (i64, String, i64) {
     let centre = app
         .admin(
             "POST",
@@ -95,7 +95,7 @@ async fn login(app: &TestApp, mobile: &str) -> Result<String, (StatusCode, Value
 }
 
 /// A person registered under the family's token; returns their reference id.
-async fn person(app: &TestApp, token: &str, name: &str, photo_id: &str) -> String {
+pub(crate) async fn person(app: &TestApp, token: &str, name: &str, photo_id: &str) -> String {
     let registered = app
         .call(
             "POST",
@@ -133,7 +133,7 @@ async fn register_on_spot(
         .to_owned()
 }
 
-async fn book(
+pub(crate) async fn book(
     app: &TestApp,
     token: &str,
     session: &str,
@@ -151,7 +151,7 @@ async fn book(
     (reply.status, reply.json)
 }
 
-async fn vaccinate(
+pub(crate) async fn vaccinate(
     app: &TestApp,
     token: &str,
     centre: i64,
@@ -185,7 +185,12 @@ async fn verify(app: &TestApp, body: Value) -> Value {
     reply.json
 }
 
-async fn download(app: &TestApp, token: &str, who: &str, accept: &str) -> crate::common::Reply {
+pub(crate) async fn download(
+    app: &TestApp,
+    token: &str,
+    who: &str,
+    accept: &str,
+) -> crate::common::Reply {
     app.call_with(
         "GET",
         &format!("/api/v2/registration/certificate/public/download?beneficiary_reference_id={who}"),

@@ -9,62 +9,26 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use sehat_store::testing::backends;
 
-/// A browser of the tests: the cookies it holds, sent with every request.
+/// The shared browser bound to one app.
 struct Browser<'a> {
     app: &'a TestApp,
-    cookies: Vec<(String, String)>,
+    inner: crate::web_common::Browser,
 }
 
 impl<'a> Browser<'a> {
     fn new(app: &'a TestApp) -> Self {
         Self {
             app,
-            cookies: Vec::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep(&mut self, reply: &crate::common::Reply) {
-        for set in reply.headers.get_all(header::SET_COOKIE) {
-            let text = set.to_str().unwrap();
-            let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            self.cookies.retain(|(k, _)| k != name);
-            if !attributes.contains("Max-Age=0") {
-                self.cookies.push((name.to_owned(), value.to_owned()));
-            }
+            inner: crate::web_common::Browser::default(),
         }
     }
 
     async fn get(&mut self, uri: &str) -> crate::common::Reply {
-        let request = Request::get(uri)
-            .header(header::COOKIE, self.cookie_header())
-            .body(Body::empty())
-            .unwrap();
-        let reply = self.app.send(request).await;
-        self.keep(&reply);
-        reply
+        self.inner.get(self.app, uri).await
     }
 
     async fn post(&mut self, uri: &str, form: &[(&str, &str)]) -> crate::common::Reply {
-        let body = url::form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(form)
-            .finish();
-        let request = Request::post(uri)
-            .header(header::COOKIE, self.cookie_header())
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body))
-            .unwrap();
-        let reply = self.app.send(request).await;
-        self.keep(&reply);
-        reply
+        self.inner.post(self.app, uri, form, None).await
     }
 
     /// The CSRF token the forms of a page carry.
@@ -108,7 +72,7 @@ impl<'a> Browser<'a> {
     }
 
     fn has_cookie(&self, name: &str) -> bool {
-        self.cookies.iter().any(|(k, _)| k == name)
+        self.inner.has_cookie(name)
     }
 }
 
@@ -234,12 +198,7 @@ async fn a_session_is_the_apis_token_logout_revokes_it_and_an_admins_is_no_api_t
     assert_eq!(away.status, StatusCode::SEE_OTHER);
     assert_eq!(away.headers["location"], "/login?next=%2Ffamily");
     browser.log_in("9876512347").await;
-    let token = browser
-        .cookies
-        .iter()
-        .find(|(k, _)| k == "sehat_citizen")
-        .map(|(_, v)| v.clone())
-        .unwrap();
+    let token = browser.inner.cookies["sehat_citizen"].clone();
     // The cookie is HttpOnly and SameSite=Lax.
     let csrf = browser.csrf("/family").await;
     let api = app
@@ -268,7 +227,7 @@ async fn a_session_is_the_apis_token_logout_revokes_it_and_an_admins_is_no_api_t
         .await;
     assert_eq!(api.status, StatusCode::UNAUTHORIZED, "logout revoked it");
     // A stolen cookie after logout opens nothing.
-    browser.cookies.push(("sehat_citizen".into(), token));
+    browser.inner.cookies.insert("sehat_citizen".into(), token);
     assert_eq!(browser.get("/family").await.status, StatusCode::SEE_OTHER);
 
     // An administrator's web session never acts as an API token.

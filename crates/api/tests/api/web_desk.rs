@@ -5,106 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::{Reply, TestApp};
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use crate::web_common::{Browser, attribute, csrf, html, location};
+use axum::http::{StatusCode, header};
 use sehat_store::testing::backends;
 use serde_json::json;
-use std::collections::BTreeMap;
 
 const VACCINATOR_MOBILE: &str = "9812345678";
 const FAMILY_MOBILE: &str = "9876501234";
-
-/// A browser: its cookies, sent back with every request.
-#[derive(Default)]
-struct Browser {
-    cookies: BTreeMap<String, String>,
-}
-
-impl Browser {
-    fn keep(&mut self, reply: &Reply) {
-        for value in reply.headers.get_all(header::SET_COOKIE) {
-            let text = value.to_str().unwrap();
-            let (pair, attributes) = text.split_once(';').unwrap_or((text, ""));
-            let (name, value) = pair.split_once('=').unwrap();
-            let expired = attributes.to_ascii_lowercase().contains("max-age=0");
-            if expired || value.is_empty() {
-                self.cookies.remove(name.trim());
-            } else {
-                self.cookies
-                    .insert(name.trim().to_owned(), value.trim().to_owned());
-            }
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn get(&mut self, app: &TestApp, uri: &str) -> Reply {
-        let request = Request::builder()
-            .uri(uri)
-            .header(header::COOKIE, self.cookie_header())
-            .body(Body::empty())
-            .unwrap();
-        let reply = app.send(request).await;
-        self.keep(&reply);
-        reply
-    }
-
-    /// A form POST, with the page's CSRF token unless `csrf` is false.
-    async fn post(
-        &mut self,
-        app: &TestApp,
-        uri: &str,
-        fields: &[(&str, &str)],
-        csrf: Option<&str>,
-    ) -> Reply {
-        let mut body = url::form_urlencoded::Serializer::new(String::new());
-        if let Some(token) = csrf {
-            body.append_pair("_csrf", token);
-        }
-        for (k, v) in fields {
-            body.append_pair(k, v);
-        }
-        let request = Request::builder()
-            .method("POST")
-            .uri(uri)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::COOKIE, self.cookie_header())
-            .body(Body::from(body.finish()))
-            .unwrap();
-        let reply = app.send(request).await;
-        self.keep(&reply);
-        reply
-    }
-}
-
-fn html(reply: &Reply) -> String {
-    String::from_utf8_lossy(&reply.bytes).into_owned()
-}
-
-/// The value of the first `marker"…"` in a page (`name="_csrf" value=`).
-fn attribute(page: &str, marker: &str) -> String {
-    let start = page
-        .find(marker)
-        .unwrap_or_else(|| panic!("{marker} in {page}"))
-        + marker.len();
-    let rest = &page[start..];
-    let rest = rest.strip_prefix('"').unwrap_or(rest);
-    rest[..rest.find('"').unwrap()].to_owned()
-}
-
-fn csrf(page: &str) -> String {
-    attribute(page, "name=\"_csrf\" value=")
-}
-
-fn location(reply: &Reply) -> String {
-    reply.headers[header::LOCATION].to_str().unwrap().to_owned()
-}
 
 /// A centre with a COVISHIELD session on 2 March 2026 (20 online seats, `walkin` walk-in seats)
 /// and, with `post`, a vaccinator post for `VACCINATOR_MOBILE`; returns its id and the session's.
