@@ -65,6 +65,11 @@ impl ApiError {
         }
     }
 
+    /// The error's words alone, without the field's name.
+    pub fn reason(&self) -> &str {
+        &self.body.error
+    }
+
     /// The request field at fault, for validation errors.
     pub fn field(&self) -> Option<&str> {
         self.body.field.as_deref()

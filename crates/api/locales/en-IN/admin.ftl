@@ -190,3 +190,4 @@ field-fee_type = Fee
 field-partner = Partner name
 field-previous_keys_valid_for_seconds = Hours the other keys keep working
 field-file = The file
+admin-error-field = Check “{ $field }”: { $reason }

@@ -190,3 +190,4 @@ field-fee_type = शुल्क
 field-partner = पार्टनर का नाम
 field-previous_keys_valid_for_seconds = अन्य कुंजियाँ कितने घंटे चलें
 field-file = फ़ाइल
+admin-error-field = “{ $field }” जाँचें: { $reason }

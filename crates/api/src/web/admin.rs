@@ -9,7 +9,7 @@
 
 use super::charts::{self, Bar, Legend};
 use super::session::{self, Admin, Area};
-use super::{Caching, Ctx, error_message, page, page_with_status, see_other};
+use super::{Caching, Ctx, field_label, page, page_with_status, see_other};
 use crate::AppState;
 use crate::admin::centers::{CenterPatchBody, CenterQuery, NewCenterBody};
 use crate::admin::facility_import::{ImportMode, ImportReport};
@@ -82,13 +82,28 @@ fn failure(ctx: Ctx, e: &ApiError) -> Response {
     let (title, text) = if e.status() == StatusCode::NOT_FOUND {
         (ctx.t.t("not-found-title"), ctx.t.t("not-found-text"))
     } else {
-        (ctx.t.t("error-title"), error_message(&ctx, e))
+        (ctx.t.t("error-title"), admin_error(&ctx, e))
     };
     page_with_status(
         e.status(),
         &AdminMessage { ctx, title, text },
         Caching::Private,
     )
+}
+
+/// What a page says when a use case refuses: for a field, its label and the rule's own words
+/// (an administrator fixes the field from them); otherwise the message of the error's code.
+fn admin_error(ctx: &Ctx, e: &ApiError) -> String {
+    match (e.field(), e.code()) {
+        (Some(field), "SEHAT0400") => ctx.t.ta(
+            "admin-error-field",
+            &[
+                ("field", field_label(ctx, field)),
+                ("reason", e.reason().to_owned()),
+            ],
+        ),
+        _ => super::error_message(ctx, e),
+    }
 }
 
 /// An admin session, or the answer that sends the browser to the login.
@@ -303,7 +318,7 @@ async fn centres(
     let (rows, next_after) = match crate::admin::centers::list(&state, query).await {
         Ok((found, next)) => (found.iter().map(CentreRow::from).collect(), next),
         Err(e) => {
-            ctx.error = Some(error_message(&ctx, &e));
+            ctx.error = Some(admin_error(&ctx, &e));
             (Vec::new(), None)
         }
     };
@@ -608,7 +623,7 @@ async fn create_centre(
             c.id.0
         )),
         Err(e) => {
-            ctx.error = Some(error_message(&ctx, &e));
+            ctx.error = Some(admin_error(&ctx, &e));
             centre_form(ctx, &state, None, form, e.status())
         }
     }
@@ -650,7 +665,7 @@ async fn edit_centre(
     match changed {
         Ok(_) => see_other(&format!("/admin/centre/{id}?notice=admin-centre-saved")),
         Err(e) => {
-            ctx.error = Some(error_message(&ctx, &e));
+            ctx.error = Some(admin_error(&ctx, &e));
             centre_form(ctx, &state, Some(&centre), form, e.status())
         }
     }
@@ -696,7 +711,7 @@ struct SessionRow {
     vaccine: String,
     ages: String,
     dose: String,
-    slots: String,
+    slots: Vec<String>,
     booked: String,
     capacity: String,
     open: bool,
@@ -767,7 +782,9 @@ impl SessionsForm {
             capacity_online: "100".into(),
             capacity_walkin: "10".into(),
             fee: "0".into(),
-            slots: "09:00AM-11:00AM\n11:00AM-01:00PM\n02:00PM-04:00PM".into(),
+            slots:
+                "Morning 09:00AM-11:00AM\nLate morning 11:00AM-01:00PM\nAfternoon 02:00PM-04:00PM"
+                    .into(),
             ..Self::default()
         }
     }
@@ -857,7 +874,15 @@ async fn centre_page(
         &days
             .iter()
             .map(|d| Bar {
-                label: t.day(d.date),
+                label: t.t(&format!(
+                    "weekday-{}",
+                    d.date.weekday().number_from_monday()
+                )),
+                note: format!(
+                    "{} {}",
+                    d.date.day(),
+                    t.t(&format!("month-{}", u8::from(d.date.month())))
+                ),
                 capacity: d.capacity,
                 booked: d.booked,
             })
@@ -914,12 +939,7 @@ fn session_row(t: &super::i18n::Tr, s: &Session) -> SessionRow {
         dose: s
             .dose
             .map_or_else(|| t.t("admin-any-dose"), |d| d.to_string()),
-        slots: s
-            .slots
-            .iter()
-            .map(|sl| sl.timings.to_cowin_v2())
-            .collect::<Vec<_>>()
-            .join(", "),
+        slots: s.slots.iter().map(|sl| sl.timings.to_cowin_v2()).collect(),
         booked: t.num(booked),
         capacity: t.num(capacity),
         open: s.status == SessionStatus::Open,
@@ -976,7 +996,7 @@ async fn open_sessions(
             "/admin/centre/{id}?notice=admin-sessions-opened#sessions"
         )),
         Err(e) => {
-            ctx.error = Some(error_message(&ctx, &e));
+            ctx.error = Some(admin_error(&ctx, &e));
             let result = centre_page(
                 ctx.clone(),
                 &state,
@@ -1045,7 +1065,7 @@ async fn add_vaccinator(
             "/admin/centre/{id}?notice=admin-vaccinator-added#vaccinators"
         )),
         Err(e) => {
-            ctx.error = Some(error_message(&ctx, &e));
+            ctx.error = Some(admin_error(&ctx, &e));
             // The name is typed again; the mobile is not kept on the page.
             let result =
                 centre_page(ctx.clone(), &state, &admin, CenterId(id), None, form.name).await;
@@ -1124,6 +1144,7 @@ async fn district(
             .iter()
             .map(|(c, capacity, booked)| Bar {
                 label: c.name.clone(),
+                note: String::new(),
                 capacity: *capacity,
                 booked: *booked,
             })
@@ -1261,7 +1282,7 @@ async fn upload(
             )
         }
         Err(e) => {
-            ctx.error = Some(error_message(&ctx, &e));
+            ctx.error = Some(admin_error(&ctx, &e));
             page_with_status(
                 e.status(),
                 &UploadPage {
@@ -1351,7 +1372,7 @@ async fn partners_page(
                 let now = state.clock.now_millis();
                 keys = found.iter().map(|k| key_row(&ctx.t, k, now)).collect();
             }
-            Err(e) => ctx.error = Some(error_message(&ctx, &e)),
+            Err(e) => ctx.error = Some(admin_error(&ctx, &e)),
         }
     }
     let title = ctx.t.t("admin-partners-title");
@@ -1416,7 +1437,7 @@ async fn issue_key(
             partners_page(ctx, &state, &admin, &form.partner, secret, StatusCode::OK).await
         }
         Err(e) => {
-            ctx.error = Some(error_message(&ctx, &e));
+            ctx.error = Some(admin_error(&ctx, &e));
             let status = e.status();
             partners_page(ctx, &state, &admin, &form.partner, String::new(), status).await
         }
@@ -1457,7 +1478,7 @@ async fn revoke_key(
             see_other(&format!("/admin/partners?{query}"))
         }
         Err(e) => {
-            ctx.error = Some(error_message(&ctx, &e));
+            ctx.error = Some(admin_error(&ctx, &e));
             let status = e.status();
             partners_page(ctx, &state, &admin, &form.partner, String::new(), status).await
         }

@@ -7,8 +7,10 @@ use std::fmt::Write;
 /// Capacity (light) and bookings (dark) of one bar group.
 #[derive(Debug, Clone)]
 pub struct Bar {
-    /// Under the group (a day: "7 Dec"), or beside it (a centre's name).
+    /// Under the group (a day's weekday: "Mon"), or above its row (a centre's name).
     pub label: String,
+    /// A second line under the group (the day: "7 Dec"); empty for none.
+    pub note: String,
     /// Seats offered.
     pub capacity: u64,
     /// Seats booked.
@@ -117,13 +119,16 @@ pub fn daily(id: &str, days: &[Bar], legend: &Legend) -> String {
         let (cap_h, booked_h) = (scale(day.capacity), scale(day.booked.min(axis_top)));
         let _ = write!(
             out,
-            r#"<rect x="{x}" y="{}" width="28" height="{cap_h}" fill="{CAPACITY}"/><rect x="{}" y="{}" width="18" height="{booked_h}" fill="{BOOKED}"/><text x="{}" y="{}" text-anchor="middle" fill="{INK}">{}</text>"#,
+            r#"<rect x="{x}" y="{}" width="28" height="{cap_h}" fill="{CAPACITY}"/><rect x="{}" y="{}" width="18" height="{booked_h}" fill="{BOOKED}"/><text x="{}" y="{}" text-anchor="middle" fill="{INK}">{}</text><text x="{}" y="{}" text-anchor="middle" fill="{MUTED}" font-size="11">{}</text>"#,
             top + plot_h - cap_h,
             x + 5,
             top + plot_h - booked_h,
             x + 14,
             top + plot_h + 16,
-            escape(&day.label)
+            escape(&day.label),
+            x + 14,
+            top + plot_h + 31,
+            escape(&day.note)
         );
     }
     let _ = write!(
@@ -202,12 +207,14 @@ mod tests {
     fn bars_are_to_scale_and_text_is_escaped() {
         let days = [
             Bar {
-                label: "7 Dec".into(),
+                label: "Mon".into(),
+                note: "7 Dec".into(),
                 capacity: 100,
                 booked: 25,
             },
             Bar {
-                label: "<8 Dec>".into(),
+                label: "<Tue>".into(),
+                note: String::new(),
                 capacity: 50,
                 booked: 50,
             },
@@ -215,7 +222,8 @@ mod tests {
         let svg = daily("u", &days, &legend());
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
         assert!(svg.contains("<title id=\"u-t\">Bookings &amp; capacity</title>"));
-        assert!(svg.contains("&lt;8 Dec&gt;") && !svg.contains("<8 Dec>"));
+        assert!(svg.contains("&lt;Tue&gt;") && !svg.contains("<Tue>"));
+        assert!(svg.contains(">7 Dec</text>"));
         // Axis top 100 over 180 px: capacity 100 → 180, booked 25 → 45, 50 → 90.
         assert!(svg.contains(r##"height="180" fill="#b9d3e6""##), "{svg}");
         assert!(svg.contains(r##"height="45" fill="#0b5c8a""##), "{svg}");

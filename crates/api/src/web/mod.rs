@@ -123,7 +123,7 @@ pub fn error_message(ctx: &Ctx, error: &ApiError) -> String {
 }
 
 /// The message of a field's name, for validation errors (`name` → "Full name").
-fn field_label(ctx: &Ctx, field: &str) -> String {
+pub(crate) fn field_label(ctx: &Ctx, field: &str) -> String {
     let label = ctx.t.t(&format!("field-{field}"));
     if label.starts_with(i18n::MISSING) {
         field.to_owned()

@@ -107,6 +107,12 @@ async function download(page, selector) {
   return fs.readFileSync(await file.path());
 }
 
+/// The error a page shows, for a failure's message.
+async function alertText(page) {
+  const alert = await page.$("[role=alert]");
+  return alert ? (await alert.textContent()).trim() : "(no error shown)";
+}
+
 async function submit(page, form) {
   await Promise.all([page.waitForNavigation(), page.locator(form).locator("button[type=submit]").first().click()]);
 }
@@ -308,13 +314,78 @@ async function journeys(browser, lang) {
 
 /// Anyone checks a certificate at /verify by uploading its PDF.
 async function verifyJourney(page, lang, pdf) {
-  // Filled in with the /verify page.
-  void page; void lang; void pdf;
+  await page.goto(base + "/verify");
+  await check(page, lang, "verify");
+  await page.setInputFiles("#file", pdf);
+  await submit(page, "form[action^='/verify/file?']");
+  assert.equal(await page.getAttribute("[data-verdict]", "data-verdict"), "VALID", "the certificate verifies");
+  assert.equal((await page.textContent("[data-verified-name]")).trim(), "Meena Joshi");
+  await check(page, lang, "verify-valid");
+}
+
+function ddmmyyyy(iso) {
+  const [y, m, d] = iso.split("-");
+  return `${d}-${m}-${y}`;
 }
 
 /// The administrator's pages: the upload with a bad row, sessions, the chart.
 async function adminJourney(browser, lang) {
-  void browser; void lang;
+  const { context, page } = await open(browser, lang);
+  await page.goto(base + "/admin");
+  assert.match(page.url(), /\/admin\/login/, "no session: the login");
+  await check(page, lang, "admin-login");
+  await page.fill("#token", adminToken);
+  await submit(page, "form:has(#token)");
+  assert.match(page.url(), /\/admin$/, page.url());
+  await Promise.all([page.waitForNavigation(), page.selectOption("#state_id", { label: "Maharashtra" })]);
+  await check(page, lang, "admin-centres");
+
+  // The CSV upload: one good row, one bad (a Delhi pincode in Satara), with a progress bar.
+  const tag = `${lang}${random(1e6)}`;
+  const name = `Uploaded PHC ${tag}`;
+  const csv = [
+    "State,District,Block,Pincode,Facilityname,InchargeName,Mobile,Lat,Lang,vaccinationtypeID,Startdate,Enddate,onlineAppointmentVaccancy,slots,Vaccancy",
+    `Maharashtra,Pune,,411038,${name},,,,,COVISHIELD,${ddmmyyyy(todayIst())},${ddmmyyyy(todayIst(2))},90,Morning 09:00AM-11:00AM;Afternoon 01:00PM-03:00PM,100`,
+    `Maharashtra,Satara,,110003,PHC Nowhere ${tag},,,,,COVISHIELD,${ddmmyyyy(todayIst())},${ddmmyyyy(todayIst(2))},90,9AM-11AM,100`,
+  ].join("\n");
+  const file = path.join(outDir, `${lang}-facilities.csv`);
+  fs.writeFileSync(file, csv + "\n");
+  await page.goto(base + "/admin/upload");
+  await check(page, lang, "admin-upload");
+  await page.setInputFiles("#file", file);
+  await page.click("form[data-progress] button[type=submit]");
+  await page.waitForSelector("[data-row-errors] tr[data-row]", { timeout: 15000 });
+  assert.equal(await page.getAttribute("[data-report]", "data-rejected"), "1", "one row refused");
+  assert.equal(await page.getAttribute("[data-row-errors] tr[data-row]", "data-row"), "3", "line 3 named");
+  assert.equal(await page.getAttribute("#upload-progress", "value"), "0", "a fresh form after the report");
+  await check(page, lang, "admin-upload-report");
+
+  // The uploaded centre: open a week of sessions, see them and the chart.
+  await page.goto(`${base}/admin?state_id=21&name=${encodeURIComponent(name)}`);
+  await Promise.all([page.waitForNavigation(), page.click(`[data-admin-centres] a:text("${name}")`)]);
+  const sessionsBefore = await page.locator("[data-admin-sessions] tbody tr").count();
+  await page.fill("#capacity_online", "120");
+  await submit(page, "form[data-open-sessions]");
+  assert.match(page.url(), /notice=admin-sessions-opened/, `${page.url()}: ${await alertText(page)}`);
+  const sessionsAfter = await page.locator("[data-admin-sessions] tbody tr").count();
+  assert.ok(sessionsAfter >= 7 && sessionsAfter > sessionsBefore, `a week of sessions: ${sessionsBefore} → ${sessionsAfter}`);
+  const bars = await page.locator("[data-chart=days] svg.chart rect").count();
+  assert.ok(bars >= 14, `the chart draws the days' bars (${bars})`);
+  await check(page, lang, "admin-centre");
+  await Promise.all([page.waitForNavigation(), page.click("a[href^='/admin/district/']")]);
+  assert.ok((await page.locator("[data-chart=district] svg.chart").count()) === 1, "the district chart");
+  await check(page, lang, "admin-district");
+
+  // A partner key, shown once; the audit chain, intact.
+  await page.goto(`${base}/admin/partners?partner=browser-${tag}`);
+  await submit(page, "form[data-issue-key]");
+  assert.match((await page.textContent("[data-issued-key]")).trim(), /^sehat_/, "the key is shown once");
+  await check(page, lang, "admin-partners");
+  await page.goto(base + "/admin/audit");
+  await submit(page, "form[action='/admin/audit']");
+  assert.equal(await page.getAttribute("[data-audit]", "data-audit"), "intact");
+  await check(page, lang, "admin-audit");
+  await context.close();
 }
 
 (async () => {
