@@ -52,13 +52,14 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// A round top for the axis: 1, 2 or 5 times a power of ten, at least `max` (10 for nothing).
+/// A round top for the value axis, at least `max` (10 for nothing), whose quarters are round
+/// too: 10, 12, 16, 20, 24, 32, 40, 48, 60, 80 times a power of ten.
 fn nice_top(max: u64) -> u64 {
     let mut step = 1u64;
     loop {
-        for m in [1, 2, 5] {
+        for m in [10, 12, 16, 20, 24, 32, 40, 48, 60, 80] {
             let top = step.saturating_mul(m);
-            if top >= max.max(10) {
+            if top >= max.max(10) || top == u64::MAX {
                 return top;
             }
         }
@@ -197,10 +198,12 @@ mod tests {
     #[test]
     fn axis_tops_are_round() {
         assert_eq!(nice_top(0), 10);
-        assert_eq!(nice_top(11), 20);
-        assert_eq!(nice_top(200), 200);
-        assert_eq!(nice_top(201), 500);
-        assert_eq!(nice_top(4_001), 5_000);
+        assert_eq!(nice_top(11), 12);
+        assert_eq!(nice_top(120), 120);
+        assert_eq!(nice_top(201), 240);
+        assert_eq!(nice_top(2_240), 2_400);
+        assert_eq!(nice_top(4_001), 4_800);
+        assert_eq!(nice_top(u64::MAX), u64::MAX);
     }
 
     #[test]

@@ -176,13 +176,13 @@ async fn an_admin_runs_centres_sessions_vaccinators_keys_and_the_audit_from_the_
             chart.contains("role=\"img\"") && chart.contains("<title"),
             "{chart}"
         );
-        // Axis top 100 over 180 px: 60 seats a day are 108 px, one booking 1 px.
+        // Axis top 60 over 180 px: 60 seats a day are 180 px, one booking 3 px.
         assert_eq!(
-            chart.matches(r##"height="108" fill="#b9d3e6""##).count(),
+            chart.matches(r##"height="180" fill="#b9d3e6""##).count(),
             3,
             "{chart}"
         );
-        assert!(chart.contains(r##"height="1" fill="#0b5c8a""##), "{chart}");
+        assert!(chart.contains(r##"height="3" fill="#0b5c8a""##), "{chart}");
         assert!(page.contains("1 / 60"), "the session's seats: {page}");
 
         // Close a session: it takes no bookings from then on.
