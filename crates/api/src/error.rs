@@ -67,7 +67,21 @@ impl ApiError {
 
     /// The error's words alone, without the field's name.
     pub fn reason(&self) -> &str {
-        &self.body.error
+        let error = self.body.error.as_str();
+        self.body
+            .field
+            .as_deref()
+            .and_then(|f| error.strip_prefix(f))
+            .and_then(|rest| rest.strip_prefix(": "))
+            .unwrap_or(error)
+    }
+
+    /// For `USRRES0005`: the unrecognised and the missing column names.
+    pub fn headers(&self) -> (&[String], &[String]) {
+        (
+            self.body.wrong_headers.as_deref().unwrap_or_default(),
+            self.body.missing_headers.as_deref().unwrap_or_default(),
+        )
     }
 
     /// The request field at fault, for validation errors.

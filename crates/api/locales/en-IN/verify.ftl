@@ -29,3 +29,4 @@ verify-dose = Dose
 verify-certificate-id = Certificate ID
 verify-dose-line = Dose { $dose } of { $total } · { $vaccine } · { $date }
 verify-another = Check another certificate
+verify-headline-unreadable = INVALID: no certificate could be read

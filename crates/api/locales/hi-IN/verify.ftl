@@ -29,3 +29,4 @@ verify-dose = खुराक
 verify-certificate-id = प्रमाणपत्र आईडी
 verify-dose-line = खुराक { $dose } / { $total } · { $vaccine } · { $date }
 verify-another = दूसरा प्रमाणपत्र जाँचें
+verify-headline-unreadable = अमान्य (INVALID): कोई प्रमाणपत्र पढ़ा नहीं जा सका

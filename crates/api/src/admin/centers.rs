@@ -133,7 +133,6 @@ pub(crate) async fn list(
         pincode: q
             .pincode
             .as_deref()
-            .filter(|p| !p.trim().is_empty())
             .map(|p| field("pincode", Pincode::parse(p)))
             .transpose()?,
         name_contains: q.name.filter(|n| !n.trim().is_empty()),

@@ -364,8 +364,8 @@ pub(crate) async fn check_submission(
 /// Verify a certificate: the signed credential itself, `{"qr": "<the QR code's text>"}` as a
 /// scanner reads it (DIVOC's zipped payload, or WHO DDCC's `B64:` form), the certificate's PDF
 /// (`Content-Type: application/pdf`) or a picture of its QR code (`image/png`, or a photo as
-/// `image/jpeg`). The proof is checked
-/// against the issuer's live keys, then the revocation list: 200 with the status. Something
+/// `image/jpeg`). The proof is checked against the issuer's live keys, then the revocation
+/// list: 200 with the status. Something
 /// that is no certificate (`MALFORMED`: not this credential's shape, no proof, an unreadable QR
 /// code or PDF) is 400 `VACCIN0008`, with the same fields.
 #[utoipa::path(post, path = "/api/v2/certificate/verify", tag = "certificates",

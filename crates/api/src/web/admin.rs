@@ -39,16 +39,22 @@ pub fn router() -> axum::Router<AppState> {
         .route("/admin/login", get(login_page).post(login))
         .route("/admin/logout", post(logout))
         .route("/admin/centres/new", get(new_centre_page))
-        .route("/admin/centres", post(create_centre))
+        .route("/admin/centres", get(to_list).post(create_centre))
         .route("/admin/centre/{id}", get(centre).post(edit_centre))
         .route("/admin/centre/{id}/edit", get(edit_centre_page))
-        .route("/admin/centre/{id}/active", post(set_active))
-        .route("/admin/centre/{id}/sessions", post(open_sessions))
+        .route("/admin/centre/{id}/active", get(to_centre).post(set_active))
+        .route(
+            "/admin/centre/{id}/sessions",
+            get(to_centre).post(open_sessions),
+        )
         .route(
             "/admin/centre/{id}/session/{session}/close",
             post(close_session),
         )
-        .route("/admin/centre/{id}/vaccinators", post(add_vaccinator))
+        .route(
+            "/admin/centre/{id}/vaccinators",
+            get(to_centre).post(add_vaccinator),
+        )
         .route(
             "/admin/centre/{id}/vaccinator/{vaccinator}/deactivate",
             post(deactivate_vaccinator),
@@ -56,16 +62,32 @@ pub fn router() -> axum::Router<AppState> {
         .route("/admin/district/{id}", get(district))
         .route("/admin/upload", get(upload_page).post(upload))
         .route("/admin/partners", get(partners))
-        .route("/admin/partners/issue", post(issue_key))
-        .route("/admin/partners/revoke", post(revoke_key))
+        .route("/admin/partners/issue", get(to_partners).post(issue_key))
+        .route("/admin/partners/revoke", get(to_partners).post(revoke_key))
         .route("/admin/audit", get(audit).post(verify_audit))
 }
 
 /// The days a centre's page and a district's chart show: today and the 13 after.
 const DAYS: i64 = 14;
 
+/// Centres on a page of the list.
+const LISTED: u32 = 50;
+
 /// The most centres a district's chart compares.
 const DISTRICT_CENTRES: u32 = 60;
+
+/// A GET of a form's address (the language switch on a form's answer) goes to its page.
+async fn to_list() -> Response {
+    see_other("/admin")
+}
+
+async fn to_centre(Path(id): Path<i64>) -> Response {
+    see_other(&format!("/admin/centre/{id}"))
+}
+
+async fn to_partners() -> Response {
+    see_other("/admin/partners")
+}
 
 // ---------------------------------------------------------------- messages and failures
 
@@ -102,7 +124,31 @@ fn admin_error(ctx: &Ctx, e: &ApiError) -> String {
                 ("reason", e.reason().to_owned()),
             ],
         ),
+        (_, "USRRES0005") => {
+            let (wrong, missing) = e.headers();
+            let list = |names: &[String]| {
+                if names.is_empty() {
+                    "—".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            };
+            ctx.t.ta(
+                "admin-error-headers",
+                &[("wrong", list(wrong)), ("missing", list(missing))],
+            )
+        }
         _ => super::error_message(ctx, e),
+    }
+}
+
+/// `e` with its field `from` named `to` (the admin forms' own labels: a centre's name is not
+/// a person's).
+fn renamed(e: ApiError, from: &str, to: &str) -> ApiError {
+    if e.field() == Some(from) && e.code() == "SEHAT0400" {
+        ApiError::invalid(to, e.reason())
+    } else {
+        e
     }
 }
 
@@ -313,12 +359,20 @@ async fn centres(
         pincode: given(&q.pincode),
         name: given(&q.name),
         after: number("after", &q.after).ok().flatten(),
-        limit: Some(50),
+        // One more than shown: a next page only when there is one.
+        limit: Some(LISTED + 1),
     };
+    let mut status = StatusCode::OK;
     let (rows, next_after) = match crate::admin::centers::list(&state, query).await {
-        Ok((found, next)) => (found.iter().map(CentreRow::from).collect(), next),
+        Ok((mut found, _)) => {
+            let more = found.len() > LISTED as usize;
+            found.truncate(LISTED as usize);
+            let next = more.then(|| found.last().map(|c| c.id.0)).flatten();
+            (found.iter().map(CentreRow::from).collect(), next)
+        }
         Err(e) => {
             ctx.error = Some(admin_error(&ctx, &e));
+            status = e.status();
             (Vec::new(), None)
         }
     };
@@ -362,7 +416,8 @@ async fn centres(
             .finish()
     });
     let title = ctx.t.t("admin-centres-title");
-    page(
+    page_with_status(
+        status,
         &CentresPage {
             ctx,
             title,
@@ -453,7 +508,28 @@ impl CentreForm {
         })
     }
 
-    fn patch(&self) -> Result<CenterPatchBody, ApiError> {
+    /// The changes to `centre`. A field emptied that the centre holds is refused: the admin API
+    /// changes optional fields but cannot remove them, and "saved" must not hide that.
+    fn patch(&self, centre: &Center) -> Result<CenterPatchBody, ApiError> {
+        let emptied = |field: &'static str, typed: &str, held: bool| {
+            if held && typed.trim().is_empty() {
+                Err(ApiError::invalid(field, "can be changed but not removed"))
+            } else {
+                Ok(())
+            }
+        };
+        emptied(
+            "incharge_name",
+            &self.incharge_name,
+            centre.incharge_name.is_some(),
+        )?;
+        emptied(
+            "incharge_mobile",
+            &self.incharge_mobile,
+            centre.incharge_mobile.is_some(),
+        )?;
+        emptied("lat", &self.lat, centre.lat.is_some())?;
+        emptied("long", &self.long, centre.long.is_some())?;
         Ok(CenterPatchBody {
             name: Some(self.name.clone()),
             address: Some(self.address.clone()),
@@ -616,7 +692,8 @@ async fn create_centre(
         let body = form.new_centre()?;
         crate::admin::centers::create(&state, admin.store.as_ref(), body).await
     }
-    .await;
+    .await
+    .map_err(|e| renamed(e, "name", "centre_name"));
     match created {
         Ok(c) => see_other(&format!(
             "/admin/centre/{}?notice=admin-centre-created",
@@ -658,10 +735,11 @@ async fn edit_centre(
         Err(e) => return failure(ctx, &e.into()),
     };
     let changed = async {
-        let patch = form.patch()?;
+        let patch = form.patch(&centre)?;
         crate::admin::centers::update(&state, admin.store.as_ref(), centre.id, patch).await
     }
-    .await;
+    .await
+    .map_err(|e| renamed(e, "name", "centre_name"));
     match changed {
         Ok(_) => see_other(&format!("/admin/centre/{id}?notice=admin-centre-saved")),
         Err(e) => {
@@ -684,7 +762,11 @@ async fn set_active(
     Form(form): Form<ActiveForm>,
 ) -> Response {
     let admin = admin_or_login!(admin);
-    let active = form.active == "true";
+    let active = match form.active.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return failure(ctx, &ApiError::invalid("active", "must be true or false")),
+    };
     let patch = CenterPatchBody {
         active: Some(active),
         ..CenterPatchBody::default()
@@ -867,7 +949,7 @@ async fn centre_page(
     let today = state.clock.today();
     let last = today + time::Duration::days(DAYS - 1);
     let sessions = state.store.sessions(id, today, last).await?;
-    let days = state.store.utilization(id, today, last).await?;
+    let days = every_day(today, last, state.store.utilization(id, today, last).await?);
     let posts = admin.store.vaccinators(id).await?;
     let chart = charts::daily(
         "utilization",
@@ -913,6 +995,31 @@ async fn centre_page(
         vaccinator_name,
         ctx,
     })
+}
+
+/// The days from `first` to `last`, each with its figures (zero on a day without sessions: the
+/// store lists only days that have some).
+fn every_day(first: Date, last: Date, found: Vec<DayUtilization>) -> Vec<DayUtilization> {
+    let mut found = found.into_iter().peekable();
+    let mut out = Vec::new();
+    let mut date = first;
+    while date <= last {
+        match found.next_if(|d| d.date == date) {
+            Some(day) => out.push(day),
+            None => out.push(DayUtilization {
+                date,
+                sessions: 0,
+                capacity: 0,
+                booked: 0,
+                available: 0,
+            }),
+        }
+        date = date.next_day().unwrap_or(Date::MAX);
+        if date == Date::MAX {
+            break;
+        }
+    }
+    out
 }
 
 fn day_row(t: &super::i18n::Tr, d: &DayUtilization) -> DayRow {
@@ -986,7 +1093,7 @@ async fn open_sessions(
             .await
             .map_err(|e| match e.field() {
                 // A slot's error names its line: "slots[1].timings" is the form's slots box.
-                Some(f) if f.starts_with("slots[") => ApiError::invalid("slots", e.message()),
+                Some(f) if f.starts_with("slots[") => ApiError::invalid("slots", e.reason()),
                 _ => e,
             })
     }
@@ -1020,15 +1127,20 @@ async fn close_session(
     let Ok(session) = uuid::Uuid::parse_str(&session) else {
         return failure(ctx, &ApiError::invalid("session_id", "must be a UUID"));
     };
-    match admin.store.close_session(SessionId(session)).await {
-        Ok(s) if s.center_id.0 == id => see_other(&format!(
+    // Only a session of the centre the page is about.
+    let closed = async {
+        let found = admin.store.session(SessionId(session)).await?;
+        if found.center_id.0 != id {
+            return Err(ApiError::not_found("session"));
+        }
+        Ok(admin.store.close_session(found.id).await?)
+    }
+    .await;
+    match closed {
+        Ok(_) => see_other(&format!(
             "/admin/centre/{id}?notice=admin-session-closed#sessions"
         )),
-        Ok(s) => see_other(&format!(
-            "/admin/centre/{}?notice=admin-session-closed#sessions",
-            s.center_id.0
-        )),
-        Err(e) => failure(ctx, &e.into()),
+        Err(e) => failure(ctx, &e),
     }
 }
 
@@ -1059,7 +1171,8 @@ async fn add_vaccinator(
         )
         .await
     }
-    .await;
+    .await
+    .map_err(|e| renamed(e, "name", "vaccinator_name"));
     match added {
         Ok(_) => see_other(&format!(
             "/admin/centre/{id}?notice=admin-vaccinator-added#vaccinators"
@@ -1119,11 +1232,13 @@ async fn district(
     let last = today + time::Duration::days(DAYS - 1);
     let query = CenterQuery {
         district_id: Some(id),
-        limit: Some(DISTRICT_CENTRES),
+        limit: Some(DISTRICT_CENTRES + 1),
         ..CenterQuery::default()
     };
     let compared = async {
-        let (found, next) = crate::admin::centers::list(&state, query).await?;
+        let (mut found, _) = crate::admin::centers::list(&state, query).await?;
+        let more = found.len() > DISTRICT_CENTRES as usize;
+        found.truncate(DISTRICT_CENTRES as usize);
         let mut totals = Vec::with_capacity(found.len());
         for c in found {
             let days = state.store.utilization(c.id, today, last).await?;
@@ -1131,7 +1246,7 @@ async fn district(
             let booked = days.iter().map(|d| d.booked).sum::<u64>();
             totals.push((c, capacity, booked));
         }
-        Ok::<_, ApiError>((totals, next.is_some()))
+        Ok::<_, ApiError>((totals, more))
     }
     .await;
     let (totals, more) = match compared {
@@ -1201,8 +1316,10 @@ struct UploadPage {
 /// An import report, as the page shows it.
 struct ReportView {
     committed: bool,
+    rejected: u64,
     counts: Vec<(String, String)>,
-    errors: Vec<(String, String, String)>,
+    /// (line, the line as shown), column, reason.
+    errors: Vec<((u64, String), String, String)>,
     truncated: bool,
     stopped_early: Option<String>,
 }
@@ -1211,6 +1328,7 @@ fn report_view(t: &super::i18n::Tr, r: &ImportReport) -> ReportView {
     let n = |v: u64| t.num(i64::try_from(v).unwrap_or(i64::MAX));
     ReportView {
         committed: r.committed,
+        rejected: r.rejected,
         counts: vec![
             (t.t("admin-report-rows"), n(r.rows)),
             (t.t("admin-report-accepted"), n(r.accepted)),
@@ -1226,7 +1344,7 @@ fn report_view(t: &super::i18n::Tr, r: &ImportReport) -> ReportView {
             .iter()
             .map(|e| {
                 (
-                    t.num(i64::try_from(e.row).unwrap_or(i64::MAX)),
+                    (e.row, t.num(i64::try_from(e.row).unwrap_or(i64::MAX))),
                     e.column.clone(),
                     e.reason.clone(),
                 )
@@ -1357,7 +1475,7 @@ async fn partners_page(
     admin: &Admin,
     partner: &str,
     issued: String,
-    status: StatusCode,
+    mut status: StatusCode,
 ) -> Response {
     let partner = partner.trim();
     let mut keys = Vec::new();
@@ -1372,7 +1490,13 @@ async fn partners_page(
                 let now = state.clock.now_millis();
                 keys = found.iter().map(|k| key_row(&ctx.t, k, now)).collect();
             }
-            Err(e) => ctx.error = Some(admin_error(&ctx, &e)),
+            Err(e) => {
+                ctx.error = Some(admin_error(&ctx, &e));
+                // A list asked for with a bad name is a bad request, whatever the form said.
+                if status.is_success() {
+                    status = e.status();
+                }
+            }
         }
     }
     let title = ctx.t.t("admin-partners-title");
@@ -1424,8 +1548,15 @@ async fn issue_key(
 ) -> Response {
     let admin = admin_or_login!(admin);
     let issued = async {
-        let grace = number::<u32>("previous_keys_valid_for_seconds", &form.grace_hours)?
-            .map(|h| h.saturating_mul(3600));
+        let grace = match number::<u32>("previous_keys_valid_for_seconds", &form.grace_hours)? {
+            Some(h) if h > 8_760 => {
+                return Err(ApiError::invalid(
+                    "previous_keys_valid_for_seconds",
+                    "must be at most 8760 hours (a year)",
+                ));
+            }
+            other => other.map(|h| h * 3_600),
+        };
         crate::admin::partners::issue(&state, admin.store.as_ref(), form.partner.trim(), grace)
             .await
     }

@@ -265,7 +265,7 @@ impl Ctx {
         let (path, query) = self.here.split_once('?').unwrap_or((&self.here, ""));
         let mut out = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-            if k != "lang" {
+            if k != "lang" && k != CSRF_FIELD {
                 out.append_pair(&k, &v);
             }
         }
@@ -454,6 +454,8 @@ fn safe_next(next: &str, area: Area) -> &str {
         && !next.starts_with("//")
         && !next.contains('\\')
         && !next.contains("://")
+        // Browsers drop tabs and newlines from URLs: `/\t/evil` would become `//evil`.
+        && !next.chars().any(|c| c.is_control() || c.is_whitespace())
         && !next.starts_with("/login")
         && !next.starts_with("/desk/login")
         && !next.starts_with("/admin/login");
@@ -476,6 +478,9 @@ mod tests {
             "/\\evil.example",
             "evil",
             "/login?next=/x",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/ /evil.example",
         ] {
             assert_eq!(safe_next(evil, Area::Citizen), "/family", "{evil}");
         }

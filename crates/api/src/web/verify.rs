@@ -9,11 +9,12 @@ use crate::AppState;
 use crate::certificates::issuer::Verification;
 use crate::certificates::{Submission, VerifyStatus, check_submission};
 use crate::error::ApiError;
+use crate::http::rate_limit::ClientAddress;
 use askama::Template;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum_extra::extract::Form;
 use serde::Deserialize;
 
@@ -24,8 +25,9 @@ const FILE_LIMIT: usize = 10 * 1024 * 1024;
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/verify", get(verify_page))
-        .route("/verify/file", post(verify_file))
-        .route("/verify/text", post(verify_text))
+        // A GET of a form's address (the language switch on an answer) goes to the form.
+        .route("/verify/file", get(to_form).post(verify_file))
+        .route("/verify/text", get(to_form).post(verify_text))
 }
 
 #[derive(Template)]
@@ -66,8 +68,30 @@ async fn verify_page(ctx: Ctx) -> Response {
     )
 }
 
+async fn to_form() -> Response {
+    super::see_other("/verify")
+}
+
+/// Checks are CPU work that anyone may ask for: they count against the address's public limit,
+/// as the API's `verify` does.
+fn limited(ctx: &mut Ctx, state: &AppState, from: std::net::IpAddr) -> bool {
+    if state.limiter.check(from).is_err() {
+        ctx.error = Some(ctx.t.t("error-SEHAT0429"));
+        return true;
+    }
+    false
+}
+
 /// The file of the upload form or the camera (`file`): a PDF, PNG or JPEG, told by its bytes.
-async fn verify_file(ctx: Ctx, State(state): State<AppState>, multipart: Multipart) -> Response {
+async fn verify_file(
+    mut ctx: Ctx,
+    State(state): State<AppState>,
+    ClientAddress(from): ClientAddress,
+    multipart: Multipart,
+) -> Response {
+    if limited(&mut ctx, &state, from) {
+        return form_with_status(ctx, StatusCode::TOO_MANY_REQUESTS);
+    }
     let submission = match read_file(multipart).await {
         Ok(Some(bytes)) if bytes.starts_with(b"%PDF") => Submission::Pdf(bytes),
         Ok(Some(bytes)) => Submission::Image(bytes),
@@ -123,9 +147,14 @@ async fn read_file(mut multipart: Multipart) -> Result<Option<bytes::Bytes>, &'s
 /// The form again, with what to do.
 fn form_again(mut ctx: Ctx, key: &str) -> Response {
     ctx.error = Some(ctx.t.t(key));
+    form_with_status(ctx, StatusCode::BAD_REQUEST)
+}
+
+/// The form, with the message `ctx` holds.
+fn form_with_status(ctx: Ctx, status: StatusCode) -> Response {
     let title = ctx.t.t("verify-title");
     page_with_status(
-        StatusCode::BAD_REQUEST,
+        status,
         &VerifyPage {
             ctx,
             title,
@@ -169,12 +198,21 @@ fn failure(mut ctx: Ctx, e: &ApiError) -> Response {
 
 fn verdict(ctx: &Ctx, status: VerifyStatus, outcome: Verification) -> Verdict {
     let t = &ctx.t;
-    let (key, class, why) = match status {
-        VerifyStatus::Valid => ("VALID", "valid", "verify-valid-text"),
-        VerifyStatus::Revoked => ("REVOKED", "revoked", "verify-revoked-text"),
-        VerifyStatus::InvalidSignature => ("INVALID", "invalid", "verify-invalid-changed"),
-        VerifyStatus::UnknownKey => ("INVALID", "invalid", "verify-invalid-key"),
-        VerifyStatus::Malformed => ("INVALID", "invalid", "verify-invalid-malformed"),
+    // An unreadable picture is not called a fake: it is INVALID as an answer, but the page
+    // says that nothing could be read, and how to try again.
+    let (key, class, headline, why) = match status {
+        VerifyStatus::Valid => ("VALID", "valid", "valid", "verify-valid-text"),
+        VerifyStatus::Revoked => ("REVOKED", "revoked", "revoked", "verify-revoked-text"),
+        VerifyStatus::InvalidSignature => {
+            ("INVALID", "invalid", "invalid", "verify-invalid-changed")
+        }
+        VerifyStatus::UnknownKey => ("INVALID", "invalid", "invalid", "verify-invalid-key"),
+        VerifyStatus::Malformed => (
+            "INVALID",
+            "invalid",
+            "unreadable",
+            "verify-invalid-malformed",
+        ),
     };
     // Only a genuine signature's facts are shown: a forged name beside "INVALID" could still
     // be read as the person's.
@@ -201,7 +239,7 @@ fn verdict(ctx: &Ctx, status: VerifyStatus, outcome: Verification) -> Verdict {
     Verdict {
         key,
         class,
-        headline: t.t(&format!("verify-headline-{class}")),
+        headline: t.t(&format!("verify-headline-{headline}")),
         explanation: t.t(why),
         name: outcome.name.filter(|_| readable),
         dose,

@@ -94,15 +94,24 @@ async fn an_admin_runs_centres_sessions_vaccinators_keys_and_the_audit_from_the_
             "{}",
             html(&refused)
         );
-        assert!(
-            alert(&html(&refused)).contains("Pincode"),
-            "{}",
-            html(&refused)
+        assert_eq!(
+            alert(&html(&refused)),
+            "Check “Pincode”: pincode is not in that district",
+            "the rule's words, once"
         );
         assert!(
             html(&refused).contains(r#"value="PHC Wai""#),
             "what was typed stays"
         );
+        assert_eq!(centres(&app).await, before);
+        // Without a session: to the login, nothing made.
+        let mut nobody = Browser::default();
+        let token_of_nobody = csrf(&html(&nobody.get(&app, "/admin/login").await));
+        let away = nobody
+            .post(&app, "/admin/centres", &fields, Some(&token_of_nobody))
+            .await;
+        assert_eq!(away.status, StatusCode::SEE_OTHER);
+        assert!(location(&away).starts_with("/admin/login?next="));
         assert_eq!(centres(&app).await, before);
         // Without the CSRF token: refused, nothing made.
         fields[2] = ("pincode", "415501");
@@ -144,7 +153,11 @@ async fn an_admin_runs_centres_sessions_vaccinators_keys_and_the_audit_from_the_
         let uri = format!("/admin/centre/{id}/sessions");
         let bad = admin.post(&app, &uri, &plan, Some(&token)).await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", html(&bad));
-        assert!(alert(&html(&bad)).contains("Slots"), "{}", html(&bad));
+        let said = alert(&html(&bad));
+        assert!(
+            said.starts_with("Check “Slots”: ") && !said.contains("slots"),
+            "{said}"
+        );
         plan[10] = ("slots", "Morning 09:00AM-11:00AM\r\n02:00PM-04:00PM");
         let opened = admin.post(&app, &uri, &plan, Some(&token)).await;
         assert_eq!(opened.status, StatusCode::SEE_OTHER, "{}", html(&opened));
@@ -178,11 +191,11 @@ async fn an_admin_runs_centres_sessions_vaccinators_keys_and_the_audit_from_the_
         );
         // Axis top 60 over 180 px: 60 seats a day are 180 px, one booking 3 px.
         assert_eq!(
-            chart.matches(r##"height="180" fill="#b9d3e6""##).count(),
+            chart.matches(r##"height="180" fill="#5b8db8""##).count(),
             3,
             "{chart}"
         );
-        assert!(chart.contains(r##"height="3" fill="#0b5c8a""##), "{chart}");
+        assert!(chart.contains(r##"height="3" fill="#062f47""##), "{chart}");
         assert!(page.contains("1 / 60"), "the session's seats: {page}");
 
         // Close a session: it takes no bookings from then on.
@@ -256,9 +269,65 @@ async fn an_admin_runs_centres_sessions_vaccinators_keys_and_the_audit_from_the_
             .await;
         assert_eq!(posts.json["vaccinators"][0]["active"], false);
 
-        // Edit, then deactivate the centre.
+        // Another centre's session is not closed from this centre's page.
+        let other = app
+            .admin(
+                "POST",
+                "/admin/v1/centers",
+                Some(json!({"name": "PHC Satara", "district_id": 376,
+                "pincode": "415501", "vaccines": ["COVISHIELD"]})),
+            )
+            .await;
+        assert_eq!(other.status, StatusCode::CREATED, "{}", other.json);
+        let other_id = other.json["center_id"].as_i64().unwrap();
+        let sid = listed[1]["session_id"].as_str().unwrap();
+        let elsewhere = admin
+            .post(
+                &app,
+                &format!("/admin/centre/{other_id}/session/{sid}/close"),
+                &[],
+                Some(&token),
+            )
+            .await;
+        assert_eq!(elsewhere.status, StatusCode::NOT_FOUND);
+        let still = app
+            .admin(
+                "GET",
+                &format!("/admin/v1/centers/{id}/sessions?from=2026-03-03&to=2026-03-03"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            still.json["sessions"][0]["status"], "OPEN",
+            "{}",
+            still.json
+        );
+
+        // Edit (the form carries what the centre holds), then deactivate the centre.
+        let held = app
+            .admin("GET", &format!("/admin/v1/centers/{id}"), None)
+            .await;
+        let (lat, long) = (held.json["lat"].to_string(), held.json["long"].to_string());
         let mut edit = fields.clone();
         edit[0] = ("name", "PHC Wai (Rural)");
+        edit.push(("lat", &lat));
+        edit.push(("long", ""));
+        // A field the centre holds cannot be emptied: said, not silently kept.
+        let emptied = admin
+            .post(&app, &format!("/admin/centre/{id}"), &edit, Some(&token))
+            .await;
+        assert_eq!(
+            emptied.status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            html(&emptied)
+        );
+        assert_eq!(
+            alert(&html(&emptied)),
+            "Check “Longitude”: can be changed but not removed"
+        );
+        edit.pop();
+        edit.push(("long", &long));
         let saved = admin
             .post(&app, &format!("/admin/centre/{id}"), &edit, Some(&token))
             .await;

@@ -21,6 +21,29 @@ fn verdict(page: &str) -> String {
     }
 }
 
+/// A phone's photo of the QR code in `png`: grey, saved as a JPEG at quality 80.
+fn photo(png_bytes: &[u8]) -> Vec<u8> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().unwrap();
+    let mut buffer = vec![0; reader.output_buffer_size().unwrap()];
+    let frame = reader.next_frame(&mut buffer).unwrap();
+    let channels = frame.color_type.samples();
+    let grey: Vec<u8> = buffer[..frame.buffer_size()]
+        .chunks(channels)
+        .map(|p| p[0])
+        .collect();
+    let mut jpeg = Vec::new();
+    let (w, h) = (
+        u16::try_from(frame.width).unwrap(),
+        u16::try_from(frame.height).unwrap(),
+    );
+    jpeg_encoder::Encoder::new(&mut jpeg, 80)
+        .encode(&grey, w, h, jpeg_encoder::ColorType::Luma)
+        .unwrap();
+    jpeg
+}
+
 /// What a QR scanner reads off the code of `credential`: DIVOC's zip as a binary string.
 fn scanned_text(credential: &Value) -> String {
     String::from_utf8(sehat_certificate::qr_payload(credential).unwrap()).unwrap()
@@ -61,9 +84,11 @@ async fn a_certificate_is_checked_by_its_pdf_its_picture_and_its_text_and_revoke
         );
 
         // The PDF, and a picture of the QR code.
+        let jpeg = photo(&png);
         for (name, kind, bytes) in [
             ("certificate.pdf", "application/pdf", &pdf[..]),
             ("qr.png", "image/png", &png[..]),
+            ("photo.jpg", "image/jpeg", &jpeg[..]),
         ] {
             let checked = anyone
                 .upload(&app, "/verify/file", (name, kind, bytes), Some(&token))
@@ -113,6 +138,11 @@ async fn a_certificate_is_checked_by_its_pdf_its_picture_and_its_text_and_revoke
             )
             .await;
         assert_eq!(verdict(&html(&junk)), "INVALID");
+        assert!(
+            html(&junk).contains("no certificate could be read"),
+            "an unreadable picture is not called a fake: {}",
+            html(&junk)
+        );
         let empty = anyone
             .post(&app, "/verify/text", &[("qr", "  ")], Some(&token))
             .await;
@@ -128,6 +158,9 @@ async fn a_certificate_is_checked_by_its_pdf_its_picture_and_its_text_and_revoke
             .await;
         assert_eq!(forged_form.status, StatusCode::FORBIDDEN);
         assert_eq!(verdict(&html(&forged_form)), "");
+        // The language switch on an answer leads back to the form.
+        let back = anyone.get(&app, "/verify/file?lang=hi").await;
+        assert_eq!(crate::web_common::location(&back), "/verify");
 
         // A correction revokes the certificate: its old PDF now says REVOKED, in Hindi too.
         let certificate_id = given.1["certificate_id"].as_str().unwrap();
