@@ -9,7 +9,7 @@
 
 use super::charts::{self, Bar, Legend};
 use super::session::{self, Admin, Area};
-use super::{Caching, Ctx, field_label, page, page_with_status, see_other};
+use super::{Caching, Ctx, field_label, form_page, page, page_with_status, see_other};
 use crate::AppState;
 use crate::admin::centers::{CenterPatchBody, CenterQuery, NewCenterBody};
 use crate::admin::facility_import::{ImportMode, ImportReport};
@@ -21,7 +21,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum_extra::extract::Form;
 use sehat_domain::credentials::{PartnerKey, parse_partner};
 use sehat_domain::facility::Center;
@@ -37,33 +37,42 @@ pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/admin", get(centres))
         .route("/admin/login", get(login_page).post(login))
-        .route("/admin/logout", post(logout))
+        .route("/admin/logout", form_page("/admin").post(logout))
         .route("/admin/centres/new", get(new_centre_page))
-        .route("/admin/centres", get(to_list).post(create_centre))
+        .route("/admin/centres", form_page("/admin").post(create_centre))
         .route("/admin/centre/{id}", get(centre).post(edit_centre))
         .route("/admin/centre/{id}/edit", get(edit_centre_page))
-        .route("/admin/centre/{id}/active", get(to_centre).post(set_active))
+        .route(
+            "/admin/centre/{id}/active",
+            form_page("/admin/centre/{id}").post(set_active),
+        )
         .route(
             "/admin/centre/{id}/sessions",
-            get(to_centre).post(open_sessions),
+            form_page("/admin/centre/{id}").post(open_sessions),
         )
         .route(
             "/admin/centre/{id}/session/{session}/close",
-            post(close_session),
+            form_page("/admin/centre/{id}").post(close_session),
         )
         .route(
             "/admin/centre/{id}/vaccinators",
-            get(to_centre).post(add_vaccinator),
+            form_page("/admin/centre/{id}").post(add_vaccinator),
         )
         .route(
             "/admin/centre/{id}/vaccinator/{vaccinator}/deactivate",
-            post(deactivate_vaccinator),
+            form_page("/admin/centre/{id}").post(deactivate_vaccinator),
         )
         .route("/admin/district/{id}", get(district))
         .route("/admin/upload", get(upload_page).post(upload))
         .route("/admin/partners", get(partners))
-        .route("/admin/partners/issue", get(to_partners).post(issue_key))
-        .route("/admin/partners/revoke", get(to_partners).post(revoke_key))
+        .route(
+            "/admin/partners/issue",
+            form_page("/admin/partners").post(issue_key),
+        )
+        .route(
+            "/admin/partners/revoke",
+            form_page("/admin/partners").post(revoke_key),
+        )
         .route("/admin/audit", get(audit).post(verify_audit))
 }
 
@@ -75,19 +84,6 @@ const LISTED: u32 = 50;
 
 /// The most centres a district's chart compares.
 const DISTRICT_CENTRES: u32 = 60;
-
-/// A GET of a form's address (the language switch on a form's answer) goes to its page.
-async fn to_list() -> Response {
-    see_other("/admin")
-}
-
-async fn to_centre(Path(id): Path<i64>) -> Response {
-    see_other(&format!("/admin/centre/{id}"))
-}
-
-async fn to_partners() -> Response {
-    see_other("/admin/partners")
-}
 
 // ---------------------------------------------------------------- messages and failures
 

@@ -6,7 +6,7 @@
 //! the booking's rules and its sold-out shortcut, the reschedule's and cancel's atomic moves.
 
 use super::session::{self, Area, Citizen};
-use super::{Caching, Ctx, error_message, page, page_with_status, see_other};
+use super::{Caching, Ctx, error_message, form_page, page, page_with_status, see_other};
 use crate::AppState;
 use crate::cowin_v2::appointments::{NewBeneficiaryBody, book_unless_sold_out, session_slot};
 use crate::error::ApiError;
@@ -15,7 +15,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum_extra::extract::Form;
 use sehat_domain::beneficiary::{Beneficiary, BeneficiaryRef};
 use sehat_domain::booking::{Appointment, BookingRequest, BookingStatus};
@@ -36,14 +36,20 @@ pub fn router() -> axum::Router<AppState> {
         .route("/find", get(find))
         .route("/centre/{id}", get(centre))
         .route("/login", get(login_page).post(send_login_otp))
-        .route("/login/otp", post(confirm_login_otp))
-        .route("/logout", post(logout))
+        .route("/login/otp", form_page("/login").post(confirm_login_otp))
+        .route("/logout", form_page("/").post(logout))
         .route("/family", get(family))
-        .route("/family/add", post(add_member))
-        .route("/family/remove", post(remove_member))
-        .route("/book", post(book))
-        .route("/appointment/{id}/reschedule", post(reschedule))
-        .route("/appointment/{id}/cancel", post(cancel))
+        .route("/family/add", form_page("/family").post(add_member))
+        .route("/family/remove", form_page("/family").post(remove_member))
+        .route("/book", form_page("/family").post(book))
+        .route(
+            "/appointment/{id}/reschedule",
+            form_page("/family").post(reschedule),
+        )
+        .route(
+            "/appointment/{id}/cancel",
+            form_page("/family").post(cancel),
+        )
         .route("/appointment/{id}/slip", get(slip))
         .route("/certificate/{reference_id}", get(certificate))
 }

@@ -14,7 +14,7 @@
 
 use super::citizen::{MobileForm, OtpForm, otp_login_page, send_area_otp};
 use super::session::{self, Area, Desk};
-use super::{Caching, Ctx, error_message, page, page_with_status, see_other};
+use super::{Caching, Ctx, error_message, form_page, page, page_with_status, see_other};
 use crate::AppState;
 use crate::certificates::Wanted;
 use crate::cowin_v2::appointments::NewBeneficiaryBody;
@@ -29,7 +29,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum_extra::extract::Form;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use sehat_domain::beneficiary::{Beneficiary, BeneficiaryRef};
@@ -55,12 +55,18 @@ pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/desk", get(today))
         .route("/desk/login", get(login_page).post(send_login_otp))
-        .route("/desk/login/otp", post(confirm_login_otp))
-        .route("/desk/logout", post(logout))
+        .route(
+            "/desk/login/otp",
+            form_page("/desk/login").post(confirm_login_otp),
+        )
+        .route("/desk/logout", form_page("/desk").post(logout))
         .route("/desk/find", get(find))
         .route("/desk/register", get(register_page).post(register))
         .route("/desk/person/{reference_id}", get(person))
-        .route("/desk/person/{reference_id}/vaccinate", post(vaccinate))
+        .route(
+            "/desk/person/{reference_id}/vaccinate",
+            form_page("/desk/person/{id}").post(vaccinate),
+        )
         .route("/desk/person/{reference_id}/qr.png", get(qr))
         .route("/desk/person/{reference_id}/certificate.pdf", get(pdf))
 }

@@ -105,6 +105,23 @@ pub fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
+/// The GET of a form's address (the language switch on the page a form answered with, a
+/// reload) leads to the page the form is on: `to`, where `{id}` stands for the address's first
+/// path parameter.
+pub(crate) fn form_page(to: &'static str) -> axum::routing::MethodRouter<AppState> {
+    axum::routing::get(move |params: axum::extract::RawPathParams| async move {
+        let id = params.iter().next().map_or("", |(_, v)| v);
+        // Only a plain value goes into the address (ids and reference ids are digits,
+        // letters and dashes).
+        let id = if id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+            id
+        } else {
+            ""
+        };
+        see_other(&to.replace("{id}", id))
+    })
+}
+
 /// What a page says when a use case refuses: the message of the error's code in the visitor's
 /// language, saying what to do next (the API's English text where no message is written yet).
 pub fn error_message(ctx: &Ctx, error: &ApiError) -> String {

@@ -4,7 +4,7 @@
 //! proof against the issuer's live keys, then the revocation list, said in plain words with the
 //! person's name and dose.
 
-use super::{Caching, Ctx, page, page_with_status};
+use super::{Caching, Ctx, form_page, page, page_with_status};
 use crate::AppState;
 use crate::certificates::issuer::Verification;
 use crate::certificates::{Submission, VerifyStatus, check_submission};
@@ -26,8 +26,8 @@ pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/verify", get(verify_page))
         // A GET of a form's address (the language switch on an answer) goes to the form.
-        .route("/verify/file", get(to_form).post(verify_file))
-        .route("/verify/text", get(to_form).post(verify_text))
+        .route("/verify/file", form_page("/verify").post(verify_file))
+        .route("/verify/text", form_page("/verify").post(verify_text))
 }
 
 #[derive(Template)]
@@ -66,10 +66,6 @@ async fn verify_page(ctx: Ctx) -> Response {
         },
         Caching::Private,
     )
-}
-
-async fn to_form() -> Response {
-    super::see_other("/verify")
 }
 
 /// Checks are CPU work that anyone may ask for: they count against the address's public limit,

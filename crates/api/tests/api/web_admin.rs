@@ -133,6 +133,13 @@ async fn an_admin_runs_centres_sessions_vaccinators_keys_and_the_audit_from_the_
         assert_eq!(api.json["vaccines"], json!(["COVISHIELD", "BCG"]));
         assert_eq!(api.json["area"], "Rural");
 
+        // A GET of a form's address (the language switch on a form's answer) leads to its page.
+        let back = admin
+            .get(&app, &format!("/admin/centre/{id}/sessions?lang=en"))
+            .await;
+        assert_eq!(location(&back), format!("/admin/centre/{id}"));
+        assert_eq!(location(&admin.get(&app, "/admin/centres").await), "/admin");
+
         // Sessions from a slot template: a slot that does not parse is named, nothing opened.
         let page = html(&admin.get(&app, &at).await);
         assert!(page.contains("Centre created."), "{page}");
