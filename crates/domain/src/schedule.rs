@@ -38,13 +38,14 @@ impl SlotTemplate {
                 _ => ("", item),
             };
             let timings = SlotTimings::parse(window)?;
+            let taken: Vec<&Name> = out.iter().map(|s: &Self| &s.name).collect();
             let name = if name.is_empty() {
-                default_slot_name(timings)
+                Self::default_name(timings, &taken)
             } else {
-                name
+                name.to_owned()
             };
             out.push(Self {
-                name: Name::parse(name)?,
+                name: Name::parse(&name)?,
                 timings,
                 capacity: None,
             });
@@ -53,6 +54,21 @@ impl SlotTemplate {
             return Err("must list at least one slot, e.g. Morning 09:00AM-11:00AM");
         }
         Ok(out)
+    }
+}
+
+impl SlotTemplate {
+    /// The name of an unnamed slot: its part of the day (`Morning`), with its start time when
+    /// an earlier slot of the template has that name already (`Morning 11:00AM`).
+    pub fn default_name(timings: SlotTimings, taken: &[&Name]) -> String {
+        let part = default_slot_name(timings);
+        if taken.iter().any(|n| n.as_str().eq_ignore_ascii_case(part)) {
+            let window = timings.to_cowin_v2();
+            let start = window.split('-').next().unwrap_or_default();
+            format!("{part} {start}")
+        } else {
+            part.to_owned()
+        }
     }
 }
 
@@ -454,6 +470,11 @@ mod tests {
     fn plans_with_broken_rules_are_refused() {
         let mut p = plan(10, "9AM-11AM; Morning 1PM-3PM");
         assert!(p.validate().is_err(), "duplicate slot names");
+        // Unnamed slots in the same part of the day are named apart by their start.
+        let named = SlotTemplate::parse_list("09:00AM-11:00AM; 11:00AM-01:00PM; 02:00PM-04:00PM")
+            .expect("three slots");
+        let names: Vec<&str> = named.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Morning", "Morning 11:00AM", "Afternoon"]);
         p = plan(10, "9AM-11AM");
         p.to = date!(2026 - 02 - 01);
         assert!(p.validate().is_err(), "to before from");

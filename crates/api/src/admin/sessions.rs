@@ -80,10 +80,9 @@ impl TryFrom<OpenSessionsBody> for SessionPlan {
             let name = match &s.name {
                 Some(n) => Name::parse(n).map_err(|e| ApiError::invalid(at("name"), e))?,
                 None => {
-                    SlotTemplate::parse_list(&s.timings)
-                        .map_err(|e| ApiError::invalid(at("timings"), e))?
-                        .remove(0)
-                        .name
+                    let taken: Vec<&Name> = slots.iter().map(|t: &SlotTemplate| &t.name).collect();
+                    Name::parse(&SlotTemplate::default_name(timings, &taken))
+                        .map_err(|e| ApiError::invalid(at("name"), e))?
                 }
             };
             slots.push(SlotTemplate {
