@@ -254,11 +254,24 @@ pub fn personal_data_in(log: &str, seen: &str) -> Vec<String> {
         })
         .filter(|o| o.len() == 6 && o.bytes().all(|b| b.is_ascii_digit()))
     {
-        if log.contains(&otp) {
+        if whole_numbers(log).any(|n| n == otp) {
             leaks.push(format!("the OTP {otp}"));
         }
     }
     leaks
+}
+
+/// The runs of digits in `text` that stand alone: not part of a longer run, and not the
+/// fraction of a decimal (a timestamp's microseconds, `…:23.534758Z`, or a duration's, are no
+/// OTP however they read).
+fn whole_numbers(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter(|run| !run.is_empty())
+        .filter(move |run| {
+            let start = run.as_ptr() as usize - text.as_ptr() as usize;
+            start == 0 || bytes[start - 1] != b'.'
+        })
 }
 
 #[cfg(test)]
@@ -285,6 +298,15 @@ mod pii_tests {
                 ""
             )
             .is_empty()
+        );
+        // A timestamp's or a duration's fraction that reads like an OTP is not one; the same
+        // digits standing alone are.
+        let seen = r#"{"otp":"534758"}"#;
+        let log = "2026-12-07T15:31:23.534758Z INFO took=0.534758s";
+        assert!(personal_data_in(log, seen).is_empty());
+        assert_eq!(
+            personal_data_in("INFO sent 534758 to the gateway", seen),
+            vec!["the OTP 534758"]
         );
     }
 }
