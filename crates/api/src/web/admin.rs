@@ -97,11 +97,7 @@ struct AdminMessage {
 
 /// A page saying why an action failed (404: the thing is not there).
 fn failure(ctx: Ctx, e: &ApiError) -> Response {
-    let (title, text) = if e.status() == StatusCode::NOT_FOUND {
-        (ctx.t.t("not-found-title"), ctx.t.t("not-found-text"))
-    } else {
-        (ctx.t.t("error-title"), admin_error(&ctx, e))
-    };
+    let (title, text) = super::failure_words(&ctx, e, admin_error);
     page_with_status(
         e.status(),
         &AdminMessage { ctx, title, text },

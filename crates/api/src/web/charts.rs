@@ -69,6 +69,20 @@ fn nice_top(max: u64) -> u64 {
     }
 }
 
+/// The largest figure of `bars`: the value the axis must reach.
+fn tallest(bars: &[Bar]) -> u64 {
+    bars.iter()
+        .map(|b| b.capacity.max(b.booked))
+        .max()
+        .unwrap_or(0)
+}
+
+/// `value` in pixels, when `top` (never 0) spans `span` pixels; at most `span`.
+fn to_scale(value: u64, top: u64, span: u32) -> u32 {
+    u32::try_from(u128::from(value.min(top)) * u128::from(span) / u128::from(top.max(1)))
+        .unwrap_or(span)
+}
+
 /// The opening of a chart: its size, title, description and key.
 fn open(out: &mut String, id: &str, width: u32, height: u32, legend: &Legend) {
     let _ = write!(
@@ -93,15 +107,8 @@ pub fn daily(id: &str, days: &[Bar], legend: &Legend) -> String {
     let count = u32::try_from(days.len().max(1)).unwrap_or(1);
     let width = left + group * count + 16;
     let height = top + plot_h + bottom;
-    let max = days
-        .iter()
-        .map(|d| d.capacity.max(d.booked))
-        .max()
-        .unwrap_or(0);
-    let axis_top = nice_top(max);
-    let scale = |v: u64| -> u32 {
-        u32::try_from(u128::from(v) * u128::from(plot_h) / u128::from(axis_top)).unwrap_or(plot_h)
-    };
+    let axis_top = nice_top(tallest(days));
+    let scale = |v: u64| to_scale(v, axis_top, plot_h);
     let mut out = String::new();
     open(&mut out, id, width, height, legend);
     out.push_str(r#"<g aria-hidden="true">"#);
@@ -119,7 +126,7 @@ pub fn daily(id: &str, days: &[Bar], legend: &Legend) -> String {
     }
     for (i, day) in days.iter().enumerate() {
         let x = left + group * u32::try_from(i).unwrap_or(0) + 6;
-        let (cap_h, booked_h) = (scale(day.capacity), scale(day.booked.min(axis_top)));
+        let (cap_h, booked_h) = (scale(day.capacity), scale(day.booked));
         let _ = write!(
             out,
             r#"<rect x="{x}" y="{}" width="28" height="{cap_h}" fill="{CAPACITY}"/><rect x="{}" y="{}" width="18" height="{booked_h}" fill="{BOOKED}"/><text x="{}" y="{}" text-anchor="middle" fill="{INK}">{}</text><text x="{}" y="{}" text-anchor="middle" fill="{MUTED}" font-size="11">{}</text>"#,
@@ -151,15 +158,9 @@ pub fn side_by_side(id: &str, centres: &[Bar], legend: &Legend) -> String {
     let count = u32::try_from(centres.len().max(1)).unwrap_or(1);
     let width = left + plot_w + 140;
     let height = top + row * count + 8;
-    let max = centres
-        .iter()
-        .map(|c| c.capacity.max(c.booked))
-        .max()
-        .unwrap_or(0);
-    let axis_top = nice_top(max);
-    let scale = |v: u64| -> u32 {
-        u32::try_from(u128::from(v) * u128::from(plot_w) / u128::from(axis_top)).unwrap_or(plot_w)
-    };
+    // No value axis here: the longest bar spans the plot.
+    let axis_top = tallest(centres).max(1);
+    let scale = |v: u64| to_scale(v, axis_top, plot_w);
     let mut out = String::new();
     open(&mut out, id, width, height, legend);
     out.push_str(r#"<g aria-hidden="true">"#);
@@ -173,7 +174,7 @@ pub fn side_by_side(id: &str, centres: &[Bar], legend: &Legend) -> String {
             y + 18,
             scale(c.capacity),
             y + 21,
-            scale(c.booked.min(axis_top)),
+            scale(c.booked),
             left + scale(c.capacity.max(c.booked)).min(plot_w) + 6,
             y + 30,
             super::i18n::indian_grouping(i64::try_from(c.booked).unwrap_or(i64::MAX)),
@@ -235,6 +236,15 @@ mod tests {
         assert_eq!(svg.matches(r#"height="90" fill"#).count(), 2, "{svg}");
         let centres = side_by_side("d", &days, &legend());
         assert!(centres.contains("25 / 100") && centres.contains("50 / 50"));
+        // The longest bar spans the plot (520 px); the others in proportion.
+        assert!(
+            centres.contains(r##"width="520" height="14""##),
+            "{centres}"
+        );
+        assert!(
+            centres.contains(r##"width="260" height="14""##),
+            "{centres}"
+        );
         // An empty chart still draws its axis, without dividing by zero.
         assert!(daily("e", &[], &legend()).contains("</svg>"));
     }

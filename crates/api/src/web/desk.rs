@@ -217,11 +217,7 @@ struct DeskMessagePage {
 }
 
 fn desk_failure(ctx: Ctx, e: &ApiError, center_q: String) -> Response {
-    let (title, text) = if e.status() == StatusCode::NOT_FOUND {
-        (ctx.t.t("not-found-title"), ctx.t.t("not-found-text"))
-    } else {
-        (ctx.t.t("error-title"), error_message(&ctx, e))
-    };
+    let (title, text) = super::failure_words(&ctx, e, error_message);
     page_with_status(
         e.status(),
         &DeskMessagePage {

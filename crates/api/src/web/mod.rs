@@ -139,6 +139,20 @@ pub fn error_message(ctx: &Ctx, error: &ApiError) -> String {
     }
 }
 
+/// The title and text of a page saying why an action failed: "not found" for a 404 (the thing
+/// is not there, or not the visitor's to see), else `message` for the error.
+pub(crate) fn failure_words(
+    ctx: &Ctx,
+    error: &ApiError,
+    message: impl FnOnce(&Ctx, &ApiError) -> String,
+) -> (String, String) {
+    if error.status() == StatusCode::NOT_FOUND {
+        (ctx.t.t("not-found-title"), ctx.t.t("not-found-text"))
+    } else {
+        (ctx.t.t("error-title"), message(ctx, error))
+    }
+}
+
 /// The message of a field's name, for validation errors (`name` → "Full name").
 pub(crate) fn field_label(ctx: &Ctx, field: &str) -> String {
     let label = ctx.t.t(&format!("field-{field}"));

@@ -1,7 +1,7 @@
 //! What the web app's tests share: a browser that keeps cookies and posts forms (with or
 //! without their CSRF token, urlencoded or multipart), and readers of the pages it gets.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::{Reply, TestApp};
 use axum::body::Body;
